@@ -1,0 +1,3 @@
+module github.com/gridlock-go/gridlock
+
+go 1.26

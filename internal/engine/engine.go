@@ -1,0 +1,333 @@
+// Package engine is gridlock's runtime detector: per-goroutine held-lock
+// lists, lock classes, the lock-order graph with its chain cache, the wait
+// registry with live deadlock detection, and the delivery of findings.
+//
+// There is one engine per process (the variable e). Its uncontended path
+// (Before, After, Release) takes no lock and allocates nothing once warm:
+// a lock-free lookup of the goroutine's state, a push or pop on its held
+// list, and, when other locks are held, one lookup of the (held classes →
+// new class) chain in a lock-free cache. Everything else, validating a new
+// chain, registering a wait, building a finding, runs on a slow path under
+// the engine's own locks, which are never held while user code runs.
+package engine
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/report"
+)
+
+// Engine states.
+const (
+	stateUninit uint32 = iota
+	stateOff
+	stateOn
+)
+
+// Level says how the engine reacts to a finding.
+type Level int
+
+// Engine levels.
+const (
+	LevelOn     Level = iota // report and carry on
+	LevelOff                 // no detection
+	LevelStrict              // report, then panic
+)
+
+// Options configure the engine.
+type Options struct {
+	Level Level
+	// LongWait is the wait after which a long-wait finding is reported.
+	LongWait time.Duration
+	// Output receives each finding as text; nil means no text output.
+	Output io.Writer
+	// ReportPath, if set, is a file to which each finding is appended as
+	// one line of JSON.
+	ReportPath string
+	// OnFinding, if set, is called with each finding, possibly from several
+	// goroutines at once, never with an engine lock held.
+	OnFinding func(*report.Finding)
+	// Off lists finding kinds that are not reported.
+	Off []report.Kind
+}
+
+// DefaultLongWait is the default long-wait threshold.
+const DefaultLongWait = 30 * time.Second
+
+// Engine is the one runtime detector of the process.
+type Engine struct {
+	state   atomic.Uint32
+	initMu  sync.Mutex
+	fastIDs bool
+	nextID  atomic.Uint64
+	epoch   atomic.Uint32
+	opts    atomic.Pointer[Options]
+
+	gmu  sync.Mutex // goroutine table inserts, reclamation, growth
+	gtab atomic.Pointer[gtable]
+
+	mu          sync.Mutex // classes, order graphs, caches' inserts, dedupe
+	classes     map[string]*Class
+	siteClasses map[uintptr]*Class
+	chains      cache // chain key → flags
+	pairs       cache // same-class instance pairs already checked
+	classGraph  *orderGraph
+	instGraph   *orderGraph
+	pending     []pendingCycle // read-only cycles waiting for a writer
+	seen        map[uint64]bool
+	cleanups    int
+
+	wmu     sync.Mutex // wait registry
+	waiters map[*G]*waitRec
+
+	reportMu   sync.Mutex // opening the report file
+	reportFile *os.File
+
+	stats Stats
+}
+
+// Stats counts what the engine did and what it dropped to stay bounded.
+type Stats struct {
+	Findings      atomic.Int64
+	DroppedEdges  atomic.Int64
+	DroppedChains atomic.Int64
+	DroppedNodes  atomic.Int64
+	Goroutines    atomic.Int64
+	Reclaimed     atomic.Int64
+}
+
+// e is the engine.
+var e Engine
+
+// Enabled reports whether detection is on, reading the environment and
+// applying the configuration on first use.
+func Enabled() bool {
+	switch e.state.Load() {
+	case stateOn:
+		return true
+	case stateOff:
+		return false
+	}
+	return initSlow()
+}
+
+// FastIDs reports whether goroutine ids from rt.Enter are valid. Callers
+// that see false must use rt.SlowGoid.
+func FastIDs() bool { return e.fastIDs }
+
+func initSlow() bool {
+	e.initMu.Lock()
+	defer e.initMu.Unlock()
+	if s := e.state.Load(); s != stateUninit {
+		return s == stateOn
+	}
+	rt.Init()
+	e.fastIDs = rt.Supported()
+	o := e.opts.Load()
+	if o == nil {
+		o = envOptions()
+		e.opts.Store(o)
+	}
+	e.classes = make(map[string]*Class)
+	e.siteClasses = make(map[uintptr]*Class)
+	e.chains.init(1<<12, 1<<20)
+	e.pairs.init(1<<10, 1<<20)
+	e.classGraph = newOrderGraph(maxNodes, maxEdges)
+	e.instGraph = newOrderGraph(maxNodes, maxEdges)
+	e.seen = make(map[uint64]bool)
+	e.waiters = make(map[*G]*waitRec)
+	e.gtab.Store(newGTable(1 << 10))
+	if o.Level == LevelOff {
+		e.state.Store(stateOff)
+		return false
+	}
+	e.state.Store(stateOn)
+	return true
+}
+
+// envOptions reads GRIDLOCK, GRIDLOCK_WAIT, GRIDLOCK_REPORT and GRIDLOCK_OFF.
+func envOptions() *Options {
+	o := &Options{Level: LevelOn, LongWait: DefaultLongWait, Output: os.Stderr}
+	applyEnv(o, os.Getenv)
+	return o
+}
+
+func applyEnv(o *Options, getenv func(string) string) {
+	switch strings.ToLower(getenv("GRIDLOCK")) {
+	case "off", "0", "false":
+		o.Level = LevelOff
+	case "strict":
+		o.Level = LevelStrict
+	case "", "on", "1", "true":
+	default:
+		fmt.Fprintf(os.Stderr, "gridlock: GRIDLOCK=%q: want off, on or strict; using on\n", getenv("GRIDLOCK"))
+	}
+	if v := getenv("GRIDLOCK_WAIT"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			o.LongWait = d
+		} else {
+			fmt.Fprintf(os.Stderr, "gridlock: GRIDLOCK_WAIT=%q: want a positive duration such as 30s; using %v\n", v, o.LongWait)
+		}
+	}
+	if v := getenv("GRIDLOCK_REPORT"); v != "" {
+		o.ReportPath = v
+	}
+	if v := getenv("GRIDLOCK_OFF"); v != "" {
+		for k := range strings.SplitSeq(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				o.Off = append(o.Off, report.Kind(k))
+			}
+		}
+	}
+}
+
+// Configure replaces the engine's options. GRIDLOCK=off in the environment
+// still turns detection off: it is the operator's switch.
+func Configure(o Options) {
+	if o.LongWait <= 0 {
+		o.LongWait = DefaultLongWait
+	}
+	if os.Getenv("GRIDLOCK") == "off" {
+		o.Level = LevelOff
+	}
+	e.initMu.Lock()
+	e.opts.Store(&o)
+	s := e.state.Load()
+	e.initMu.Unlock()
+	if s == stateUninit {
+		initSlow()
+		return
+	}
+	if o.Level == LevelOff {
+		e.state.Store(stateOff)
+	} else {
+		e.state.Store(stateOn)
+	}
+}
+
+// CurrentOptions returns the engine's options, reading the environment if
+// they were never set.
+func CurrentOptions() Options {
+	Enabled()
+	return *e.opts.Load()
+}
+
+// disable turns detection off after an internal error, with one message.
+func disable(format string, args ...any) {
+	if e.state.Swap(stateOff) == stateOn {
+		fmt.Fprintf(os.Stderr, "gridlock: internal error: %s; deadlock detection is off for the rest of this run\n", fmt.Sprintf(format, args...))
+	}
+}
+
+// guard recovers an internal error of a slow-path function and turns the
+// engine off instead of crashing the program. Deliberate panics (strict
+// mode) are raised outside guarded functions.
+func guard() {
+	if r := recover(); r != nil {
+		disable("%v", r)
+	}
+}
+
+// goroutine returns the state of goroutine id, creating it if needed.
+func goroutine(id uint64) *G {
+	if g := e.gtab.Load().lookup(id); g != nil {
+		return g
+	}
+	return newG(id)
+}
+
+func newG(id uint64) *G {
+	e.gmu.Lock()
+	defer e.gmu.Unlock()
+	t := e.gtab.Load()
+	if g := t.lookup(id); g != nil {
+		return g
+	}
+	if t.used+1 > len(t.slots)/2 {
+		t = maintainGTable(t)
+	}
+	g := &G{id: id, epoch: e.epoch.Load()}
+	t.insert(g)
+	e.stats.Goroutines.Add(1)
+	return g
+}
+
+// maintainGTable makes room: it first drops the states of goroutines that
+// hold nothing, wait for nothing and have not taken a lock during the last
+// two maintenance rounds (goroutine ids are never reused, so the state of an
+// exited goroutine is garbage), then grows the table if it is still more
+// than a quarter full. Called with e.gmu held.
+func maintainGTable(t *gtable) *gtable {
+	epoch := e.epoch.Add(1)
+	e.wmu.Lock()
+	for i := range t.slots {
+		s := &t.slots[i]
+		k := s.key.Load()
+		if k == 0 || k == tombstone {
+			continue
+		}
+		g := s.g.Load()
+		if g == nil || g.wait != nil || !idle(g, epoch) {
+			continue
+		}
+		markDead(g)
+		s.g.Store(nil)
+		s.key.Store(tombstone)
+		t.live--
+		e.stats.Reclaimed.Add(1)
+	}
+	e.wmu.Unlock()
+	size := len(t.slots)
+	for t.live+1 > size/4 {
+		size *= 2
+	}
+	nt := newGTable(size)
+	for i := range t.slots {
+		s := &t.slots[i]
+		if k := s.key.Load(); k != 0 && k != tombstone {
+			nt.insert(s.g.Load())
+		}
+	}
+	e.gtab.Store(nt)
+	return nt
+}
+
+//go:norace
+func markDead(g *G) { g.dead = true }
+
+// idle reports whether g's state can be dropped: it has not taken a lock
+// for two maintenance rounds and holds nothing, or holds only locks that
+// other goroutines have released since (a goroutine that handed its locks
+// over and exited). It never modifies g, whose owner may still run.
+//
+//go:norace
+func idle(g *G, epoch uint32) bool {
+	if epoch-g.epoch < 2 {
+		return false
+	}
+	if g.n == 0 {
+		return true
+	}
+	if !g.remote.Load() {
+		return false
+	}
+	g.remoteMu.Lock()
+	defer g.remoteMu.Unlock()
+	left := append([]released(nil), g.remoteLocks...)
+	for _, h := range g.heldSnapshot() {
+		i := slices.IndexFunc(left, func(r released) bool { return r.lock == h.lock && r.mode == h.mode })
+		if i < 0 {
+			return false
+		}
+		left = slices.Delete(left, i, i+1)
+	}
+	return true
+}

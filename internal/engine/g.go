@@ -1,0 +1,287 @@
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Mode is how a lock is held or wanted.
+type Mode uint8
+
+// Lock modes.
+const (
+	Write Mode = iota + 1 // exclusive: Mutex.Lock, RWMutex.Lock
+	Read                  // shared: RWMutex.RLock
+)
+
+func (m Mode) String() string {
+	if m == Read {
+		return "rlock"
+	}
+	return "lock"
+}
+
+// held is one entry of a goroutine's held-lock list.
+type held struct {
+	lock  *Lock
+	pc    uintptr // call site of the acquisition
+	mode  Mode
+	try   bool   // taken by TryLock: no edges into it were checked
+	chain uint64 // chain key of the held list up to and including this entry
+}
+
+// inlineHeld is how many held locks a G keeps without allocating; lockdep
+// allows 48, real Go code rarely nests more than a handful.
+const inlineHeld = 16
+
+// G is the engine's state for one goroutine. The owning goroutine reads and
+// writes its fields without synchronization; other goroutines read them only
+// while the goroutine is registered as waiting (which orders the reads after
+// the writes through the wait registry's lock) or through the norace
+// accessors, which tolerate stale values.
+type G struct {
+	id    uint64
+	n     int // number of held locks
+	held  [inlineHeld]held
+	more  []held // held locks beyond inlineHeld
+	epoch uint32 // engine epoch at the last outermost acquisition
+	dead  bool   // dropped from the goroutine table
+
+	// remote is set when another goroutine released a lock this goroutine
+	// holds; the owner applies remoteLocks at its next lock operation.
+	remote      atomic.Bool
+	remoteMu    sync.Mutex
+	remoteLocks []released
+
+	// recursiveOn is the lock whose recursive acquisition was just
+	// reported, so that the wait that follows is not reported again as a
+	// deadlock of one goroutine.
+	recursiveOn *Lock
+
+	// Slow path.
+	ready chan uint8  // wake-ups for a parked waiter; buffer 1
+	timer *time.Timer // detection re-checks while parked
+	wait  *waitRec    // guarded by Engine.wmu
+	name  string      // guarded by Engine.wmu
+}
+
+type released struct {
+	lock *Lock
+	mode Mode
+}
+
+// ID returns the goroutine id.
+func (g *G) ID() uint64 { return g.id }
+
+// Ready returns the channel on which a parked waiter of this goroutine is
+// woken. It has a buffer of one; every enqueued waiter receives exactly one
+// value unless it is removed from its queue first.
+func (g *G) Ready() chan uint8 {
+	if g.ready == nil {
+		g.ready = make(chan uint8, 1)
+	}
+	return g.ready
+}
+
+func (g *G) at(i int) *held {
+	if i < inlineHeld {
+		return &g.held[i]
+	}
+	return &g.more[i-inlineHeld]
+}
+
+func (g *G) top() *held {
+	if g.n == 0 {
+		return nil
+	}
+	return g.at(g.n - 1)
+}
+
+func (g *G) chain() uint64 {
+	if g.n == 0 {
+		return 0
+	}
+	return g.at(g.n - 1).chain
+}
+
+// push appends an entry. The fields are stored one by one: building a
+// held value and copying it costs a store-forwarding stall on the
+// uncontended path.
+func (g *G) push(l *Lock, pc uintptr, m Mode, try bool, chain uint64) {
+	if g.n < inlineHeld {
+		h := &g.held[g.n]
+		h.lock, h.pc, h.mode, h.try, h.chain = l, pc, m, try, chain
+	} else {
+		g.more = append(g.more[:g.n-inlineHeld], held{lock: l, pc: pc, mode: m, try: try, chain: chain})
+	}
+	g.n++
+}
+
+// remove removes the most recent entry for lock l in mode m and reports
+// whether there was one.
+func (g *G) remove(l *Lock, m Mode) bool {
+	if n := g.n - 1; n >= 0 && n < inlineHeld && g.held[n].lock == l && g.held[n].mode == m {
+		g.held[n].lock = nil
+		g.n = n
+		return true
+	}
+	for i := g.n - 1; i >= 0; i-- {
+		if h := g.at(i); h.lock == l && h.mode == m {
+			g.removeAt(i)
+			if g.n <= inlineHeld {
+				g.more = g.more[:0]
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// find returns the most recent entry for lock l, or nil.
+func (g *G) find(l *Lock) *held {
+	for i := g.n - 1; i >= 0; i-- {
+		if h := g.at(i); h.lock == l {
+			return h
+		}
+	}
+	return nil
+}
+
+// compact drops entries for write locks that g no longer owns: Unlock
+// clears the lock's owner and leaves the entry for g to drop here, at its
+// next lock operation, so that Unlock needs neither the goroutine's id nor
+// its state. Read holds have no owner and are removed by RUnlock.
+func (g *G) compact() {
+	for g.n > 0 {
+		var h *held
+		if g.n <= inlineHeld {
+			h = &g.held[g.n-1]
+		} else {
+			h = g.at(g.n - 1)
+		}
+		if h.mode == Read || h.lock.ownerOf() == g {
+			break
+		}
+		h.lock = nil
+		g.n--
+	}
+	for i := g.n - 2; i >= 0; i-- {
+		if h := g.at(i); h.mode == Write && h.lock.ownerOf() != g {
+			g.removeAt(i)
+		}
+	}
+	if g.n <= inlineHeld && len(g.more) > 0 {
+		g.more = g.more[:0]
+	}
+}
+
+// removeAt removes entry i and recomputes the chain keys above it.
+func (g *G) removeAt(i int) {
+	for j := i; j < g.n-1; j++ {
+		*g.at(j) = *g.at(j + 1)
+	}
+	*g.at(g.n - 1) = held{}
+	g.n--
+	prev := uint64(0)
+	if i > 0 {
+		prev = g.at(i - 1).chain
+	}
+	for j := i; j < g.n; j++ {
+		h := g.at(j)
+		h.chain = chainKey(prev, h.lock.class.id)
+		prev = h.chain
+	}
+}
+
+// valid reports whether g still holds what entry h says.
+//
+//go:norace
+func (g *G) valid(h *held) bool {
+	return h.lock != nil && (h.mode == Read || h.lock.ownerOf() == g)
+}
+
+// applyRemote applies releases made by other goroutines.
+func (g *G) applyRemote() {
+	g.remoteMu.Lock()
+	rs := g.remoteLocks
+	g.remoteLocks = nil
+	g.remote.Store(false)
+	g.remoteMu.Unlock()
+	for _, r := range rs {
+		g.remove(r.lock, r.mode)
+	}
+}
+
+// heldSnapshot returns a copy of the held list. Other goroutines call it
+// only on goroutines registered as waiting.
+//
+//go:norace
+func (g *G) heldSnapshot() []held {
+	n := g.n
+	if n < 0 || n > inlineHeld+len(g.more) {
+		return nil
+	}
+	out := make([]held, 0, n)
+	for i := range n {
+		if h := g.at(i); g.valid(h) {
+			out = append(out, *h)
+		}
+	}
+	return out
+}
+
+// gtable maps goroutine ids to their G. Lookups are lock-free; inserts,
+// reclamation and growth happen under Engine.gmu.
+type gtable struct {
+	slots []gslot
+	mask  uint64
+	used  int // live entries plus tombstones; guarded by Engine.gmu
+	live  int
+}
+
+type gslot struct {
+	key atomic.Uint64
+	g   atomic.Pointer[G]
+}
+
+const tombstone = ^uint64(0)
+
+func newGTable(size int) *gtable {
+	return &gtable{slots: make([]gslot, size), mask: uint64(size - 1)}
+}
+
+func hashID(id uint64) uint64 { return id * 0x9E3779B97F4A7C15 }
+
+func (t *gtable) lookup(id uint64) *G {
+	i := hashID(id) & t.mask
+	for {
+		s := &t.slots[i]
+		switch s.key.Load() {
+		case id:
+			return s.g.Load()
+		case 0:
+			return nil
+		}
+		i = (i + 1) & t.mask
+	}
+}
+
+// insert adds g; the caller holds Engine.gmu and knows g.id is absent.
+func (t *gtable) insert(g *G) {
+	i := hashID(g.id) & t.mask
+	for {
+		s := &t.slots[i]
+		switch s.key.Load() {
+		case 0:
+			t.used++
+			fallthrough
+		case tombstone:
+			s.g.Store(g)
+			s.key.Store(g.id)
+			t.live++
+			return
+		}
+		i = (i + 1) & t.mask
+	}
+}

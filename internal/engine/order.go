@@ -1,0 +1,339 @@
+package engine
+
+import (
+	"fmt"
+	"hash/maphash"
+	"runtime"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/gridlock-go/gridlock/report"
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+func (c *Class) info() nodeInfo {
+	return nodeInfo{id: c.id, label: c.label(), name: c.name, kind: c.kind, level: c.level, site: c.site, writer: c.writer}
+}
+
+func (l *Lock) info() nodeInfo {
+	return nodeInfo{id: l.id, label: fmt.Sprintf("%s#%d", l.kind, l.id), name: l.class.name, kind: l.kind, level: l.class.level, site: l.site, writer: l.class.writer}
+}
+
+// validate checks a chain of classes seen for the first time: an order edge
+// from every held class to the new one, each checked for a cycle, and the
+// hierarchy levels. It records the chain in the cache and returns its flags.
+func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
+	var fs []*report.Finding
+	func() {
+		defer guard()
+		var stack []uintptr
+		capture := func() []uintptr {
+			if stack == nil {
+				stack = callers(4)
+			}
+			return stack
+		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		nc := l.class
+		for i := range g.n {
+			h := g.at(i)
+			if h.lock == l {
+				continue // recursion is reported by Before
+			}
+			hc := h.lock.class
+			if hc == nc {
+				flags |= sameClass
+				if hc.level != 0 && !hc.nestable {
+					fs = appendNew(fs, hierarchyFinding(g, h, l, m, capture()))
+				}
+				continue
+			}
+			if hc.level != 0 && nc.level != 0 && nc.level <= hc.level {
+				fs = appendNew(fs, hierarchyFinding(g, h, l, m, capture()))
+				continue
+			}
+			ed := gedge{g: g.id, fromPC: h.pc, fromMode: h.mode, toMode: m}
+			cycle, added := e.classGraph.add(hc.info(), nc.info(), ed, capture)
+			if added {
+				watchClass(hc, h.lock)
+				watchClass(nc, l)
+			}
+			if cycle != nil {
+				fs = appendNew(fs, cycleFinding(cycle, false))
+			}
+		}
+		if !e.chains.put(key, flags) {
+			e.stats.DroppedChains.Add(1)
+		}
+	}()
+	deliver(fs)
+	return flags
+}
+
+// checkInstances orders l after every held instance of its own class: the
+// classes are the same, so only the instances can show an inversion.
+func checkInstances(g *G, l *Lock, m Mode, pc uintptr) {
+	for i := range g.n {
+		h := g.at(i)
+		if h.lock == l || h.lock.class != l.class {
+			continue
+		}
+		k := pairKey(h.lock.id, l.id)
+		if _, ok := e.pairs.get(k); ok {
+			continue
+		}
+		var fs []*report.Finding
+		func() {
+			defer guard()
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			ed := gedge{g: g.id, fromPC: h.pc, fromMode: h.mode, toMode: m}
+			cycle, added := e.instGraph.add(h.lock.info(), l.info(), ed, func() []uintptr { return callers(5) })
+			if added {
+				watchLock(h.lock)
+				watchLock(l)
+			}
+			if cycle != nil {
+				fs = appendNew(fs, cycleFinding(cycle, true))
+			}
+			if !e.pairs.put(k, 0) {
+				e.stats.DroppedChains.Add(1)
+			}
+		}()
+		deliver(fs)
+	}
+}
+
+// watchClass arranges for the node of an instance's own class to go away
+// with the lock. Named classes live as long as the program.
+func watchClass(c *Class, l *Lock) {
+	if c.singleton {
+		watchLock(l)
+	}
+}
+
+func watchLock(l *Lock) {
+	if l.node.Swap(true) {
+		return
+	}
+	e.cleanups++
+	runtime.AddCleanup(l, forget, l.id)
+}
+
+// forget removes a garbage lock from the order graphs.
+func forget(id uint64) {
+	defer guard()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.classGraph.remove(id)
+	e.instGraph.remove(id)
+}
+
+// firstWriter is called when a class is taken for writing the first time:
+// read-only cycles through it may now deadlock.
+func firstWriter(c *Class) {
+	if c.writer.Swap(true) {
+		return
+	}
+	var fs []*report.Finding
+	func() {
+		defer guard()
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		kept := e.pending[:0]
+		for _, p := range e.pending {
+			if allWriters(p.writers) {
+				fs = append(fs, p.f)
+			} else {
+				kept = append(kept, p)
+			}
+		}
+		e.pending = kept
+	}()
+	deliver(fs)
+}
+
+type pendingCycle struct {
+	f       *report.Finding
+	writers []*atomic.Bool
+}
+
+func allWriters(ws []*atomic.Bool) bool {
+	for _, w := range ws {
+		if !w.Load() {
+			return false
+		}
+	}
+	return true
+}
+
+var seed = maphash.MakeSeed()
+
+// once reports whether a finding with this key is new, and remembers it.
+// The caller holds e.mu.
+func once(kind report.Kind, parts ...uint64) bool {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteString(string(kind))
+	for _, p := range parts {
+		var b [8]byte
+		for i := range b {
+			b[i] = byte(p >> (8 * i))
+		}
+		h.Write(b[:])
+	}
+	k := h.Sum64()
+	if e.seen[k] {
+		return false
+	}
+	if len(e.seen) >= 1<<16 {
+		return false
+	}
+	e.seen[k] = true
+	return true
+}
+
+func appendNew(fs []*report.Finding, f *report.Finding) []*report.Finding {
+	if f == nil {
+		return fs
+	}
+	return append(fs, f)
+}
+
+func resourceOf(n nodeInfo) *waitgraph.Resource {
+	return &waitgraph.Resource{ID: n.label, Kind: n.kind, Name: n.name, Level: n.level, Site: frameOf(n.site), Exact: true}
+}
+
+// cycleFinding builds the lock-order-inversion finding for a cycle of
+// order edges, once per set of nodes. A cycle of read acquisitions only is
+// held back until every class in it has had a writer. The caller holds e.mu.
+func cycleFinding(cycle []*gedge, instances bool) *report.Finding {
+	ids := make([]uint64, len(cycle))
+	for i, ed := range cycle {
+		ids[i] = ed.from.info.id
+	}
+	slices.Sort(ids)
+	if !once(report.LockOrderInversion, ids...) {
+		return nil
+	}
+	f := &report.Finding{Kind: report.LockOrderInversion, Source: "runtime"}
+	var names []string
+	var writers []*atomic.Bool
+	seenG := map[uint64]bool{}
+	for _, ed := range cycle {
+		f.Resources = append(f.Resources, resourceOf(ed.from.info))
+		names = append(names, ed.from.info.label)
+		writers = append(writers, ed.from.info.writer)
+		o := waitgraph.Order{
+			From:      ed.from.info.label,
+			To:        ed.to.info.label,
+			Goroutine: int64(ed.g),
+			FromStack: site(ed.fromPC),
+			Stack:     symbolize(ed.stack),
+		}
+		f.Orders = append(f.Orders, o)
+		f.Positions = append(f.Positions, o.Stack.Top().Pos())
+		if !seenG[ed.g] {
+			seenG[ed.g] = true
+			f.Goroutines = append(f.Goroutines, &waitgraph.Goroutine{ID: int64(ed.g)})
+		}
+	}
+	names = append(names, names[0])
+	scope := "locks"
+	if instances {
+		scope = "locks of one class"
+	}
+	f.Summary = fmt.Sprintf("%s taken in a cyclic order: %s", scope, strings.Join(names, " → "))
+	f.Hint = report.LockOrderInversion.Info().Hint
+	if !allWriters(writers) {
+		e.pending = append(e.pending, pendingCycle{f, writers})
+		return nil
+	}
+	return f
+}
+
+// hierarchyFinding reports taking l while holding h, whose level is not
+// lower. The caller holds e.mu.
+func hierarchyFinding(g *G, h *held, l *Lock, m Mode, stack []uintptr) *report.Finding {
+	hc, nc := h.lock.class, l.class
+	if !once(report.HierarchyViolation, hc.id, nc.id, uint64(h.pc), uint64(len(stack))) {
+		return nil
+	}
+	held, taking := resourceOf(hc.info()), resourceOf(nc.info())
+	if hc == nc {
+		held, taking = resourceOf(h.lock.info()), resourceOf(l.info())
+	}
+	now := symbolize(stack)
+	f := &report.Finding{Kind: report.HierarchyViolation, Source: "runtime"}
+	f.Resources = []*waitgraph.Resource{held, taking}
+	f.Goroutines = []*waitgraph.Goroutine{{
+		ID:    int64(g.id),
+		Holds: []waitgraph.Hold{{Resource: held.ID, Mode: mode(h.mode), Stack: site(h.pc)}},
+		Stack: now,
+	}}
+	f.Orders = []waitgraph.Order{{From: held.ID, To: taking.ID, Goroutine: int64(g.id), FromStack: site(h.pc), Stack: now}}
+	f.Positions = []string{now.Top().Pos(), site(h.pc).Top().Pos()}
+	if hc == nc {
+		f.Summary = fmt.Sprintf("%s (level %d) taken while holding %s of the same level; declare the class nestable if instances are ordered", taking.ID, nc.level, held.ID)
+	} else {
+		f.Summary = fmt.Sprintf("%s (level %d) taken while holding %s (level %d)", taking.ID, nc.level, held.ID, hc.level)
+	}
+	f.Hint = report.HierarchyViolation.Info().Hint
+	return f
+}
+
+func mode(m Mode) waitgraph.Mode {
+	if m == Read {
+		return waitgraph.RLock
+	}
+	return waitgraph.Lock
+}
+
+// recursive reports g taking l in mode m while it holds l in mode heldMode.
+// Locking a held lock, or read-locking a write-held one, hangs for sure; a
+// second read lock hangs as soon as a writer waits in between.
+func recursive(g *G, l *Lock, m Mode, pc uintptr, heldMode Mode) {
+	kind := report.RecursiveLock
+	if m == Read && heldMode == Read {
+		kind = report.RecursiveRLock
+	} else {
+		g.recursiveOn = l
+	}
+	var f *report.Finding
+	func() {
+		defer guard()
+		h := g.find(l)
+		var hpc uintptr
+		if h != nil {
+			hpc = h.pc
+		}
+		e.mu.Lock()
+		fresh := once(kind, l.class.id, uint64(pc), uint64(hpc))
+		e.mu.Unlock()
+		if !fresh {
+			return
+		}
+		now := symbolize(callers(3))
+		r := resourceOf(l.info())
+		f = &report.Finding{Kind: kind, Source: "runtime"}
+		f.Resources = []*waitgraph.Resource{r}
+		f.Goroutines = []*waitgraph.Goroutine{{
+			ID:    int64(g.id),
+			Holds: []waitgraph.Hold{{Resource: r.ID, Mode: mode(heldMode), Stack: site(hpc)}},
+			Wait:  &waitgraph.WaitFor{Resource: r.ID, Mode: mode(m), Stack: now},
+			Stack: now,
+		}}
+		f.Positions = []string{now.Top().Pos(), site(hpc).Top().Pos()}
+		if kind == report.RecursiveRLock {
+			f.Summary = fmt.Sprintf("goroutine %d read-locks %s, which it already read-holds; a writer waiting in between deadlocks it", g.id, r.ID)
+		} else {
+			f.Summary = fmt.Sprintf("goroutine %d locks %s, which it already holds: it will wait for itself forever", g.id, r.ID)
+		}
+		f.Hint = kind.Info().Hint
+	}()
+	if f != nil {
+		deliver([]*report.Finding{f})
+	}
+}

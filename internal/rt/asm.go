@@ -1,0 +1,22 @@
+//go:build (amd64 || arm64) && gc
+
+package rt
+
+const hasAsm = true
+
+// Goid returns the id of the calling goroutine. It is valid only when
+// Supported reports true; callers check that once, not on every call.
+func Goid() uint64
+
+// readg returns the word at byte offset off in the running goroutine's g.
+func readg(off uintptr) uint64
+
+// Enter returns the id of the calling goroutine and the return address of
+// the Go function that called Enter, that is, the call site of a lock
+// operation in user code, read through the frame-pointer chain. The caller
+// must not be inlined (mark it //go:noinline) so that it has a frame of its
+// own. The id is valid only when Supported reports true; callers check that
+// once, not on every call.
+//
+//go:noescape
+func Enter() (goid uint64, pc uintptr)

@@ -1,0 +1,31 @@
+//go:build gc
+
+#include "textflag.h"
+
+// func goidAsm() uint64
+TEXT ·Goid(SB),NOSPLIT,$0-8
+	MOVQ (TLS), AX
+	MOVQ ·goidOffset(SB), BX
+	MOVQ (AX)(BX*1), AX
+	MOVQ AX, ret+0(FP)
+	RET
+
+// func readg(off uintptr) uint64
+TEXT ·readg(SB),NOSPLIT,$0-16
+	MOVQ (TLS), AX
+	MOVQ off+0(FP), BX
+	MOVQ (AX)(BX*1), AX
+	MOVQ AX, ret+8(FP)
+	RET
+
+// func Enter() (goid uint64, pc uintptr)
+// BP is still the frame pointer of our caller (a frameless leaf does not
+// touch it), and 8(BP) is our caller's return address.
+TEXT ·Enter(SB),NOSPLIT,$0-16
+	MOVQ (TLS), AX
+	MOVQ ·goidOffset(SB), BX
+	MOVQ (AX)(BX*1), AX
+	MOVQ AX, goid+0(FP)
+	MOVQ 8(BP), AX
+	MOVQ AX, pc+8(FP)
+	RET

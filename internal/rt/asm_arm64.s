@@ -1,0 +1,27 @@
+//go:build gc
+
+#include "textflag.h"
+
+// func goidAsm() uint64
+TEXT ·Goid(SB),NOSPLIT,$0-8
+	MOVD ·goidOffset(SB), R1
+	MOVD (g)(R1), R0
+	MOVD R0, ret+0(FP)
+	RET
+
+// func readg(off uintptr) uint64
+TEXT ·readg(SB),NOSPLIT,$0-16
+	MOVD off+0(FP), R1
+	MOVD (g)(R1), R0
+	MOVD R0, ret+8(FP)
+	RET
+
+// func Enter() (goid uint64, pc uintptr)
+// R29 is our caller's frame pointer; 8(R29) holds its saved return address.
+TEXT ·Enter(SB),NOSPLIT|NOFRAME,$0-16
+	MOVD ·goidOffset(SB), R1
+	MOVD (g)(R1), R0
+	MOVD R0, goid+0(FP)
+	MOVD 8(R29), R0
+	MOVD R0, pc+8(FP)
+	RET

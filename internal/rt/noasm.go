@@ -1,0 +1,12 @@
+//go:build !((amd64 || arm64) && gc)
+
+package rt
+
+const hasAsm = false
+
+func goidAsm() uint64      { return SlowGoid() }
+func readg(uintptr) uint64 { return 0 }
+
+// Enter returns the id of the calling goroutine; the call site is not
+// available without frame pointers and is returned as 0.
+func Enter() (goid uint64, pc uintptr) { return SlowGoid(), 0 }

@@ -1,0 +1,170 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+const rule = "=================================================================="
+
+// Text renders f as a multi-line report in the spirit of the Linux kernel's
+// lockdep: what happened, who, where, and the order that was broken.
+func Text(f *Finding) string {
+	var b strings.Builder
+	WriteText(&b, f)
+	return b.String()
+}
+
+// WriteText writes Text(f) to w.
+func WriteText(w io.Writer, f *Finding) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\ngridlock: %s: %s\n%s\n", rule, f.Kind, f.Title(), strings.Repeat("-", len(rule)))
+	fmt.Fprintf(&b, "%s\n", f.Summary)
+	res := make(map[string]*waitgraph.Resource)
+	for _, r := range f.Resources {
+		res[r.ID] = r
+	}
+	if len(f.Orders) > 0 {
+		if f.Kind == LockOrderInversion {
+			b.WriteString("\nthe cycle, with the stack that first showed each order:\n")
+		} else {
+			b.WriteString("\nthe order:\n")
+		}
+		for i, o := range f.Orders {
+			fmt.Fprintf(&b, "\n-> #%d %s → %s", i, o.From, o.To)
+			if o.Goroutine != 0 {
+				fmt.Fprintf(&b, ", in goroutine %d", o.Goroutine)
+			}
+			b.WriteString("\n")
+			if len(o.FromStack) > 0 {
+				fmt.Fprintf(&b, "   %s taken at %s\n", o.From, o.FromStack.Top())
+			}
+			fmt.Fprintf(&b, "   %s taken at:\n", o.To)
+			writeStack(&b, o.Stack, "\t")
+		}
+		if f.Kind == LockOrderInversion && len(f.Orders) >= 2 {
+			writeScenario(&b, f.Orders)
+		}
+	}
+	if len(f.Goroutines) > 0 && f.Kind != LockOrderInversion {
+		b.WriteString("\n")
+		for _, g := range f.Goroutines {
+			writeGoroutine(&b, g, res, f.Time)
+		}
+	}
+	if len(f.Resources) > 0 {
+		b.WriteString("\nresources:\n")
+		for _, r := range f.Resources {
+			fmt.Fprintf(&b, "  %s", r.Label())
+			if r.Site != nil {
+				fmt.Fprintf(&b, ", first used at %s", r.Site)
+			}
+			b.WriteString("\n")
+		}
+	}
+	if f.Hint != "" {
+		fmt.Fprintf(&b, "\nfix: %s\n", f.Hint)
+	}
+	if f.Kind.Known() {
+		fmt.Fprintf(&b, "see %s\n", f.Kind.Doc())
+	}
+	b.WriteString(rule + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeStack(b *strings.Builder, s waitgraph.Stack, indent string) {
+	if len(s) == 0 {
+		fmt.Fprintf(b, "%s(no stack)\n", indent)
+		return
+	}
+	for _, fr := range s {
+		fmt.Fprintf(b, "%s%s\n", indent, fr)
+	}
+}
+
+func writeGoroutine(b *strings.Builder, g *waitgraph.Goroutine, res map[string]*waitgraph.Resource, at time.Time) {
+	fmt.Fprintf(b, "%s", g.Label())
+	if g.State != "" {
+		fmt.Fprintf(b, " [%s]", g.State)
+	} else if g.Runnable {
+		b.WriteString(" [running]")
+	}
+	b.WriteString(":\n")
+	for _, h := range g.Holds {
+		fmt.Fprintf(b, "  holds %s (%s)", h.Resource, h.Mode)
+		if h.Count > 1 {
+			fmt.Fprintf(b, " ×%d", h.Count)
+		}
+		if len(h.Stack) > 0 {
+			fmt.Fprintf(b, ", taken at %s", h.Stack.Top())
+		}
+		b.WriteString("\n")
+	}
+	if w := g.Wait; w != nil {
+		fmt.Fprintf(b, "  waits for %s (%s)", w.Resource, w.Mode)
+		switch {
+		case !w.Since.IsZero() && !at.IsZero():
+			fmt.Fprintf(b, " for %v", at.Sub(w.Since).Round(time.Millisecond))
+		case w.For > 0:
+			fmt.Fprintf(b, " for %v", w.For)
+		}
+		if len(w.Stack) > 0 {
+			fmt.Fprintf(b, ", at %s", w.Stack.Top())
+		}
+		b.WriteString("\n")
+	}
+	if len(g.Stack) > 0 {
+		b.WriteString("  stack:\n")
+		writeStack(b, g.Stack, "\t")
+	}
+	if g.CreatedBy != nil {
+		fmt.Fprintf(b, "  created at %s\n", g.CreatedBy)
+	}
+	b.WriteString("\n")
+}
+
+// writeScenario prints lockdep's "possible unsafe scenario": each goroutine
+// of the cycle takes its first lock, then each tries its second.
+func writeScenario(b *strings.Builder, orders []waitgraph.Order) {
+	const width = 26
+	n := len(orders)
+	if n > 4 {
+		b.WriteString("\npossible unsafe scenario:\n")
+		for i, o := range orders {
+			fmt.Fprintf(b, "  goroutine %c: lock(%s); then lock(%s)\n", 'A'+i, o.From, o.To)
+		}
+		b.WriteString("\n *** DEADLOCK ***\n")
+		return
+	}
+	row := func(col int, text string) {
+		b.WriteString("  " + strings.Repeat(" ", col*width) + text + "\n")
+	}
+	b.WriteString("\npossible unsafe scenario:\n\n")
+	var head, sep strings.Builder
+	for i := range n {
+		head.WriteString(fmt.Sprintf("%-*s", width, fmt.Sprintf("goroutine %c", 'A'+i)))
+		sep.WriteString(fmt.Sprintf("%-*s", width, "-----------"))
+	}
+	b.WriteString("  " + strings.TrimRight(head.String(), " ") + "\n")
+	b.WriteString("  " + strings.TrimRight(sep.String(), " ") + "\n")
+	for i, o := range orders {
+		row(i, "lock("+o.From+")")
+	}
+	for i, o := range orders {
+		row(i, "lock("+o.To+")")
+	}
+	b.WriteString("\n *** DEADLOCK ***\n")
+}
+
+// Line renders f on one line: "kind: summary (position)".
+func Line(f *Finding) string {
+	if len(f.Positions) > 0 && f.Positions[0] != "?" {
+		return fmt.Sprintf("%s: %s: %s", f.Positions[0], f.Kind, f.Summary)
+	}
+	return fmt.Sprintf("%s: %s", f.Kind, f.Summary)
+}

@@ -1,0 +1,303 @@
+//go:build !gridlock_off
+
+package sync
+
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/gridlock-go/gridlock/internal/engine"
+	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// A Mutex is a mutual exclusion lock, watched by gridlock. The zero value
+// is an unlocked mutex. A Mutex must not be copied after first use.
+//
+// As with the standard sync.Mutex, a locked Mutex is not associated with a
+// particular goroutine: one goroutine may lock it and another unlock it.
+// gridlock follows such hand-overs, and does not report circular waits
+// through a mutex that has been handed over, since any goroutine may end
+// them.
+//
+// The algorithm is the standard library's: newcomers may take a free lock
+// ahead of woken waiters (which keeps throughput high), and a waiter that
+// has waited more than a millisecond is handed the lock directly (which
+// bounds the wait).
+type Mutex struct {
+	state atomic.Int32
+	q     atomic.Pointer[waitq]
+	ref   engine.Ref
+}
+
+// Mutex state bits.
+const (
+	mutexLocked  = 1 << iota // held
+	mutexWoken               // a waiter was woken and competes; wake no other
+	mutexQueued              // the queue is not empty
+	mutexHandoff             // the head waiter is starving: unlock hands the lock to it
+
+	starvation = time.Millisecond
+)
+
+var multicore = runtime.NumCPU() > 1
+
+// Lock locks m. If the lock is already in use, the calling goroutine blocks
+// until the mutex is available.
+//
+//go:noinline
+func (m *Mutex) Lock() {
+	gid, pc := rt.Enter()
+	if m.state.CompareAndSwap(0, mutexLocked) {
+		if engine.Enabled() {
+			engine.Acquired(gid, &m.ref, waitgraph.Mutex, engine.Write, pc, nil)
+		}
+		return
+	}
+	m.lockContended(gid, pc, nil)
+}
+
+// lockContended checks the acquisition before it waits (so that a
+// recursive lock is reported before the goroutine hangs on itself), then
+// waits. It returns false if done closed first.
+func (m *Mutex) lockContended(gid uint64, pc uintptr, done <-chan struct{}) bool {
+	if !engine.Enabled() {
+		return m.lockSlow(nil, nil, pc, done)
+	}
+	g, l := engine.Before(gid, &m.ref, waitgraph.Mutex, engine.Write, pc, nil)
+	if !m.lockSlow(g, l, pc, done) {
+		return false
+	}
+	engine.After(g, l, engine.Write, pc)
+	return true
+}
+
+// TryLock tries to lock m and reports whether it succeeded. A failed
+// TryLock changes nothing, and trying a lock cannot deadlock, so no order
+// is checked into it.
+//
+// Note that while correct uses of TryLock do exist, they are rare, and use
+// of TryLock is often a sign of a deeper problem in a particular use of
+// mutexes.
+//
+//go:noinline
+func (m *Mutex) TryLock() bool {
+	gid, pc := rt.Enter()
+	old := m.state.Load()
+	if old&(mutexLocked|mutexHandoff) != 0 || !m.state.CompareAndSwap(old, old|mutexLocked) {
+		return false
+	}
+	if engine.Enabled() {
+		engine.Tried(gid, &m.ref, waitgraph.Mutex, engine.Write, pc, nil)
+	}
+	return true
+}
+
+// Unlock unlocks m. It is a run-time error if m is not locked on entry to
+// Unlock.
+func (m *Mutex) Unlock() {
+	engine.ReleaseWrite(&m.ref)
+	if !m.state.CompareAndSwap(mutexLocked, 0) {
+		m.unlockSlow()
+	}
+}
+
+func (m *Mutex) queue() *waitq {
+	if q := m.q.Load(); q != nil {
+		return q
+	}
+	m.q.CompareAndSwap(nil, new(waitq))
+	return m.q.Load()
+}
+
+// spin tries to take the lock a few times before parking, when another
+// processor may release it soon.
+func (m *Mutex) spin() bool {
+	if !multicore {
+		return false
+	}
+	for range 4 {
+		for range 64 {
+			if m.state.Load()&(mutexLocked|mutexHandoff) == 0 {
+				break
+			}
+		}
+		old := m.state.Load()
+		if old&(mutexLocked|mutexHandoff) == 0 && m.state.CompareAndSwap(old, old|mutexLocked) {
+			return true
+		}
+	}
+	return false
+}
+
+// lockSlow acquires m after the fast path failed. It returns false if done
+// was closed before the lock was acquired.
+func (m *Mutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, done <-chan struct{}) bool {
+	if m.spin() {
+		return true
+	}
+	q := m.queue()
+	w := getWaiter()
+	defer putWaiter(w)
+	var wt *engine.Wait
+	defer func() { wt.End() }()
+	requeue := false
+	for {
+		q.mu.Lock()
+		old := m.state.Load()
+		for {
+			if old&(mutexLocked|mutexHandoff) == 0 {
+				if m.state.CompareAndSwap(old, old|mutexLocked) {
+					q.mu.Unlock()
+					return true
+				}
+			} else if m.state.CompareAndSwap(old, old|mutexQueued) {
+				break
+			}
+			old = m.state.Load()
+		}
+		// A waiter that was woken and lost the race goes back to the
+		// front; once it has waited too long, it asks for a hand-off.
+		q.push(w, requeue)
+		if requeue && time.Since(w.start) > starvation {
+			w.starving = true
+		}
+		if q.head.starving {
+			m.setBits(mutexHandoff, 0)
+		}
+		q.mu.Unlock()
+		if wt == nil && l != nil {
+			wt = engine.BeginWait(g, l, engine.Write, pc, done != nil)
+		}
+		msg, ok := park(w, wt, done)
+		if !ok {
+			return m.cancel(q, w)
+		}
+		if msg == msgHandoff {
+			return true
+		}
+		m.setBits(0, mutexWoken)
+		requeue = true
+	}
+}
+
+// setBits sets and clears state bits atomically.
+func (m *Mutex) setBits(set, clear int32) {
+	for {
+		old := m.state.Load()
+		if m.state.CompareAndSwap(old, old&^clear|set) {
+			return
+		}
+	}
+}
+
+// cancel removes w from the queue after its done channel closed. If w was
+// already signalled, it honours the signal: a hand-off means it holds the
+// lock (and cancel reports true); a wake-up is passed on.
+func (m *Mutex) cancel(q *waitq, w *waiter) bool {
+	q.mu.Lock()
+	if w.queued {
+		q.remove(w)
+		m.fixBits(q)
+		next, msg := m.dispatch(q)
+		q.mu.Unlock()
+		if next != nil {
+			next.ch <- msg
+		}
+		return false
+	}
+	q.mu.Unlock()
+	if <-w.ch == msgHandoff {
+		return true
+	}
+	m.setBits(0, mutexWoken)
+	q.mu.Lock()
+	next, msg := m.dispatch(q)
+	q.mu.Unlock()
+	if next != nil {
+		next.ch <- msg
+	}
+	return false
+}
+
+// dispatch picks the head waiter to signal when the lock is free and no
+// woken waiter competes for it: a starving head is handed the lock, any
+// other is woken. Called with q.mu held; the caller signals after
+// unlocking q.mu.
+func (m *Mutex) dispatch(q *waitq) (*waiter, uint8) {
+	for {
+		old := m.state.Load()
+		if old&(mutexLocked|mutexWoken) != 0 || q.head == nil {
+			return nil, 0
+		}
+		if q.head.starving {
+			if m.state.CompareAndSwap(old, old|mutexLocked) {
+				w := q.pop()
+				m.fixBits(q)
+				return w, msgHandoff
+			}
+		} else if m.state.CompareAndSwap(old, old|mutexWoken) {
+			w := q.pop()
+			m.fixBits(q)
+			return w, msgWoken
+		}
+	}
+}
+
+// fixBits makes the queued and hand-off bits match the queue. Called with
+// q.mu held.
+func (m *Mutex) fixBits(q *waitq) {
+	var clear, set int32
+	if q.head == nil {
+		clear = mutexQueued | mutexHandoff
+	} else if !q.head.starving {
+		clear = mutexHandoff
+	} else {
+		set = mutexHandoff
+	}
+	m.setBits(set, clear)
+}
+
+func (m *Mutex) unlockSlow() {
+	q := m.q.Load()
+	if q == nil {
+		panic("sync: unlock of unlocked mutex")
+	}
+	q.mu.Lock()
+	old := m.state.Load()
+	if old&mutexLocked == 0 {
+		q.mu.Unlock()
+		panic("sync: unlock of unlocked mutex")
+	}
+	if old&mutexHandoff != 0 && q.head != nil {
+		// Starvation: the lock goes to the head waiter and stays locked.
+		w := q.pop()
+		m.fixBits(q)
+		q.mu.Unlock()
+		w.ch <- msgHandoff
+		return
+	}
+	var w *waiter
+	for {
+		old = m.state.Load()
+		next := old &^ (mutexLocked | mutexHandoff)
+		wake := old&mutexWoken == 0 && q.head != nil
+		if wake {
+			next |= mutexWoken
+			if q.n == 1 {
+				next &^= mutexQueued
+			}
+		}
+		if m.state.CompareAndSwap(old, next) {
+			if wake {
+				w = q.pop()
+			}
+			break
+		}
+	}
+	q.mu.Unlock()
+	if w != nil {
+		w.ch <- msgWoken
+	}
+}

@@ -1,0 +1,363 @@
+//go:build !gridlock_off
+
+package sync
+
+import (
+	"sync/atomic"
+
+	"github.com/gridlock-go/gridlock/internal/engine"
+	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// An RWMutex is a reader/writer mutual exclusion lock, watched by gridlock.
+// The lock can be held by an arbitrary number of readers or a single
+// writer. The zero value is an unlocked mutex. An RWMutex must not be
+// copied after first use.
+//
+// As with the standard sync.RWMutex, a writer that calls Lock blocks new
+// readers until it has acquired and released the lock, so a goroutine that
+// read-locks an RWMutex it already read-holds deadlocks if a writer waits
+// in between; gridlock reports that as recursive-rlock. When a writer
+// unlocks, the readers that queued behind it are admitted before the next
+// writer.
+type RWMutex struct {
+	state atomic.Uint64
+	q     atomic.Pointer[rwq]
+	ref   engine.Ref
+}
+
+// RWMutex state: the reader count in the low bits, then flags.
+const (
+	rwReaders    = 1<<32 - 1
+	rwWriter     = 1 << 32 // a writer holds the lock
+	rwPending    = 1 << 33 // writers are queued: new readers wait
+	rwReadQueued = 1 << 34 // readers are queued
+)
+
+// rwq holds an RWMutex's queued readers and writers.
+type rwq struct {
+	readers waitq // its mu guards both queues
+	writers waitq
+}
+
+func (rw *RWMutex) queue() *rwq {
+	if q := rw.q.Load(); q != nil {
+		return q
+	}
+	rw.q.CompareAndSwap(nil, new(rwq))
+	return rw.q.Load()
+}
+
+// RLock locks rw for reading. It should not be used for recursive read
+// locking; a blocked Lock call excludes new readers from acquiring the
+// lock.
+//
+//go:noinline
+func (rw *RWMutex) RLock() {
+	gid, pc := rt.Enter()
+	rw.rlock(gid, pc)
+}
+
+func (rw *RWMutex) rlock(gid uint64, pc uintptr) {
+	if rw.tryRLock() {
+		if engine.Enabled() {
+			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+		}
+		return
+	}
+	rw.rlockContended(gid, pc, nil)
+}
+
+func (rw *RWMutex) rlockContended(gid uint64, pc uintptr, done <-chan struct{}) bool {
+	if !engine.Enabled() {
+		return rw.rlockSlow(nil, nil, pc, done)
+	}
+	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+	if !rw.rlockSlow(g, l, pc, done) {
+		return false
+	}
+	engine.After(g, l, engine.Read, pc)
+	return true
+}
+
+func (rw *RWMutex) tryRLock() bool {
+	for {
+		old := rw.state.Load()
+		if old&(rwWriter|rwPending) != 0 || old&rwReaders == rwReaders {
+			return false
+		}
+		if rw.state.CompareAndSwap(old, old+1) {
+			return true
+		}
+	}
+}
+
+// TryRLock tries to lock rw for reading and reports whether it succeeded.
+//
+//go:noinline
+func (rw *RWMutex) TryRLock() bool {
+	gid, pc := rt.Enter()
+	if !rw.tryRLock() {
+		return false
+	}
+	if engine.Enabled() {
+		engine.Tried(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+	}
+	return true
+}
+
+// RUnlock undoes a single RLock call. It is a run-time error if rw is not
+// locked for reading on entry to RUnlock.
+func (rw *RWMutex) RUnlock() {
+	engine.ReleaseRead(&rw.ref)
+	for {
+		old := rw.state.Load()
+		if old&rwReaders == 0 {
+			panic("sync: RUnlock of unlocked RWMutex")
+		}
+		if old&rwPending != 0 {
+			rw.runlockSlow()
+			return
+		}
+		if rw.state.CompareAndSwap(old, old-1) {
+			return
+		}
+	}
+}
+
+// Lock locks rw for writing. If the lock is already locked for reading or
+// writing, Lock blocks until the lock is available.
+//
+//go:noinline
+func (rw *RWMutex) Lock() {
+	gid, pc := rt.Enter()
+	if rw.state.CompareAndSwap(0, rwWriter) {
+		if engine.Enabled() {
+			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+		}
+		return
+	}
+	rw.lockContended(gid, pc, nil)
+}
+
+func (rw *RWMutex) lockContended(gid uint64, pc uintptr, done <-chan struct{}) bool {
+	if !engine.Enabled() {
+		return rw.lockSlow(nil, nil, pc, done)
+	}
+	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+	if !rw.lockSlow(g, l, pc, done) {
+		return false
+	}
+	engine.After(g, l, engine.Write, pc)
+	return true
+}
+
+// TryLock tries to lock rw for writing and reports whether it succeeded.
+//
+//go:noinline
+func (rw *RWMutex) TryLock() bool {
+	gid, pc := rt.Enter()
+	if !rw.state.CompareAndSwap(0, rwWriter) {
+		return false
+	}
+	if engine.Enabled() {
+		engine.Tried(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+	}
+	return true
+}
+
+// Unlock unlocks rw for writing. It is a run-time error if rw is not locked
+// for writing on entry to Unlock.
+func (rw *RWMutex) Unlock() {
+	engine.ReleaseWrite(&rw.ref)
+	if !rw.state.CompareAndSwap(rwWriter, 0) {
+		rw.unlockSlow()
+	}
+}
+
+// RLocker returns a Locker interface that implements the Lock and Unlock
+// methods by calling rw.RLock and rw.RUnlock.
+func (rw *RWMutex) RLocker() Locker { return (*rlocker)(rw) }
+
+type rlocker RWMutex
+
+//go:noinline
+func (r *rlocker) Lock() {
+	gid, pc := rt.Enter()
+	(*RWMutex)(r).rlock(gid, pc)
+}
+
+func (r *rlocker) Unlock() { (*RWMutex)(r).RUnlock() }
+
+func (rw *RWMutex) setBits(set, clear uint64) {
+	for {
+		old := rw.state.Load()
+		if rw.state.CompareAndSwap(old, old&^clear|set) {
+			return
+		}
+	}
+}
+
+func (rw *RWMutex) rlockSlow(g *engine.G, l *engine.Lock, pc uintptr, done <-chan struct{}) bool {
+	q := rw.queue()
+	q.readers.mu.Lock()
+	for {
+		old := rw.state.Load()
+		if old&(rwWriter|rwPending) == 0 && old&rwReaders != rwReaders {
+			if rw.state.CompareAndSwap(old, old+1) {
+				q.readers.mu.Unlock()
+				return true
+			}
+			continue
+		}
+		if rw.state.CompareAndSwap(old, old|rwReadQueued) {
+			break
+		}
+	}
+	w := getWaiter()
+	defer putWaiter(w)
+	q.readers.push(w, false)
+	q.readers.mu.Unlock()
+	wt := engine.BeginWait(g, l, engine.Read, pc, done != nil)
+	defer wt.End()
+	if _, ok := park(w, wt, done); ok {
+		return true // admitted: the reader count includes us
+	}
+	q.readers.mu.Lock()
+	if w.queued {
+		q.readers.remove(w)
+		if q.readers.head == nil {
+			rw.setBits(0, rwReadQueued)
+		}
+		q.readers.mu.Unlock()
+		return false
+	}
+	q.readers.mu.Unlock()
+	<-w.ch
+	return true
+}
+
+func (rw *RWMutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, done <-chan struct{}) bool {
+	q := rw.queue()
+	q.readers.mu.Lock()
+	for {
+		old := rw.state.Load()
+		if old&(rwWriter|rwReaders) == 0 && q.writers.head == nil {
+			if rw.state.CompareAndSwap(old, old|rwWriter) {
+				q.readers.mu.Unlock()
+				return true
+			}
+			continue
+		}
+		if rw.state.CompareAndSwap(old, old|rwPending) {
+			break
+		}
+	}
+	w := getWaiter()
+	defer putWaiter(w)
+	w.write = true
+	q.writers.push(w, false)
+	q.readers.mu.Unlock()
+	wt := engine.BeginWait(g, l, engine.Write, pc, done != nil)
+	defer wt.End()
+	if _, ok := park(w, wt, done); ok {
+		return true // handed the lock
+	}
+	q.readers.mu.Lock()
+	if w.queued {
+		q.writers.remove(w)
+		var admit []*waiter
+		if q.writers.head == nil {
+			rw.setBits(0, rwPending)
+			admit = rw.admitReaders(q)
+		}
+		q.readers.mu.Unlock()
+		for _, r := range admit {
+			r.ch <- msgHandoff
+		}
+		return false
+	}
+	q.readers.mu.Unlock()
+	<-w.ch
+	return true
+}
+
+// admitReaders lets every queued reader in, if no writer holds the lock.
+// Called with the queue lock held; the caller signals the readers.
+func (rw *RWMutex) admitReaders(q *rwq) []*waiter {
+	if q.readers.head == nil || rw.state.Load()&rwWriter != 0 {
+		return nil
+	}
+	var rs []*waiter
+	for w := q.readers.pop(); w != nil; w = q.readers.pop() {
+		rs = append(rs, w)
+	}
+	for {
+		old := rw.state.Load()
+		if rw.state.CompareAndSwap(old, (old+uint64(len(rs)))&^rwReadQueued) {
+			return rs
+		}
+	}
+}
+
+func (rw *RWMutex) runlockSlow() {
+	q := rw.queue()
+	q.readers.mu.Lock()
+	var next *waiter
+	for {
+		old := rw.state.Load()
+		if old&rwReaders == 0 {
+			q.readers.mu.Unlock()
+			panic("sync: RUnlock of unlocked RWMutex")
+		}
+		n := old - 1
+		if n&rwReaders == 0 && n&rwWriter == 0 && q.writers.head != nil {
+			// The last reader out hands the lock to the first writer.
+			n |= rwWriter
+			if q.writers.n == 1 {
+				n &^= rwPending
+			}
+			if rw.state.CompareAndSwap(old, n) {
+				next = q.writers.pop()
+				break
+			}
+			continue
+		}
+		if rw.state.CompareAndSwap(old, n) {
+			break
+		}
+	}
+	q.readers.mu.Unlock()
+	if next != nil {
+		next.ch <- msgHandoff
+	}
+}
+
+func (rw *RWMutex) unlockSlow() {
+	q := rw.queue()
+	q.readers.mu.Lock()
+	if rw.state.Load()&rwWriter == 0 {
+		q.readers.mu.Unlock()
+		panic("sync: Unlock of unlocked RWMutex")
+	}
+	var wake []*waiter
+	switch {
+	case q.readers.head != nil:
+		// Readers that queued behind this writer go first.
+		rw.setBits(0, rwWriter)
+		wake = rw.admitReaders(q)
+	case q.writers.head != nil:
+		// The lock goes to the next writer and stays locked.
+		wake = append(wake, q.writers.pop())
+		if q.writers.head == nil {
+			rw.setBits(0, rwPending)
+		}
+	default:
+		rw.setBits(0, rwWriter)
+	}
+	q.readers.mu.Unlock()
+	for _, w := range wake {
+		w.ch <- msgHandoff
+	}
+}
