@@ -35,6 +35,7 @@ import (
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
 	"github.com/gridlock-go/gridlock/report"
+	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
 // Mode says how the detector reacts to a finding.
@@ -146,3 +147,9 @@ func Nestable(l sync.Locker) {
 	_, pc := rt.Enter()
 	engine.Declare(l, engine.Declaration{Nestable: true}, pc)
 }
+
+// Snapshot returns the detector's current wait-for graph: every goroutine
+// waiting for a watched lock, what it holds and where it took it, and the
+// goroutines holding what it waits for. Encoded as JSON it is the snapshot
+// that gridlock analyze merges with a goroutine dump of the same process.
+func Snapshot() *waitgraph.Graph { return engine.Snapshot() }

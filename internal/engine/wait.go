@@ -387,3 +387,35 @@ func userFrames(fs []rt.Frame) waitgraph.Stack {
 	}
 	return s
 }
+
+// Snapshot returns the current wait-for graph: every goroutine parked on a
+// watched lock, what it holds and where it took it, and the goroutines that
+// hold what it waits for. Goroutines are in increasing id order.
+func Snapshot() *waitgraph.Graph {
+	if e.state.Load() == stateUninit {
+		return &waitgraph.Graph{}
+	}
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
+	b := newBuilder(true)
+	gs := make([]*G, 0, len(e.waiters))
+	for g := range e.waiters {
+		gs = append(gs, g)
+	}
+	slices.SortFunc(gs, func(a, b *G) int { return cmpID(a.id, b.id) })
+	for _, g := range gs {
+		b.visit(g)
+	}
+	slices.SortFunc(b.graph.Goroutines, func(a, b *waitgraph.Goroutine) int { return cmpID(uint64(a.ID), uint64(b.ID)) })
+	return b.graph
+}
+
+func cmpID(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
