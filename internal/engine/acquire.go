@@ -39,7 +39,11 @@ func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr,
 		g.compact()
 	}
 	if l.ownerOf() == g {
-		recursive(g, l, m, pc, Write)
+		// A lock handed between goroutines before may be released for
+		// its holder: a mutex used as a semaphore.
+		if !l.remote.Load() {
+			recursive(g, l, m, pc, Write)
+		}
 	} else if kind == waitgraph.RWMutex && g.n > 0 {
 		if h := g.find(l); h != nil {
 			recursive(g, l, m, pc, h.mode)
@@ -80,8 +84,8 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	if l == nil {
 		l = r.create(kind, pc, readers)
 	}
-	g := l.lastG()
-	if g == nil || g.id != gid || g.dead {
+	g := l.lastFor(gid)
+	if g == nil {
 		g = goroutine(gid)
 		l.setLast(g)
 	}
@@ -171,10 +175,15 @@ func record(g *G, l *Lock, m Mode, pc uintptr, try bool) {
 // ReleaseWrite records that the write lock behind r is about to be
 // released. It only clears the lock's owner: the owner's held list drops
 // the entry at its next lock operation (see G.compact), so that Unlock
-// costs one store whichever goroutine calls it. It must be called before
-// the lock is actually released.
+// never touches another goroutine's state. It must be called before the
+// lock is actually released.
 func ReleaseWrite(r *Ref) {
 	if l := r.p.Load(); l != nil {
+		if o := l.ownerID(); o != 0 && !l.remote.Load() && o != Goid() {
+			// Released by a goroutine that did not take it: remember
+			// that this lock is handed between goroutines.
+			l.remote.Store(true)
+		}
 		l.setOwner(nil)
 	}
 }

@@ -76,7 +76,7 @@ type Engine struct {
 
 	mu          sync.Mutex // classes, order graphs, caches' inserts, dedupe
 	classes     map[string]*Class
-	siteClasses map[uintptr]*Class
+	siteClasses map[string]*Class
 	chains      cache // chain key → flags
 	pairs       cache // same-class instance pairs already checked
 	classGraph  *orderGraph
@@ -87,6 +87,8 @@ type Engine struct {
 
 	wmu     sync.Mutex // wait registry
 	waiters map[*G]*waitRec
+	byLock  map[*Lock][]*G // waiters of each lock
+	heldBy  map[*Lock][]*G // waiters holding each lock
 
 	reportMu   sync.Mutex // opening the report file
 	reportFile *os.File
@@ -137,13 +139,15 @@ func initSlow() bool {
 		e.opts.Store(o)
 	}
 	e.classes = make(map[string]*Class)
-	e.siteClasses = make(map[uintptr]*Class)
+	e.siteClasses = make(map[string]*Class)
 	e.chains.init(1<<12, 1<<20)
 	e.pairs.init(1<<10, 1<<20)
 	e.classGraph = newOrderGraph(maxNodes, maxEdges)
 	e.instGraph = newOrderGraph(maxNodes, maxEdges)
 	e.seen = make(map[uint64]bool)
 	e.waiters = make(map[*G]*waitRec)
+	e.byLock = make(map[*Lock][]*G)
+	e.heldBy = make(map[*Lock][]*G)
 	e.gtab.Store(newGTable(1 << 10))
 	if o.Level == LevelOff {
 		e.state.Store(stateOff)

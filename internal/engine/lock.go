@@ -72,11 +72,30 @@ func (l *Lock) Class() *Class { return l.class }
 //go:norace
 func (l *Lock) ownerOf() *G { return l.owner }
 
+// ownerID returns the id of the owner or 0.
+//
+//go:norace
+func (l *Lock) ownerID() uint64 {
+	if o := l.owner; o != nil {
+		return o.id
+	}
+	return 0
+}
+
 //go:norace
 func (l *Lock) setOwner(g *G) { l.owner = g }
 
+// lastFor returns the goroutine that last acquired l if it is gid, else
+// nil. The G may belong to another goroutine: its fields are read without
+// synchronization, and a stale value only costs a table lookup.
+//
 //go:norace
-func (l *Lock) lastG() *G { return l.last }
+func (l *Lock) lastFor(gid uint64) *G {
+	if g := l.last; g != nil && g.id == gid && !g.dead {
+		return g
+	}
+	return nil
+}
 
 //go:norace
 func (l *Lock) setLast(g *G) { l.last = g }

@@ -22,6 +22,8 @@ type waitRec struct {
 	recursive  bool // already reported as recursive-lock
 	longDone   bool
 	next       time.Duration
+	holds      []held // g's held list when the wait began (stable while it waits)
+	deadlocked bool   // part of a reported deadlock: no long-wait on top
 }
 
 // Wait is a registered wait, returned by BeginWait. A nil *Wait is valid
@@ -47,6 +49,7 @@ func BeginWait(g *G, l *Lock, m Mode, pc uintptr, cancelable bool) *Wait {
 	}
 	rec := &waitRec{g: g, lock: l, mode: m, since: time.Now(), pc: pc, cancelable: cancelable, next: firstCheck}
 	rec.recursive = g.recursiveOn == l
+	rec.holds = g.heldSnapshot()
 	var fs []*report.Finding
 	func() {
 		defer guard()
@@ -54,7 +57,16 @@ func BeginWait(g *G, l *Lock, m Mode, pc uintptr, cancelable bool) *Wait {
 		defer e.wmu.Unlock()
 		g.wait = rec
 		e.waiters[g] = rec
-		fs = detect(g)
+		e.byLock[l] = append(e.byLock[l], g)
+		for _, h := range rec.holds {
+			e.heldBy[h.lock] = append(e.heldBy[h.lock], g)
+		}
+		// A wait closes a circular wait only if someone may be waiting for
+		// this goroutine: it holds a lock, or it is a writer that blocks
+		// new readers. Other waits are checked at their first re-check.
+		if len(rec.holds) > 0 || (m == Write && l.kind == waitgraph.RWMutex) {
+			fs = detect(g)
+		}
 	}()
 	deliver(fs)
 	w := &Wait{rec: rec}
@@ -107,7 +119,7 @@ func (w *Wait) Tick() {
 			e.wmu.Lock()
 			defer e.wmu.Unlock()
 			fs = detect(r.g)
-			if !r.longDone && time.Since(r.since) >= longWait() {
+			if !r.longDone && !r.deadlocked && time.Since(r.since) >= longWait() {
 				r.longDone = true
 				fs = appendNew(fs, longWaitFinding(r))
 			}
@@ -127,11 +139,32 @@ func (w *Wait) End() {
 	if g.wait == w.rec {
 		g.wait = nil
 		delete(e.waiters, g)
+		e.byLock[w.rec.lock] = dropG(e.byLock[w.rec.lock], g)
+		if len(e.byLock[w.rec.lock]) == 0 {
+			delete(e.byLock, w.rec.lock)
+		}
+		for _, h := range w.rec.holds {
+			e.heldBy[h.lock] = dropG(e.heldBy[h.lock], g)
+			if len(e.heldBy[h.lock]) == 0 {
+				delete(e.heldBy, h.lock)
+			}
+		}
 	}
 	e.wmu.Unlock()
 	if g.timer != nil {
 		g.timer.Stop()
 	}
+}
+
+func dropG(gs []*G, g *G) []*G {
+	for i, x := range gs {
+		if x == g {
+			gs[i] = gs[len(gs)-1]
+			gs[len(gs)-1] = nil
+			return gs[:len(gs)-1]
+		}
+	}
+	return gs
 }
 
 // detect looks for a circular wait through g's wait. Called with e.wmu held.
@@ -217,7 +250,10 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 		gr.Runnable = true
 		return gr
 	}
-	for _, h := range g.heldSnapshot() {
+	for _, h := range rec.holds {
+		if !g.valid(&h) {
+			continue // released by another goroutine since
+		}
 		gr.Holds = append(gr.Holds, waitgraph.Hold{Resource: b.resource(h.lock).ID, Mode: mode(h.mode), Stack: b.site(h.pc)})
 	}
 	r := b.resource(rec.lock)
@@ -231,13 +267,17 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 	}
 	if l.kind == waitgraph.RWMutex {
 		found := 0
-		for wg, wr := range e.waiters {
+		for _, wg := range e.heldBy[l] {
 			if holdsRead(wg, l) {
 				b.visit(wg)
 				found++
 			}
-			if rec.mode == Read && wr.lock == l && wr.mode == Write {
-				b.visit(wg)
+		}
+		if rec.mode == Read {
+			for _, wg := range e.byLock[l] {
+				if wr := wg.wait; wr != nil && wr.mode == Write {
+					b.visit(wg)
+				}
 			}
 		}
 		if l.readers != nil {
@@ -286,9 +326,10 @@ func deadlockFinding(g *G, grp waitgraph.Group) *report.Finding {
 	}
 	dump := rt.AllStacks()
 	f := &report.Finding{Kind: report.Deadlock, Source: "runtime"}
-	in := make(map[int64]bool)
-	for _, id := range grp.Goroutines {
-		in[id] = true
+	for wg, wr := range e.waiters {
+		if slices.Contains(grp.Goroutines, int64(wg.id)) {
+			wr.deadlocked = true
+		}
 	}
 	// Cycle members first, in cycle order, then the others.
 	order := slices.Clone(grp.Cycle)
