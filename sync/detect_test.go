@@ -16,12 +16,16 @@ import (
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
-// here returns "detect_test.go:N" for the line that calls it, so that a
-// test can write `mu.Lock(); at := here()` and expect a finding to point at
-// that very line.
-func here() string {
+// next returns "detect_test.go:N" for the line after the one that calls
+// it, so that a test can write
+//
+//	at := next()
+//	mu.Lock()
+//
+// and expect a finding to point at the line of mu.Lock.
+func next() string {
 	_, file, line, _ := runtime.Caller(1)
-	return fmt.Sprintf("%s:%d", filepath.Base(file), line)
+	return fmt.Sprintf("%s:%d", filepath.Base(file), line+1)
 }
 
 // pos returns "file.go:N" of a frame.
@@ -59,12 +63,14 @@ func TestLockOrderInversion(t *testing.T) {
 	var a, b sync.Mutex
 	var ab, ba string
 	a.Lock()
-	b.Lock(); ab = here()
+	ab = next()
+	b.Lock()
 	b.Unlock()
 	a.Unlock()
 	wantKind(t, r, report.LockOrderInversion, 0) // one order is fine
 	b.Lock()
-	a.Lock(); ba = here()
+	ba = next()
+	a.Lock()
 	a.Unlock()
 	b.Unlock()
 	f := wantKind(t, r, report.LockOrderInversion, 1)[0]
@@ -277,8 +283,10 @@ func TestHierarchy(t *testing.T) {
 	accounts.Unlock()
 	wantKind(t, r, report.HierarchyViolation, 0)
 	var held, taken string
-	ledger.Lock(); held = here()
-	accounts.Lock(); taken = here()
+	held = next()
+	ledger.Lock()
+	taken = next()
+	accounts.Lock()
 	accounts.Unlock()
 	ledger.Unlock()
 	f := wantKind(t, r, report.HierarchyViolation, 1)[0]
@@ -404,7 +412,8 @@ func TestRecursiveRLock(t *testing.T) {
 	var rw sync.RWMutex
 	var second string
 	rw.RLock()
-	rw.RLock(); second = here()
+	second = next()
+	rw.RLock()
 	rw.RUnlock()
 	rw.RUnlock()
 	f := wantKind(t, r, report.RecursiveRLock, 1)[0]
@@ -456,13 +465,15 @@ func TestDeadlock(t *testing.T) {
 		a.Lock()
 		bothHold.Done()
 		bothHold.Wait()
-		waitB = here(); b.Lock()
+		waitB = next()
+		b.Lock()
 	}()
 	go func() {
 		b.Lock()
 		bothHold.Done()
 		bothHold.Wait()
-		waitA = here(); a.Lock()
+		waitA = next()
+		a.Lock()
 	}()
 	f := r.Wait(report.Deadlock, 3*time.Second)
 	if f == nil {
