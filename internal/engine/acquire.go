@@ -35,9 +35,6 @@ func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr,
 	if g.remote.Load() {
 		g.applyRemote()
 	}
-	if g.n > 0 {
-		g.compact()
-	}
 	if l.ownerOf() == g {
 		// A lock handed between goroutines before may be released for
 		// its holder: a mutex used as a semaphore.
@@ -92,20 +89,8 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	if g.remote.Load() {
 		g.applyRemote()
 	}
-	// Drop the entries of locks released since, usually at the top.
-	for n := g.n - 1; n >= 0 && n < inlineHeld; n-- {
-		h := &g.held[n]
-		if h.mode != Write || h.lock.ownerOf() == g {
-			break
-		}
-		h.lock = nil
-		g.n = n
-	}
 	var prev uint64
 	if g.n > 0 {
-		if g.n > 1 || g.n > inlineHeld {
-			g.compact()
-		}
 		prev = g.chain()
 	}
 	key := chainKey(prev, l.cid)
@@ -152,9 +137,6 @@ func Tried(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, 
 	if g.remote.Load() {
 		g.applyRemote()
 	}
-	if g.n > 0 {
-		g.compact()
-	}
 	record(g, l, m, pc, true)
 }
 
@@ -173,19 +155,38 @@ func record(g *G, l *Lock, m Mode, pc uintptr, try bool) {
 }
 
 // ReleaseWrite records that the write lock behind r is about to be
-// released. It only clears the lock's owner: the owner's held list drops
-// the entry at its next lock operation (see G.compact), so that Unlock
-// never touches another goroutine's state. It must be called before the
-// lock is actually released.
+// released by the calling goroutine. It must be called before the lock is
+// actually released. The owner pops the lock from its held list; another
+// goroutine (Go allows it) marks the lock as handed over and leaves the
+// entry for the owner to drop at its next lock operation, since it must
+// not touch another goroutine's list.
 func ReleaseWrite(r *Ref) {
-	if l := r.p.Load(); l != nil {
-		if o := l.ownerID(); o != 0 && !l.remote.Load() && o != Goid() {
-			// Released by a goroutine that did not take it: remember
-			// that this lock is handed between goroutines.
-			l.remote.Store(true)
-		}
-		l.setOwner(nil)
+	l := r.p.Load()
+	if l == nil {
+		return
 	}
+	o := l.ownerOf()
+	if o == nil {
+		return
+	}
+	l.setOwner(nil)
+	var gid uint64
+	if e.fastIDs {
+		gid = rt.Goid()
+	} else {
+		gid = rt.SlowGoid()
+	}
+	if o.ownID() == gid {
+		if n := o.n - 1; n >= 0 && n < inlineHeld && o.held[n].lock == l {
+			o.held[n].lock = nil
+			o.n = n
+			return
+		}
+		o.remove(l, Write)
+		return
+	}
+	l.remote.Store(true)
+	o.remote.Store(true)
 }
 
 // ReleaseRead records that the read lock behind r is about to be released
