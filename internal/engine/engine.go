@@ -265,8 +265,8 @@ func newG(id uint64) *G {
 }
 
 // maintainGTable makes room: it first drops the states of goroutines that
-// hold nothing, wait for nothing and have not taken a lock during the last
-// two maintenance rounds (goroutine ids are never reused, so the state of an
+// hold nothing, wait for nothing and have not taken a lock since the
+// last maintenance round (goroutine ids are never reused, so the state of an
 // exited goroutine is garbage), then grows the table if it is still more
 // than a quarter full. Called with e.gmu held.
 func maintainGTable(t *gtable) *gtable {
@@ -308,13 +308,13 @@ func maintainGTable(t *gtable) *gtable {
 func markDead(g *G) { g.dead = true }
 
 // idle reports whether g's state can be dropped: it has not taken a lock
-// for two maintenance rounds and holds nothing, or holds only locks that
+// since the last maintenance round and holds nothing, or holds only locks that
 // other goroutines have released since (a goroutine that handed its locks
 // over and exited). It never modifies g, whose owner may still run.
 //
 //go:norace
 func idle(g *G, epoch uint32) bool {
-	if epoch-g.epoch < 2 {
+	if epoch-g.epoch < 1 {
 		return false
 	}
 	if g.n == 0 {

@@ -72,16 +72,6 @@ func (l *Lock) Class() *Class { return l.class }
 //go:norace
 func (l *Lock) ownerOf() *G { return l.owner }
 
-// ownerID returns the id of the owner or 0.
-//
-//go:norace
-func (l *Lock) ownerID() uint64 {
-	if o := l.owner; o != nil {
-		return o.id
-	}
-	return 0
-}
-
 //go:norace
 func (l *Lock) setOwner(g *G) { l.owner = g }
 
