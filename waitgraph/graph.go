@@ -157,6 +157,10 @@ type Resource struct {
 	// that do not hold them (channels, wait groups, conditions), lists the
 	// goroutines that may still release a waiter; see Releaser.
 	Releasers []Releaser `json:"releasers,omitempty"`
+	// Quorum, if positive, is how many distinct releasers must act to
+	// release a waiter: a WaitGroup with a counter of 2 needs two Done
+	// calls. Zero means one (OR) unless releasers are marked Needed (AND).
+	Quorum int `json:"quorum,omitempty"`
 	// Exact reports that Holds and Releasers list everything that can
 	// release a waiter of this resource. When false the detector assumes an
 	// unseen goroutine might, and never calls a waiter of it stuck.

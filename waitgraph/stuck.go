@@ -27,6 +27,9 @@ type Needs struct {
 	All bool
 	// By lists the goroutines that can release the waiter.
 	By []int64
+	// Quorum, if positive, is how many of By must act (k of n); it
+	// overrides All.
+	Quorum int
 	// NoneNeeded reports that the wait needs nobody (a lock with no
 	// conflicting holder): the goroutine is about to run.
 	NoneNeeded bool
@@ -132,6 +135,9 @@ func (ix *index) needs(gr *Goroutine) Needs {
 				add(h.id)
 			}
 		}
+		if r.Quorum > 0 {
+			n.Quorum = r.Quorum
+		}
 	}
 	return n
 }
@@ -154,7 +160,7 @@ func (g *Graph) Stuck() []Group {
 	needs := make([]Needs, n)
 	blocked := make([]bool, n)
 	free := make([]bool, n)
-	remaining := make([]int32, n) // AND: releasers not yet free; -1: never
+	remaining := make([]int32, n) // releasers that must still become free; -1: never
 	var depFrom, depTo []int32    // dependency edges releaser → waiter
 	var work []int32
 	for i, gr := range g.Goroutines {
@@ -174,11 +180,20 @@ func (g *Graph) Stuck() []Group {
 			depFrom, depTo = append(depFrom, j), append(depTo, int32(i))
 			count++
 		}
-		if nd.All {
+		switch {
+		case nd.Quorum > 0:
+			// k of n: freed once k releasers are free.
+			remaining[i] = int32(nd.Quorum)
+			if count < remaining[i] {
+				remaining[i] = -1
+			}
+		case nd.All:
 			remaining[i] = count
 			if int(count) != len(nd.By) || count == 0 {
 				remaining[i] = -1
 			}
+		default:
+			remaining[i] = 1
 		}
 	}
 	// Group dependency edges by releaser.
@@ -199,17 +214,12 @@ func (g *Graph) Stuck() []Group {
 		i := work[len(work)-1]
 		work = work[:len(work)-1]
 		for _, d := range deps[start[i]:start[i+1]] {
-			if free[d] {
+			if free[d] || remaining[d] < 0 {
 				continue
 			}
-			if needs[d].All {
-				if remaining[d] < 0 {
-					continue
-				}
-				remaining[d]--
-				if remaining[d] > 0 {
-					continue
-				}
+			remaining[d]--
+			if remaining[d] > 0 {
+				continue
 			}
 			free[d] = true
 			work = append(work, d)
@@ -235,7 +245,7 @@ func (g *Graph) Stuck() []Group {
 		for _, by := range needs[i].By {
 			// Waiting for oneself is a cycle only where it blocks (a lock
 			// held by the waiter); one permit of one's own is no help.
-			if in[by] && (by != id || needs[i].All) {
+			if in[by] && (by != id || needs[i].All || needs[i].Quorum > 0) {
 				edges[id] = append(edges[id], by)
 			}
 		}

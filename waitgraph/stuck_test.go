@@ -196,6 +196,40 @@ func TestStuck(t *testing.T) {
 			want: "[{[1] []}]",
 		},
 		{
+			name: "wait group needs as many Dones as its counter",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{
+					{ID: "wg", Kind: waitgraph.WaitGroup, Exact: true, Quorum: 2,
+						Releasers: []waitgraph.Releaser{{Goroutine: 2}, {Goroutine: 3}, {Goroutine: 4}}},
+					mutex("m"),
+				},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("m", waitgraph.Lock)}, wait("wg", waitgraph.Wait)),
+					gor(2, nil, nil), // may Done
+					gor(3, nil, wait("m", waitgraph.Lock)),
+					gor(4, nil, wait("m", waitgraph.Lock)),
+				},
+			},
+			want: "[{[1 3 4] [1 3]}]",
+		},
+		{
+			name: "wait group: two free workers are enough",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{
+					{ID: "wg", Kind: waitgraph.WaitGroup, Exact: true, Quorum: 2,
+						Releasers: []waitgraph.Releaser{{Goroutine: 2}, {Goroutine: 3}, {Goroutine: 4}}},
+					mutex("m"),
+				},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("m", waitgraph.Lock)}, wait("wg", waitgraph.Wait)),
+					gor(2, nil, nil),
+					gor(3, nil, nil),
+					gor(4, nil, wait("m", waitgraph.Lock)),
+				},
+			},
+			want: "[]",
+		},
+		{
 			name: "cancelable wait is never stuck",
 			graph: waitgraph.Graph{
 				Resources: []*waitgraph.Resource{mutex("a"), mutex("b")},

@@ -87,8 +87,10 @@ type Engine struct {
 
 	wmu     sync.Mutex // wait registry
 	waiters map[*G]*waitRec
-	byLock  map[*Lock][]*G // waiters of each lock
-	heldBy  map[*Lock][]*G // waiters holding each lock
+	byRes   map[waitable][]*G // waiters of each resource
+	heldBy  map[*Lock][]*G    // waiters holding each lock
+
+	exited exitedSet // recently exited tracked goroutines
 
 	reportMu   sync.Mutex // opening the report file
 	reportFile *os.File
@@ -146,7 +148,7 @@ func initSlow() bool {
 	e.instGraph = newOrderGraph(maxNodes, maxEdges)
 	e.seen = make(map[uint64]bool)
 	e.waiters = make(map[*G]*waitRec)
-	e.byLock = make(map[*Lock][]*G)
+	e.byRes = make(map[waitable][]*G)
 	e.heldBy = make(map[*Lock][]*G)
 	e.gtab.Store(newGTable(1 << 10))
 	if o.Level == LevelOff {
@@ -314,7 +316,7 @@ func markDead(g *G) { g.dead = true }
 //
 //go:norace
 func idle(g *G, epoch uint32) bool {
-	if epoch-g.epoch < 1 {
+	if epoch-g.epoch < 1 || g.tracked && !e.exited.has(g.id) {
 		return false
 	}
 	if g.n == 0 {

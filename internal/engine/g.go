@@ -60,6 +60,12 @@ type G struct {
 	// deadlock of one goroutine.
 	recursiveOn *Lock
 
+	// Goroutines started by gridlock.Go.
+	tracked bool
+	parent  uint64
+	adds    []*Prim // wait groups this goroutine added to, for Go's children
+	semas   []*Prim // semaphores this goroutine acquired permits of
+
 	// Slow path.
 	ready chan uint8  // wake-ups for a parked waiter; buffer 1
 	timer *time.Timer // detection re-checks while parked

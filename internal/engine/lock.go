@@ -48,9 +48,9 @@ type Lock struct {
 	// acquire it (legal in Go): a wait for it may be ended by anyone, so
 	// circular waits through it are not reported as deadlocks.
 	remote atomic.Bool
-	// node is set when the lock has a node in an order graph and a cleanup
+	// graphed is set when the lock has a node in an order graph and a cleanup
 	// that removes the node once the lock is garbage.
-	node atomic.Bool
+	graphed atomic.Bool
 	// readers is an RWMutex's state word, whose low 32 bits count the
 	// goroutines holding the read lock; nil for a Mutex.
 	readers *atomic.Uint64
