@@ -5,6 +5,8 @@
 package sync_test
 
 import (
+	"context"
+	"errors"
 	"math/rand/v2"
 	"runtime"
 	stdsync "sync"
@@ -160,13 +162,13 @@ func TestMutexCancel(t *testing.T) {
 	modes(t, func(t *testing.T) {
 		var m sync.Mutex
 		m.Lock()
-		done := make(chan struct{})
-		got := make(chan bool)
-		go func() { got <- m.LockDone(done) }()
+		ctx, cancel := context.WithCancel(context.Background())
+		got := make(chan error)
+		go func() { got <- m.LockContext(ctx) }()
 		time.Sleep(10 * time.Millisecond)
-		close(done)
-		if <-got {
-			t.Fatal("LockDone acquired a held mutex")
+		cancel()
+		if err := <-got; !errors.Is(err, context.Canceled) {
+			t.Fatalf("LockContext of a held mutex = %v, want context.Canceled", err)
 		}
 		m.Unlock()
 		// The queue is clean: the mutex still works, fast and slow.
@@ -193,12 +195,14 @@ func TestMutexCancelStorm(t *testing.T) {
 				defer wg.Done()
 				rng := rand.New(rand.NewPCG(uint64(g), 1))
 				for range 300 {
-					done := make(chan struct{})
+					ctx, cancel := context.WithCancel(context.Background())
 					if rng.IntN(2) == 0 {
 						d := time.Duration(rng.IntN(50)) * time.Microsecond
-						go func() { time.Sleep(d); close(done) }()
+						go func() { time.Sleep(d); cancel() }()
 					}
-					if !m.LockDone(done) {
+					err := m.LockContext(ctx)
+					cancel()
+					if err != nil {
 						continue
 					}
 					if inside.Add(1) != 1 {
@@ -321,28 +325,28 @@ func TestRWMutexCancel(t *testing.T) {
 	modes(t, func(t *testing.T) {
 		var rw sync.RWMutex
 		rw.Lock()
-		done := make(chan struct{})
-		r := make(chan bool)
-		w := make(chan bool)
-		go func() { r <- rw.RLockDone(done) }()
-		go func() { w <- rw.LockDone(done) }()
+		ctx, cancel := context.WithCancel(context.Background())
+		r := make(chan error)
+		w := make(chan error)
+		go func() { r <- rw.RLockContext(ctx) }()
+		go func() { w <- rw.LockContext(ctx) }()
 		time.Sleep(10 * time.Millisecond)
-		close(done)
-		if <-r || <-w {
+		cancel()
+		if <-r == nil || <-w == nil {
 			t.Fatal("a cancelled wait acquired the lock")
 		}
 		rw.Unlock()
 		// A writer that gives up must let the readers it blocked in.
 		rw.RLock()
-		wdone := make(chan struct{})
-		wgot := make(chan bool)
-		go func() { wgot <- rw.LockDone(wdone) }()
+		wctx, wcancel := context.WithCancel(context.Background())
+		wgot := make(chan error)
+		go func() { wgot <- rw.LockContext(wctx) }()
 		time.Sleep(10 * time.Millisecond)
 		rgot := make(chan bool)
 		go func() { rw.RLock(); rgot <- true; rw.RUnlock() }()
 		time.Sleep(10 * time.Millisecond)
-		close(wdone)
-		if <-wgot {
+		wcancel()
+		if <-wgot == nil {
 			t.Fatal("cancelled writer acquired the lock")
 		}
 		select {

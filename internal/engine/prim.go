@@ -25,6 +25,7 @@ type Prim struct {
 	// Wait group: the counter, and the goroutines that owe a Done with why
 	// they are thought to.
 	counter   *atomic.Int64
+	owersN    atomic.Int32 // len(owers), read without the lock
 	owers     map[uint64]string
 	everOwers int
 	doners    map[uint64]bool // goroutines that called Done
@@ -204,14 +205,19 @@ func (p *Prim) AddOwer(gid uint64, why string) {
 		p.owers = make(map[uint64]string)
 	}
 	p.owers[gid] = why
+	p.owersN.Store(int32(len(p.owers)))
 	p.everOwers++
 	p.mu.Unlock()
 }
+
+// HasOwers reports whether any goroutine is thought to owe a Done.
+func (p *Prim) HasOwers() bool { return p.owersN.Load() > 0 }
 
 // NoteDone records that goroutine gid called Done.
 func (p *Prim) NoteDone(gid uint64) {
 	p.mu.Lock()
 	delete(p.owers, gid)
+	p.owersN.Store(int32(len(p.owers)))
 	if p.doners == nil {
 		p.doners = make(map[uint64]bool)
 	}
