@@ -81,6 +81,11 @@ type released struct {
 // ID returns the goroutine id.
 func (g *G) ID() uint64 { return g.id }
 
+// isDead reports whether g was dropped from the goroutine table.
+//
+//go:norace
+func (g *G) isDead() bool { return g.dead }
+
 // ownID reads g.id from any goroutine: ids never change once set.
 //
 //go:norace

@@ -187,7 +187,7 @@ func (w *Wait) Tick() {
 			e.wmu.Lock()
 			defer e.wmu.Unlock()
 			fs = detect(r.g)
-			if !r.longDone && !r.deadlocked && time.Since(r.since) >= longWait() {
+			if !r.longDone && !r.deadlocked && !r.recursive && time.Since(r.since) >= longWait() {
 				r.longDone = true
 				fs = appendNew(fs, longWaitFinding(r))
 			}
@@ -313,7 +313,7 @@ func (b *builder) goroutine(gid uint64) *waitgraph.Goroutine {
 	if e.exited.has(gid) {
 		return nil
 	}
-	if g := e.gtab.Load().lookup(gid); g != nil && !g.dead {
+	if g := e.gtab.Load().lookup(gid); g != nil && !g.isDead() {
 		return b.visit(g)
 	}
 	if gr := b.others[gid]; gr != nil {
@@ -331,7 +331,7 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 	if gr := b.gs[g]; gr != nil {
 		return gr
 	}
-	gr := &waitgraph.Goroutine{ID: int64(g.id), Name: g.name}
+	gr := &waitgraph.Goroutine{ID: int64(g.ownID()), Name: g.name}
 	b.gs[g] = gr
 	b.graph.Goroutines = append(b.graph.Goroutines, gr)
 	rec := g.wait
