@@ -178,8 +178,10 @@ func TestWaitGroupUnderLockDeadlocks(t *testing.T) {
 	if k := kinds(f); k[waitgraph.WaitGroup] != 1 || k[waitgraph.Mutex] != 1 {
 		t.Errorf("resources = %v, want a waitgroup and a mutex", k)
 	}
-	if len(f.Goroutines) != 4 {
-		t.Errorf("deadlock names %d goroutines, want the batch and its 3 workers", len(f.Goroutines))
+	// The batch needs all three Dones: one stuck worker is enough to make
+	// it stuck, so the group may be reported before every worker parks.
+	if len(f.Goroutines) < 2 || f.Goroutines[0].Name != "batch" {
+		t.Errorf("deadlock names %d goroutines starting with %q, want the batch and its stuck workers", len(f.Goroutines), f.Goroutines[0].Name)
 	}
 	var res *waitgraph.Resource
 	for _, rs := range f.Resources {
@@ -187,7 +189,7 @@ func TestWaitGroupUnderLockDeadlocks(t *testing.T) {
 			res = rs
 		}
 	}
-	if res == nil || len(res.Releasers) != 3 || res.Releasers[0].Why != "started by WaitGroup.Go" {
+	if res == nil || len(res.Releasers) != 3 || res.Releasers[0].Why != "started by WaitGroup.Go" || res.Quorum != 3 {
 		t.Errorf("waitgroup releasers = %+v", res)
 	}
 	mu2.Unlock()

@@ -15,8 +15,8 @@ import (
 // With gridlock_off the mirror is the standard library: the same types,
 // or the standard types embedded, with nothing in between.
 var (
-	_ *stdsync.Cond = (*sync.Cond)(nil)
-	_ *stdsync.Once = (*sync.Once)(nil)
+	_ *stdsync.Cond  = (*sync.Cond)(nil)
+	_ *stdsync.Once  = (*sync.Once)(nil)
 	_ *stdsync.Mutex = &(&sync.Mutex{}).Mutex
 )
 

@@ -44,9 +44,7 @@ func (wg *WaitGroup) queue() *waitq {
 }
 
 func (wg *WaitGroup) prim(pc uintptr) *engine.Prim {
-	p := wg.ref.Get(waitgraph.WaitGroup, pc)
-	p.SetCounter(&wg.n)
-	return p
+	return wg.ref.GetCounter(waitgraph.WaitGroup, pc, &wg.n)
 }
 
 // Add adds delta, which may be negative, to the WaitGroup's counter. If

@@ -44,10 +44,15 @@ type PrimRef struct {
 
 // Get returns the record, creating it at call site pc if needed.
 func (r *PrimRef) Get(kind waitgraph.ResourceKind, pc uintptr) *Prim {
+	return r.GetCounter(kind, pc, nil)
+}
+
+// GetCounter is Get for a wait group, whose record reads its counter.
+func (r *PrimRef) GetCounter(kind waitgraph.ResourceKind, pc uintptr, counter *atomic.Int64) *Prim {
 	if p := r.p.Load(); p != nil {
 		return p
 	}
-	p := &Prim{id: e.nextID.Add(1), kind: kind, site: pc}
+	p := &Prim{id: e.nextID.Add(1), kind: kind, site: pc, counter: counter}
 	if r.p.CompareAndSwap(nil, p) {
 		return p
 	}
@@ -167,9 +172,6 @@ func (p *Prim) NoteRecv(gid uint64) { p.recv.note(gid) }
 // NoteClose records that the channel was closed: its receivers never
 // block again.
 func (p *Prim) NoteClose() { p.closed.Store(true) }
-
-// SetCounter tells a wait group's record where its counter is.
-func (p *Prim) SetCounter(c *atomic.Int64) { p.counter = c }
 
 // SetLock tells a condition's record the record of its locker.
 func (p *Prim) SetLock(l *Lock) {

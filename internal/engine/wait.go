@@ -559,9 +559,13 @@ func step(g *waitgraph.Graph, id, next int64) string {
 	}
 	if r := g.Resource(w.Resource); r != nil {
 		for _, rel := range r.Releasers {
-			if rel.Goroutine == next {
-				return fmt.Sprintf("%s, which only goroutine %d can end (it %s)", what, next, rel.Why)
+			if rel.Goroutine != next {
+				continue
 			}
+			if r.Quorum > 0 || rel.Needed {
+				return fmt.Sprintf("%s, which needs goroutine %d (%s)", what, next, rel.Why)
+			}
+			return fmt.Sprintf("%s, which only goroutines like %d could end (%s)", what, next, rel.Why)
 		}
 	}
 	return fmt.Sprintf("%s, which goroutine %d must end", what, next)
