@@ -33,6 +33,7 @@ type Semaphore struct {
 
 type semWaiter struct {
 	n     int64
+	gid   uint64
 	ready chan struct{}
 }
 
@@ -61,7 +62,7 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 		s.acquired(gid, n)
 		return nil
 	}
-	w := semWaiter{n: n, ready: make(chan struct{})}
+	w := &semWaiter{n: n, gid: goid(gid), ready: make(chan struct{})}
 	var elem *list.Element
 	if n <= s.size {
 		elem = s.waiters.PushBack(w)
@@ -70,14 +71,14 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 
 	var wt *engine.Wait
 	if engine.Enabled() {
+		// Nil if the permits were granted already.
 		wt = engine.BeginWaitOn(gid, pc, done != nil, engine.WaitOn{Prim: s.p, Mode: waitgraph.Acquire, Count: n})
 	}
 	defer wt.End()
 	for {
 		select {
 		case <-w.ready:
-			s.acquired(gid, n)
-			return nil
+			return nil // the permits were recorded as ours when granted
 		case <-wt.C():
 			wt.Tick()
 		case <-done:
@@ -90,7 +91,6 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 			case <-w.ready:
 				// Acquired as the context ended: keep the permits.
 				s.mu.Unlock()
-				s.acquired(gid, n)
 				return nil
 			default:
 			}
@@ -152,13 +152,16 @@ func (s *Semaphore) notifyWaiters() {
 		if next == nil {
 			break
 		}
-		w := next.Value.(semWaiter)
+		w := next.Value.(*semWaiter)
 		if s.size-s.cur < w.n {
 			// Not enough for the next waiter: keep order, stop here.
 			break
 		}
 		s.cur += w.n
 		s.waiters.Remove(next)
+		// The permits are the waiter's from now on, as the detector sees
+		// it too.
+		s.p.Grant(w.gid, w.n)
 		close(w.ready)
 	}
 }

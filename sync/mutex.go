@@ -90,7 +90,7 @@ func (m *Mutex) lockContended(gid uint64, pc uintptr, kind waitgraph.ResourceKin
 	if !engine.Enabled() {
 		return m.lockSlow(nil, nil, pc, ctx, op)
 	}
-	g, l := engine.Before(gid, &m.ref, kind, engine.Write, pc, nil)
+	g, l := engine.Before(gid, &m.ref, kind, engine.Write, pc, nil, ctx != nil)
 	if err := m.lockSlow(g, l, pc, ctx, op); err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func (rw *RWMutex) rlockContended(gid uint64, pc uintptr, ctx context.Context, o
 	if !engine.Enabled() {
 		return rw.rlockSlow(nil, nil, pc, ctx, op)
 	}
-	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state, ctx != nil)
 	if err := rw.rlockSlow(g, l, pc, ctx, op); err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (rw *RWMutex) lockContended(gid uint64, pc uintptr, ctx context.Context, op
 	if !engine.Enabled() {
 		return rw.lockSlow(nil, nil, pc, ctx, op)
 	}
-	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state, ctx != nil)
 	if err := rw.lockSlow(g, l, pc, ctx, op); err != nil {
 		return err
 	}

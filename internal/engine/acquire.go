@@ -26,7 +26,10 @@ func Goid() uint64 {
 // order against every held lock the first time this chain of classes is
 // seen. It returns the goroutine's state and the lock's record for After.
 // The caller has checked Enabled.
-func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, readers *atomic.Uint64) (*G, *Lock) {
+//
+// A cancelable acquisition (LockContext) of a lock the goroutine holds is
+// not reported: it ends with an error that explains itself.
+func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, readers *atomic.Uint64, cancelable bool) (*G, *Lock) {
 	if !e.fastIDs {
 		gid = rt.SlowGoid()
 	}
@@ -35,7 +38,9 @@ func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr,
 	if g.remote.Load() {
 		g.applyRemote()
 	}
-	if l.ownerOf() == g {
+	if cancelable {
+		// No recursion report: the wait ends with an explained error.
+	} else if l.ownerOf() == g {
 		// A lock handed between goroutines before may be released for
 		// its holder: a mutex used as a semaphore.
 		if !l.remote.Load() {

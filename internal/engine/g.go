@@ -64,12 +64,13 @@ type G struct {
 	tracked bool
 	parent  uint64
 	adds    []*Prim // wait groups this goroutine added to, for Go's children
-	semas   []*Prim // semaphores this goroutine acquired permits of
+	semas   []*Prim // semaphores it acquired permits of; guarded by Engine.wmu
 
 	// Slow path.
 	ready chan uint8  // wake-ups for a parked waiter; buffer 1
 	timer *time.Timer // detection re-checks while parked
-	wait  *waitRec    // guarded by Engine.wmu
+	wait    *waitRec    // guarded by Engine.wmu
+	granted waitable    // granted before its wait registered; guarded by Engine.wmu
 	name  string      // guarded by Engine.wmu
 }
 

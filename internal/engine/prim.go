@@ -239,10 +239,40 @@ func (p *Prim) NoteAcquire(gid uint64, n int64) {
 	p.mu.Unlock()
 	if e.state.Load() == stateOn {
 		g := goroutine(gid)
+		e.wmu.Lock()
 		if !containsPrim(g.semas, p) {
 			g.semas = append(g.semas, p)
 		}
+		e.wmu.Unlock()
 	}
+}
+
+// Grant records that goroutine gid, which waits or is about to wait for
+// them, was handed n permits. The permits become its own and its wait ends
+// in one step, as the detector sees it, so that it is never seen both
+// holding them and waiting.
+func (p *Prim) Grant(gid uint64, n int64) {
+	if e.state.Load() != stateOn {
+		p.NoteAcquire(gid, n)
+		return
+	}
+	g := goroutine(gid)
+	e.wmu.Lock()
+	p.mu.Lock()
+	if p.holders == nil {
+		p.holders = make(map[uint64]int64)
+	}
+	p.holders[gid] += n
+	p.mu.Unlock()
+	if rec := g.wait; rec != nil && len(rec.on) > 0 && rec.on[0].res == p {
+		unregister(rec)
+	} else {
+		g.granted = p
+	}
+	if !containsPrim(g.semas, p) {
+		g.semas = append(g.semas, p)
+	}
+	e.wmu.Unlock()
 }
 
 // NoteRelease records that goroutine gid released n permits. A release by
@@ -311,6 +341,18 @@ func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 	}
 	switch p.kind {
 	case waitgraph.Chan:
+		// A sender and a receiver both registered on one channel are about
+		// to meet: the runtime pairs them as soon as both block.
+		for _, og := range e.byRes[p] {
+			if og == w.g || og.wait == nil {
+				continue
+			}
+			for _, o := range og.wait.on {
+				if o.res == p && o.mode != on.mode {
+					return nil, 0, false
+				}
+			}
+		}
 		if on.mode == waitgraph.Recv {
 			if p.closed.Load() {
 				return nil, 0, false // about to wake

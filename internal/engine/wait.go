@@ -113,14 +113,24 @@ func begin(g *G, on []waitOn, pc uintptr, cancelable bool) *Wait {
 	}
 	rec.holds = g.heldSnapshot()
 	var fs []*report.Finding
+	registered := false
 	func() {
 		defer guard()
+		e.wmu.Lock()
+		defer e.wmu.Unlock()
+		if gr := g.granted; gr != nil {
+			g.granted = nil
+			for _, o := range on {
+				if o.res == gr {
+					return // granted before it could wait: nothing to register
+				}
+			}
+		}
 		if rec.lock() == nil {
 			fs = appendNew(fs, blockingFinding(rec))
 		}
-		e.wmu.Lock()
-		defer e.wmu.Unlock()
 		g.wait = rec
+		registered = true
 		e.waiters[g] = rec
 		for _, o := range on {
 			e.byRes[o.res] = append(e.byRes[o.res], g)
@@ -137,6 +147,9 @@ func begin(g *G, on []waitOn, pc uintptr, cancelable bool) *Wait {
 		}
 	}()
 	deliver(fs)
+	if !registered {
+		return nil
+	}
 	w := &Wait{rec: rec}
 	w.arm()
 	return w
@@ -202,27 +215,44 @@ func (w *Wait) End() {
 	if w == nil {
 		return
 	}
-	g := w.rec.g
+	w.Unregister()
+	if g := w.rec.g; g.timer != nil {
+		g.timer.Stop()
+	}
+}
+
+// Unregister ends the wait as far as the detector is concerned. A
+// primitive that grants a waiter what it waits for (permits handed over
+// under the primitive's lock) calls it from the granting goroutine, so that
+// the waiter is never seen both holding and waiting. The waiter still
+// calls End.
+func (w *Wait) Unregister() {
+	if w == nil {
+		return
+	}
 	e.wmu.Lock()
-	if g.wait == w.rec {
+	unregister(w.rec)
+	e.wmu.Unlock()
+}
+
+// unregister removes a wait from the registry. Called with e.wmu held.
+func unregister(rec *waitRec) {
+	g := rec.g
+	if g.wait == rec {
 		g.wait = nil
 		delete(e.waiters, g)
-		for _, o := range w.rec.on {
+		for _, o := range rec.on {
 			e.byRes[o.res] = dropG(e.byRes[o.res], g)
 			if len(e.byRes[o.res]) == 0 {
 				delete(e.byRes, o.res)
 			}
 		}
-		for _, h := range w.rec.holds {
+		for _, h := range rec.holds {
 			e.heldBy[h.lock] = dropG(e.heldBy[h.lock], g)
 			if len(e.heldBy[h.lock]) == 0 {
 				delete(e.heldBy, h.lock)
 			}
 		}
-	}
-	e.wmu.Unlock()
-	if g.timer != nil {
-		g.timer.Stop()
 	}
 }
 
