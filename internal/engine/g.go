@@ -67,11 +67,11 @@ type G struct {
 	semas   []*Prim // semaphores it acquired permits of; guarded by Engine.wmu
 
 	// Slow path.
-	ready chan uint8  // wake-ups for a parked waiter; buffer 1
-	timer *time.Timer // detection re-checks while parked
+	ready   chan uint8  // wake-ups for a parked waiter; buffer 1
+	timer   *time.Timer // detection re-checks while parked
 	wait    *waitRec    // guarded by Engine.wmu
 	granted waitable    // granted before its wait registered; guarded by Engine.wmu
-	name  string      // guarded by Engine.wmu
+	name    string      // guarded by Engine.wmu
 }
 
 type released struct {
