@@ -15,7 +15,7 @@ type Spawned struct {
 // Spawn is called by gridlock.Go in the parent goroutine, just before the
 // go statement.
 func Spawn() Spawned {
-	if e.state.Load() != stateOn {
+	if !Enabled() {
 		return Spawned{}
 	}
 	gid := Goid()
@@ -34,7 +34,7 @@ func Spawn() Spawned {
 // names the goroutine and records it as owing a Done to the wait groups
 // its parent added to before starting it.
 func Started(s Spawned, name string) *G {
-	if e.state.Load() != stateOn {
+	if !Enabled() {
 		return nil
 	}
 	g := goroutine(Goid())

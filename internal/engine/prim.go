@@ -183,7 +183,7 @@ func (p *Prim) SetLock(l *Lock) {
 // NoteAdd records that goroutine gid added delta to the wait group: the
 // goroutines it starts next through gridlock.Go are thought to owe Done.
 func (p *Prim) NoteAdd(gid uint64, delta int64) {
-	if delta <= 0 || e.state.Load() != stateOn {
+	if delta <= 0 || !Enabled() {
 		return
 	}
 	g := goroutine(gid)
@@ -237,7 +237,7 @@ func (p *Prim) NoteAcquire(gid uint64, n int64) {
 	}
 	p.holders[gid] += n
 	p.mu.Unlock()
-	if e.state.Load() == stateOn {
+	if Enabled() {
 		g := goroutine(gid)
 		e.wmu.Lock()
 		if !containsPrim(g.semas, p) {
@@ -252,7 +252,7 @@ func (p *Prim) NoteAcquire(gid uint64, n int64) {
 // in one step, as the detector sees it, so that it is never seen both
 // holding them and waiting.
 func (p *Prim) Grant(gid uint64, n int64) {
-	if e.state.Load() != stateOn {
+	if !Enabled() {
 		p.NoteAcquire(gid, n)
 		return
 	}

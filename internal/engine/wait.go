@@ -89,7 +89,7 @@ type WaitOn struct {
 // at once a lock held across the wait and a semaphore wait by a holder of
 // the same semaphore, and checks whether the wait closes a circular wait.
 func BeginWaitOn(gid uint64, pc uintptr, cancelable bool, on ...WaitOn) *Wait {
-	if e.state.Load() != stateOn || len(on) == 0 {
+	if !Enabled() || len(on) == 0 {
 		return nil
 	}
 	if !e.fastIDs {
@@ -282,9 +282,25 @@ func detect(g *G) []*report.Finding {
 		if len(grp.Cycle) == 1 && g.wait.recursive {
 			continue // reported as recursive-lock
 		}
+		if reported(grp) {
+			continue
+		}
 		fs = appendNew(fs, deadlockFinding(g, grp))
 	}
 	return fs
+}
+
+// reported reports whether every waiting goroutine of a stuck group was
+// already part of a reported deadlock. A deadlock lasts forever: it is
+// reported once, even after Reset.
+func reported(grp waitgraph.Group) bool {
+	for _, id := range grp.Cycle {
+		g := e.gtab.Load().lookup(uint64(id))
+		if g == nil || g.wait == nil || !g.wait.deadlocked {
+			return false
+		}
+	}
+	return true
 }
 
 // mayBeStuck is a cheap pre-check: a goroutine waiting for a mutex whose
@@ -539,7 +555,7 @@ func stuckFinding(b *builder, grp waitgraph.Group, kind report.Kind) *report.Fin
 		}
 		if d := dump[id]; d != nil {
 			gr.Stack = userFrames(d.Frames)
-			gr.State = d.Status
+			gr.State = state(gr, d)
 		}
 		f.Goroutines = append(f.Goroutines, gr)
 		for _, h := range gr.Holds {
@@ -556,6 +572,16 @@ func stuckFinding(b *builder, grp waitgraph.Group, kind report.Kind) *report.Fin
 		}
 	}
 	return f
+}
+
+// state is what a finding says a goroutine is doing: "blocked" while it
+// waits on something gridlock watches (its runtime status would show
+// gridlock's own parking, a select), else the runtime's status.
+func state(gr *waitgraph.Goroutine, d *rt.Goroutine) string {
+	if gr.Wait != nil {
+		return "blocked"
+	}
+	return d.Status
 }
 
 // step says why goroutine id waits for goroutine next.
@@ -635,7 +661,7 @@ func longWaitFinding(r *waitRec) *report.Finding {
 	for _, gr := range b.graph.Goroutines {
 		if d := dump[gr.ID]; d != nil {
 			gr.Stack = userFrames(d.Frames)
-			gr.State = d.Status
+			gr.State = state(gr, d)
 		} else if gr.ID > 0 && gr != w && r.lock() != nil {
 			gr.State = "exited"
 			kind = report.LockLeak
@@ -735,18 +761,6 @@ func blockingFinding(r *waitRec) *report.Finding {
 	}
 	f.Summary = fmt.Sprintf("goroutine %d blocks %s %s while holding %s: every goroutine that needs %s waits for it too", g.id, verb, waitRes.ID, lockRes.ID, lockRes.ID)
 	return f
-}
-
-// userFrames converts dump frames, dropping gridlock's own.
-func userFrames(fs []rt.Frame) waitgraph.Stack {
-	var s waitgraph.Stack
-	for _, fr := range fs {
-		if internalFunc(fr.Func) || strings.HasPrefix(fr.Func, "runtime.") || strings.HasPrefix(fr.Func, "internal/") {
-			continue
-		}
-		s = append(s, waitgraph.Frame{Func: fr.Func, File: fr.File, Line: fr.Line})
-	}
-	return s
 }
 
 // Snapshot returns the current wait-for graph: every goroutine parked on a
