@@ -3,7 +3,6 @@ package gridlock
 import (
 	"container/list"
 	"context"
-	"sync"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
@@ -25,15 +24,15 @@ import (
 // it, which avoids starving large requests.
 type Semaphore struct {
 	size    int64
-	mu      sync.Mutex
-	cur     int64
-	waiters list.List
+	cur     int64     // guarded by p's lock
+	waiters list.List // guarded by p's lock
 	p       *engine.Prim
 }
 
 type semWaiter struct {
 	n     int64
 	gid   uint64
+	seq   uint64 // the waiter's wait, for the grant
 	ready chan struct{}
 }
 
@@ -54,43 +53,57 @@ func NewSemaphore(n int64) *Semaphore {
 //go:noinline
 func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 	gid, pc := rt.Enter()
+	gid = goid(gid)
 	done := ctx.Done()
-	s.mu.Lock()
+	s.p.Lock()
 	if s.size-s.cur >= n && s.waiters.Len() == 0 {
 		s.cur += n
-		s.mu.Unlock()
-		s.acquired(gid, n)
+		s.p.NoteAcquireLocked(gid, n)
+		s.p.Unlock()
+		s.p.NoteHolding(gid)
 		return nil
 	}
-	w := &semWaiter{n: n, gid: goid(gid), ready: make(chan struct{})}
+	s.p.Unlock()
+	wt := engine.BeginWaitOn(gid, pc, done != nil, engine.WaitOn{Prim: s.p, Mode: waitgraph.Acquire, Count: n})
+	defer wt.End()
+	w := &semWaiter{n: n, gid: gid, seq: wt.Seq(), ready: make(chan struct{})}
 	var elem *list.Element
+	s.p.Lock()
+	if s.size-s.cur >= n && s.waiters.Len() == 0 {
+		s.cur += n
+		s.p.NoteAcquireLocked(gid, n)
+		s.p.Unlock()
+		s.p.NoteHolding(gid)
+		return nil
+	}
 	if n <= s.size {
 		elem = s.waiters.PushBack(w)
 	}
-	s.mu.Unlock()
-
-	var wt *engine.Wait
-	if engine.Enabled() {
-		// Nil if the permits were granted already.
-		wt = engine.BeginWaitOn(gid, pc, done != nil, engine.WaitOn{Prim: s.p, Mode: waitgraph.Acquire, Count: n})
-	}
-	defer wt.End()
+	s.p.Unlock()
 	for {
 		select {
 		case <-w.ready:
-			return nil // the permits were recorded as ours when granted
+			// The permits were recorded as ours when granted.
+			s.p.NoteHolding(gid)
+			return nil
 		case <-wt.C():
+			select {
+			case <-w.ready:
+				continue // granted: do not register
+			default:
+			}
 			wt.Tick()
 		case <-done:
 			if elem == nil {
 				// More than the semaphore has: it can only fail.
 				return wt.Explain("Acquire", ctx.Err())
 			}
-			s.mu.Lock()
+			s.p.Lock()
 			select {
 			case <-w.ready:
 				// Acquired as the context ended: keep the permits.
-				s.mu.Unlock()
+				s.p.Unlock()
+				s.p.NoteHolding(gid)
 				return nil
 			default:
 			}
@@ -98,18 +111,14 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 			s.waiters.Remove(elem)
 			// If we were at the front and there are permits left, others
 			// may now go.
+			var granted []*semWaiter
 			if isFront && s.size > s.cur {
-				s.notifyWaiters()
+				granted = s.notifyWaiters(nil)
 			}
-			s.mu.Unlock()
+			s.p.Unlock()
+			s.grant(granted)
 			return wt.Explain("Acquire", ctx.Err())
 		}
-	}
-}
-
-func (s *Semaphore) acquired(gid uint64, n int64) {
-	if engine.Enabled() {
-		s.p.NoteAcquire(goid(gid), n)
 	}
 }
 
@@ -119,34 +128,47 @@ func (s *Semaphore) acquired(gid uint64, n int64) {
 //go:noinline
 func (s *Semaphore) TryAcquire(n int64) bool {
 	gid, _ := rt.Enter()
-	s.mu.Lock()
+	gid = goid(gid)
+	s.p.Lock()
 	ok := s.size-s.cur >= n && s.waiters.Len() == 0
 	if ok {
 		s.cur += n
+		s.p.NoteAcquireLocked(gid, n)
 	}
-	s.mu.Unlock()
+	s.p.Unlock()
 	if ok {
-		s.acquired(gid, n)
+		s.p.NoteHolding(gid)
 	}
 	return ok
 }
 
 // Release releases n permits.
 func (s *Semaphore) Release(n int64) {
-	if engine.Enabled() {
-		s.p.NoteRelease(engine.Goid(), n)
-	}
-	s.mu.Lock()
+	gid := engine.Goid()
+	s.p.Lock()
 	s.cur -= n
 	if s.cur < 0 {
-		s.mu.Unlock()
+		s.p.Unlock()
 		panic("gridlock: Semaphore: released more than held")
 	}
-	s.notifyWaiters()
-	s.mu.Unlock()
+	s.p.NoteReleaseLocked(gid, n)
+	granted := s.notifyWaiters(nil)
+	s.p.Unlock()
+	s.grant(granted)
 }
 
-func (s *Semaphore) notifyWaiters() {
+// grant completes grants made under the lock, outside it.
+func (s *Semaphore) grant(ws []*semWaiter) {
+	for _, w := range ws {
+		s.p.Grant(w.gid, w.seq)
+		close(w.ready)
+	}
+}
+
+// notifyWaiters hands permits to the waiters at the front of the queue
+// that they now suffice for, and returns them for grant. Called with the
+// lock held.
+func (s *Semaphore) notifyWaiters(granted []*semWaiter) []*semWaiter {
 	for {
 		next := s.waiters.Front()
 		if next == nil {
@@ -160,8 +182,9 @@ func (s *Semaphore) notifyWaiters() {
 		s.cur += w.n
 		s.waiters.Remove(next)
 		// The permits are the waiter's from now on, as the detector sees
-		// it too.
-		s.p.Grant(w.gid, w.n)
-		close(w.ready)
+		// it too; grant completes it outside the lock.
+		s.p.Granting(w.gid, w.n)
+		granted = append(granted, w)
 	}
+	return granted
 }

@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -238,7 +240,23 @@ func disable(format string, args ...any) {
 // mode) are raised outside guarded functions.
 func guard() {
 	if r := recover(); r != nil {
-		disable("%v", r)
+		disable("%v at %s", r, panicSite())
+	}
+}
+
+// panicSite returns the innermost frame of gridlock's own code on the
+// stack of a panic being recovered.
+func panicSite() string {
+	var pcs [32]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
+	for {
+		f, more := frames.Next()
+		if strings.Contains(f.Function, "gridlock-go/gridlock/internal/") && !strings.HasSuffix(f.Function, ".guard") && !strings.HasSuffix(f.Function, ".panicSite") {
+			return fmt.Sprintf("%s (%s:%d)", f.Function, filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return "?"
+		}
 	}
 }
 

@@ -70,8 +70,15 @@ type G struct {
 	ready   chan uint8  // wake-ups for a parked waiter; buffer 1
 	timer   *time.Timer // detection re-checks while parked
 	wait    *waitRec    // guarded by Engine.wmu
-	granted waitable    // granted before its wait registered; guarded by Engine.wmu
-	name    string      // guarded by Engine.wmu
+	w       Wait        // the goroutine's wait handle, reused
+	waitSeq uint64      // counts the goroutine's waits
+	// granted is what Prim.Grant handed to wait seq before that wait
+	// could register; guarded by Engine.wmu.
+	granted struct {
+		res waitable
+		seq uint64
+	}
+	name string // guarded by Engine.wmu
 }
 
 type released struct {

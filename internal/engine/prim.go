@@ -29,9 +29,11 @@ type Prim struct {
 	owers     map[uint64]string
 	everOwers int
 	doners    map[uint64]bool // goroutines that called Done
-	// Semaphore: permits held, by goroutine.
-	holders map[uint64]int64
-	handOff atomic.Bool // permits released by a goroutine that held none
+	// Semaphore: permits held, by goroutine, and permits granted to a
+	// waiter that Grant has not yet recorded as held.
+	holders  map[uint64]int64
+	granting map[uint64]int64
+	handOff  atomic.Bool // permits released by a goroutine that held none
 	// Condition: the record of its locker, if it is a watched lock.
 	lock *Lock
 }
@@ -229,57 +231,92 @@ func (p *Prim) NoteDone(gid uint64) {
 	p.mu.Unlock()
 }
 
-// NoteAcquire records that goroutine gid acquired n permits.
-func (p *Prim) NoteAcquire(gid uint64, n int64) {
-	p.mu.Lock()
+// Lock locks the record. A semaphore guards its own state with it, so
+// that what it does and what the record says never disagree, at the cost
+// of one lock.
+func (p *Prim) Lock() { p.mu.Lock() }
+
+// Unlock unlocks the record.
+func (p *Prim) Unlock() { p.mu.Unlock() }
+
+// NoteAcquireLocked records, with p locked, that goroutine gid acquired n
+// permits.
+func (p *Prim) NoteAcquireLocked(gid uint64, n int64) {
 	if p.holders == nil {
 		p.holders = make(map[uint64]int64)
 	}
 	p.holders[gid] += n
-	p.mu.Unlock()
-	if Enabled() {
-		g := goroutine(gid)
-		e.wmu.Lock()
-		if !containsPrim(g.semas, p) {
-			g.semas = append(g.semas, p)
-		}
-		e.wmu.Unlock()
-	}
 }
 
-// Grant records that goroutine gid, which waits or is about to wait for
-// them, was handed n permits. The permits become its own and its wait ends
-// in one step, as the detector sees it, so that it is never seen both
-// holding them and waiting.
-func (p *Prim) Grant(gid uint64, n int64) {
+// NoteHolding records, in the calling goroutine gid, that it holds
+// permits of p, so that findings about it list them. The goroutine calls
+// it itself, after acquiring.
+func (p *Prim) NoteHolding(gid uint64) {
 	if !Enabled() {
-		p.NoteAcquire(gid, n)
+		return
+	}
+	g := goroutine(gid)
+	for _, q := range g.semas {
+		if q == p {
+			return
+		}
+	}
+	e.wmu.Lock()
+	g.semas = append(g.semas, p)
+	e.wmu.Unlock()
+}
+
+// Granting records, with p locked, that n permits were handed to waiter
+// gid; the semaphore then unlocks p and calls Grant. Until Grant, the
+// permits count as the waiter's for the detector, and its wait as over.
+func (p *Prim) Granting(gid uint64, n int64) {
+	if p.granting == nil {
+		p.granting = make(map[uint64]int64)
+	}
+	p.granting[gid] += n
+}
+
+// Grant completes a grant to goroutine gid for its wait seq (Wait.Seq),
+// with p unlocked: the permits become held and the wait ends, in one step
+// under the detector's lock, so that the waiter is never seen both holding
+// them and waiting.
+func (p *Prim) Grant(gid uint64, seq uint64) {
+	move := func() {
+		p.mu.Lock()
+		if p.holders == nil {
+			p.holders = make(map[uint64]int64)
+		}
+		p.holders[gid] += p.granting[gid]
+		delete(p.granting, gid)
+		p.mu.Unlock()
+	}
+	if !Enabled() {
+		move()
 		return
 	}
 	g := goroutine(gid)
 	e.wmu.Lock()
-	p.mu.Lock()
-	if p.holders == nil {
-		p.holders = make(map[uint64]int64)
-	}
-	p.holders[gid] += n
-	p.mu.Unlock()
+	move()
 	if rec := g.wait; rec != nil && len(rec.on) > 0 && rec.on[0].res == p {
 		unregister(rec)
 	} else {
-		g.granted = p
-	}
-	if !containsPrim(g.semas, p) {
-		g.semas = append(g.semas, p)
+		g.granted.res, g.granted.seq = p, seq
 	}
 	e.wmu.Unlock()
 }
 
-// NoteRelease records that goroutine gid released n permits. A release by
-// a goroutine that holds fewer marks the semaphore as handed between
-// goroutines: who holds what is then unknown.
-func (p *Prim) NoteRelease(gid uint64, n int64) {
+// grantedTo reports whether waiter gid was granted permits that Grant has
+// not yet recorded.
+func (p *Prim) grantedTo(gid uint64) bool {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.granting[gid] > 0
+}
+
+// NoteReleaseLocked records, with p locked, that goroutine gid released
+// n permits. A release by a goroutine that holds fewer marks the semaphore
+// as handed between goroutines: who holds what is then unknown.
+func (p *Prim) NoteReleaseLocked(gid uint64, n int64) {
 	if p.holders[gid] >= n {
 		p.holders[gid] -= n
 		if p.holders[gid] == 0 {
@@ -289,7 +326,6 @@ func (p *Prim) NoteRelease(gid uint64, n int64) {
 		p.handOff.Store(true)
 		delete(p.holders, gid)
 	}
-	p.mu.Unlock()
 }
 
 // Holding returns the permits goroutine gid holds.
@@ -429,9 +465,12 @@ func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 		return rels, int(counter), exact
 	case waitgraph.Semaphore:
 		p.mu.Lock()
-		holders := make(map[uint64]int64, len(p.holders))
+		holders := make(map[uint64]int64, len(p.holders)+len(p.granting))
 		for gid, n := range p.holders {
 			holders[gid] = n
+		}
+		for gid, n := range p.granting {
+			holders[gid] += n
 		}
 		p.mu.Unlock()
 		r := b.resource(p)

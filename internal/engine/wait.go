@@ -53,28 +53,48 @@ func (r *waitRec) lock() *Lock {
 	return nil
 }
 
-// Wait is a registered wait, returned by BeginWait. A nil *Wait is valid
-// and does nothing: the engine was off when the wait began.
+// Wait is a goroutine's wait, returned by BeginWait and BeginWaitOn. It
+// is registered with the detector only if it lasts past a grace period
+// (the first delivery on C): most waits end sooner, and then cost a timer
+// reset and nothing else. A nil *Wait is valid and does nothing: the
+// engine was off when the wait began.
 type Wait struct {
-	rec *waitRec
+	g          *G
+	on         []waitOn
+	pc         uintptr
+	cancelable bool
+	since      time.Time
+	seq        uint64
+	rec        *waitRec // set once registered
+}
+
+// Seq identifies the wait among its goroutine's waits, for Prim.Grant.
+func (w *Wait) Seq() uint64 {
+	if w == nil {
+		return 0
+	}
+	return w.seq
 }
 
 // Re-check schedule for a parked waiter.
 const (
+	grace      = time.Millisecond
 	firstCheck = 100 * time.Millisecond
 	maxCheck   = 2 * time.Second
 )
 
-// BeginWait registers that g is about to park waiting for l in mode m, at
-// call site pc, and checks at once whether the wait closes a circular wait.
-// cancelable says the wait may end without the lock (a context). The
-// waiter must call End when the wait is over, and Tick whenever the channel
-// from C delivers.
+// BeginWait starts g's wait for l in mode m, at call site pc. cancelable
+// says the wait may end without the lock (a context). The waiter must call
+// Tick whenever the channel from C delivers, and End when the wait is
+// over. The first Tick registers the wait and checks at once whether it
+// closes a circular wait.
 func BeginWait(g *G, l *Lock, m Mode, pc uintptr, cancelable bool) *Wait {
 	if g == nil || l == nil || e.state.Load() != stateOn {
 		return nil
 	}
-	return begin(g, []waitOn{{res: l, mode: mode(m)}}, pc, cancelable)
+	w := prepare(g, pc, cancelable)
+	w.on = append(w.on, waitOn{res: l, mode: mode(m)})
+	return w
 }
 
 // WaitOn is one thing a primitive's wait is for.
@@ -84,10 +104,10 @@ type WaitOn struct {
 	Count int64 // semaphore permits
 }
 
-// BeginWaitOn registers that goroutine gid is about to park waiting for
-// the primitives in on (several for a select), at call site pc. It reports
-// at once a lock held across the wait and a semaphore wait by a holder of
-// the same semaphore, and checks whether the wait closes a circular wait.
+// BeginWaitOn starts goroutine gid's wait for the primitives in on
+// (several for a select), at call site pc; see BeginWait. Once registered,
+// a lock held across the wait and a semaphore wait by a holder of the same
+// semaphore are reported at once.
 func BeginWaitOn(gid uint64, pc uintptr, cancelable bool, on ...WaitOn) *Wait {
 	if !Enabled() || len(on) == 0 {
 		return nil
@@ -99,40 +119,48 @@ func BeginWaitOn(gid uint64, pc uintptr, cancelable bool, on ...WaitOn) *Wait {
 	if g.remote.Load() {
 		g.applyRemote()
 	}
-	ons := make([]waitOn, len(on))
-	for i, o := range on {
-		ons[i] = waitOn{res: o.Prim, mode: o.Mode, count: o.Count}
+	w := prepare(g, pc, cancelable)
+	for _, o := range on {
+		w.on = append(w.on, waitOn{res: o.Prim, mode: o.Mode, count: o.Count})
 	}
-	return begin(g, ons, pc, cancelable)
+	return w
 }
 
-func begin(g *G, on []waitOn, pc uintptr, cancelable bool) *Wait {
-	rec := &waitRec{g: g, on: on, since: time.Now(), pc: pc, cancelable: cancelable, next: firstCheck}
+// prepare readies g's wait handle: one per goroutine, reused, since a
+// goroutine waits for one thing at a time.
+func prepare(g *G, pc uintptr, cancelable bool) *Wait {
+	g.waitSeq++
+	w := &g.w
+	*w = Wait{g: g, on: w.on[:0], pc: pc, cancelable: cancelable, since: time.Now(), seq: g.waitSeq}
+	w.reset(grace)
+	return w
+}
+
+// register enters the wait in the registry, reports what a blocking
+// operation under a lock means, and checks for a circular wait. It
+// reports false if the wait was granted meanwhile (Prim.Grant).
+func (w *Wait) register() {
+	g := w.g
+	rec := &waitRec{g: g, on: slices.Clone(w.on), since: w.since, pc: w.pc, cancelable: w.cancelable, next: firstCheck}
 	if l := rec.lock(); l != nil {
 		rec.recursive = g.recursiveOn == l
 	}
 	rec.holds = g.heldSnapshot()
 	var fs []*report.Finding
-	registered := false
 	func() {
 		defer guard()
 		e.wmu.Lock()
 		defer e.wmu.Unlock()
-		if gr := g.granted; gr != nil {
-			g.granted = nil
-			for _, o := range on {
-				if o.res == gr {
-					return // granted before it could wait: nothing to register
-				}
-			}
+		if gr := g.granted; gr.res != nil && gr.seq == w.seq {
+			return // granted before it could register: nothing to wait for
 		}
 		if rec.lock() == nil {
 			fs = appendNew(fs, blockingFinding(rec))
 		}
+		w.rec = rec
 		g.wait = rec
-		registered = true
 		e.waiters[g] = rec
-		for _, o := range on {
+		for _, o := range rec.on {
 			e.byRes[o.res] = append(e.byRes[o.res], g)
 		}
 		for _, h := range rec.holds {
@@ -142,25 +170,27 @@ func begin(g *G, on []waitOn, pc uintptr, cancelable bool) *Wait {
 		// this goroutine: it holds something, or it is a writer that
 		// blocks new readers. Other waits are checked at their first
 		// re-check.
-		if len(rec.holds) > 0 || len(g.semas) > 0 || (on[0].mode == waitgraph.Lock && rec.lock() != nil && rec.lock().kind == waitgraph.RWMutex) {
+		if len(rec.holds) > 0 || len(g.semas) > 0 || (rec.on[0].mode == waitgraph.Lock && rec.lock() != nil && rec.lock().kind == waitgraph.RWMutex) {
 			fs = append(fs, detect(g)...)
 		}
 	}()
 	deliver(fs)
-	if !registered {
-		return nil
-	}
-	w := &Wait{rec: rec}
-	w.arm()
-	return w
 }
 
 // C returns the channel on which the waiter is told to call Tick.
 func (w *Wait) C() <-chan time.Time {
-	if w == nil || w.rec.g.timer == nil {
+	if w == nil || w.g.timer == nil {
 		return nil
 	}
-	return w.rec.g.timer.C
+	return w.g.timer.C
+}
+
+func (w *Wait) reset(d time.Duration) {
+	if w.g.timer == nil {
+		w.g.timer = time.NewTimer(d)
+	} else {
+		w.g.timer.Reset(d)
+	}
 }
 
 func (w *Wait) arm() {
@@ -171,11 +201,7 @@ func (w *Wait) arm() {
 			d = max(untilLong, time.Millisecond)
 		}
 	}
-	if r.g.timer == nil {
-		r.g.timer = time.NewTimer(d)
-	} else {
-		r.g.timer.Reset(d)
-	}
+	w.reset(d)
 	r.next = min(2*r.next, maxCheck)
 }
 
@@ -186,53 +212,55 @@ func longWait() time.Duration {
 	return DefaultLongWait
 }
 
-// Tick re-checks the wait: a circular wait that formed since, or a wait
-// that has become long.
+// Tick registers the wait the first time, then re-checks it: a circular
+// wait that formed since, or a wait that has become long.
 func (w *Wait) Tick() {
 	if w == nil {
 		return
 	}
-	r := w.rec
-	if e.state.Load() == stateOn {
-		var fs []*report.Finding
-		func() {
-			defer guard()
-			e.wmu.Lock()
-			defer e.wmu.Unlock()
-			fs = detect(r.g)
-			if !r.longDone && !r.deadlocked && !r.recursive && time.Since(r.since) >= longWait() {
-				r.longDone = true
-				fs = appendNew(fs, longWaitFinding(r))
-			}
-		}()
-		deliver(fs)
+	if e.state.Load() != stateOn {
+		w.reset(maxCheck)
+		return
 	}
+	if w.rec == nil {
+		w.register()
+		if w.rec == nil {
+			w.reset(maxCheck) // granted: the waiter is about to wake
+			return
+		}
+		w.arm()
+		return
+	}
+	r := w.rec
+	var fs []*report.Finding
+	func() {
+		defer guard()
+		e.wmu.Lock()
+		defer e.wmu.Unlock()
+		fs = detect(r.g)
+		if !r.longDone && !r.deadlocked && !r.recursive && time.Since(r.since) >= longWait() {
+			r.longDone = true
+			fs = appendNew(fs, longWaitFinding(r))
+		}
+	}()
+	deliver(fs)
 	w.arm()
 }
 
-// End unregisters the wait.
+// End ends the wait.
 func (w *Wait) End() {
 	if w == nil {
 		return
 	}
-	w.Unregister()
-	if g := w.rec.g; g.timer != nil {
-		g.timer.Stop()
+	if w.rec != nil {
+		e.wmu.Lock()
+		unregister(w.rec)
+		e.wmu.Unlock()
+		w.rec = nil
 	}
-}
-
-// Unregister ends the wait as far as the detector is concerned. A
-// primitive that grants a waiter what it waits for (permits handed over
-// under the primitive's lock) calls it from the granting goroutine, so that
-// the waiter is never seen both holding and waiting. The waiter still
-// calls End.
-func (w *Wait) Unregister() {
-	if w == nil {
-		return
+	if w.g.timer != nil {
+		w.g.timer.Stop()
 	}
-	e.wmu.Lock()
-	unregister(w.rec)
-	e.wmu.Unlock()
 }
 
 // unregister removes a wait from the registry. Called with e.wmu held.
@@ -381,6 +409,11 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 	b.gs[g] = gr
 	b.graph.Goroutines = append(b.graph.Goroutines, gr)
 	rec := g.wait
+	if rec != nil {
+		if p, ok := rec.on[0].res.(*Prim); ok && p.kind == waitgraph.Semaphore && p.grantedTo(g.id) {
+			rec = nil // granted: about to run
+		}
+	}
 	if rec == nil {
 		// Running: its held list may change under us, so only what the
 		// resources' own records say is used.

@@ -41,6 +41,12 @@ func (w *Wait) Explain(op string, err error) *WaitError {
 	if w == nil {
 		return we
 	}
+	if w.rec == nil {
+		w.register() // it waited less than the grace period: show it anyway
+		if w.rec == nil {
+			return we
+		}
+	}
 	r := w.rec
 	we.Waited = time.Since(r.since)
 	we.Goroutine = int64(r.g.id)
