@@ -108,6 +108,7 @@ func Finish() {
 		return
 	}
 	finished = true
+	settle()
 	s := snapshot()
 	s.Final = true
 	if err := writeJSON(path("final"), s); err != nil {
@@ -165,6 +166,24 @@ func snapshot() Snapshot {
 	s.Stacks = string(allStacks())
 	s.Graph = gridlock.Snapshot()
 	return s
+}
+
+// settle waits, briefly, for the goroutines the tests started to park or
+// end: a goroutine started by the last test may not have reached the wait
+// that leaks it yet.
+func settle() {
+	for try := 1; try <= 10; try++ {
+		busy := 0
+		for _, line := range strings.Split(string(allStacks()), "\n") {
+			if strings.HasPrefix(line, "goroutine ") && (strings.HasSuffix(line, "[runnable]:") || strings.HasSuffix(line, "[running]:")) {
+				busy++
+			}
+		}
+		if busy <= 1 { // this goroutine
+			return
+		}
+		time.Sleep(time.Duration(try) * 5 * time.Millisecond)
+	}
 }
 
 func allStacks() []byte {

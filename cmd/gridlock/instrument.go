@@ -196,9 +196,16 @@ func (s *session) logf(format string, args ...any) {
 }
 
 func (s *session) close() {
-	if s.temp != "" {
-		os.RemoveAll(s.temp)
+	if s.temp == "" {
+		return
 	}
+	if s.ctx.getenv("GRIDLOCK_KEEP") != "" {
+		// For debugging gridlock itself: keep the overlay, the workspace
+		// and the agents' snapshots.
+		fmt.Fprintf(s.ctx.stderr, "gridlock: kept %s\n", s.temp)
+		return
+	}
+	os.RemoveAll(s.temp)
 }
 
 // supervisor returns a supervisor that reports to the session.

@@ -87,6 +87,10 @@ func runTest(ctx *env, args []string) (int, error) {
 	userJSON := slices.ContainsFunc(goFlags, func(f string) bool { return f == "-json" || f == "--json" || f == "-json=true" })
 	verbose := flags.verbose || slices.ContainsFunc(goFlags, func(f string) bool { return f == "-v" || f == "--v" || f == "-v=true" || f == "-test.v" })
 	goArgs := []string{"test", "-json", "-overlay", s.plan.OverlayFile}
+	if _, ok := flagValue(goFlags, "count", "test.count"); !ok {
+		// A cached result runs nothing, and so finds nothing.
+		goArgs = append(goArgs, "-count=1")
+	}
 	goArgs = append(goArgs, slices.DeleteFunc(slices.Clone(goFlags), func(f string) bool { return f == "-json" || f == "--json" })...)
 	goArgs = append(goArgs, patterns...)
 	cmd := exec.Command("go", goArgs...)

@@ -355,7 +355,13 @@ func (m *merger) synthetic(d *dumpG) *waitgraph.WaitFor {
 	}
 	m.graph.Resources = append(m.graph.Resources, r)
 	m.synth = append(m.synth, r)
-	return &waitgraph.WaitFor{Resource: r.ID, Mode: d.mode, Stack: waitgraph.Stack{at}}
+	mode := d.mode
+	if mode == waitgraph.Lock || mode == waitgraph.RLock {
+		// Graph.Stuck reads a lock wait as needing the lock's holders,
+		// which the dump does not name: it is a wait on nobody known.
+		mode = waitgraph.Wait
+	}
+	return &waitgraph.WaitFor{Resource: r.ID, Mode: mode, Stack: waitgraph.Stack{at}}
 }
 
 func describeKind(k waitgraph.ResourceKind) string {

@@ -241,7 +241,9 @@ func (s *Supervisor) relay(p *proc) {
 		if err := json.Unmarshal(sc.Bytes(), &fd); err != nil {
 			continue
 		}
-		if fd.Kind == report.Deadlock {
+		if fd.Kind == report.Deadlock || fd.Kind == report.RecursiveLock {
+			// A goroutine waiting for itself is a deadlock reported as
+			// recursive-lock: the hang it causes is explained.
 			p.deadlock = true
 			for _, g := range fd.Goroutines {
 				p.reported[g.ID] = true
@@ -296,7 +298,6 @@ func (s *Supervisor) examine(p *proc, idle time.Duration) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	os.Remove(snapFile)
 	s.relay(p)
 	res := s.decide(p, snap, true, idle)
 	if !res.Frozen && !res.MainStuck {
