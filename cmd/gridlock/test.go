@@ -109,7 +109,7 @@ func runTest(ctx *env, args []string) (int, error) {
 	if err := cmd.Start(); err != nil {
 		return 1, err
 	}
-	out := &testOutput{w: ctx.stdout, verbose: verbose, raw: userJSON, buf: make(map[string][]string)}
+	out := &testOutput{w: ctx.stdout, errw: ctx.stderr, verbose: verbose, raw: userJSON, buf: make(map[string][]string)}
 	events := make(chan testEvent)
 	go func() {
 		defer close(events)
@@ -184,6 +184,7 @@ type testEvent struct {
 // tests that fail.
 type testOutput struct {
 	w       io.Writer
+	errw    io.Writer // build errors, as go test prints them
 	verbose bool
 	raw     bool
 	buf     map[string][]string
@@ -196,7 +197,7 @@ func (o *testOutput) event(ev testEvent) {
 	}
 	switch ev.Action {
 	case "build-output":
-		io.WriteString(o.w, ev.Output)
+		io.WriteString(o.errw, ev.Output)
 		return
 	case "output":
 	case "fail", "pass", "skip":
