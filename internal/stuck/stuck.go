@@ -230,6 +230,11 @@ func (m *merger) merge() {
 					continue // exited: it releases nothing any more
 				}
 				m.describe(&c, d)
+				if c.Wait != nil && d.class == free {
+					// The dump caught it running: its wait is ending, or
+					// it never parked. Either way it may release.
+					c.Wait, c.Runnable = nil, true
+				}
 				if c.Wait == nil {
 					c.Runnable = d.class != blocked
 					if d.class == blocked {
