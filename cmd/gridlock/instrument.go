@@ -29,6 +29,7 @@ type commonFlags struct {
 	off     kindList
 	verbose bool
 	leaks   bool
+	dir     string
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -36,6 +37,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.wait, "wait", 10*time.Second, "hang threshold: examine a process that made no progress for this long")
 	fs.Var(&c.off, "off", "comma-separated `kinds` of findings not to report")
 	fs.BoolVar(&c.verbose, "v", false, "verbose: print every test's output and what gridlock does")
+	fs.StringVar(&c.dir, "C", "", "run in `dir` instead of the current directory, as go -C does")
 	fs.BoolVar(&c.leaks, "leaks", true, "build with the runtime's goroutine leak detector (GOEXPERIMENT=goroutineleakprofile) where the toolchain has it")
 }
 
@@ -119,17 +121,17 @@ func flagValue(goFlags []string, names ...string) (string, bool) {
 
 // session is an instrumented build in a temporary directory.
 type session struct {
-	ctx     *env
-	flags   *commonFlags
-	temp    string
-	work    string // the go.work, or ""
-	plan    *overlay.Plan
-	env     []string // environment of the go command and the processes
-	goroot  string
-	mu      sync.Mutex
-	found   []taggedFinding
-	counts  map[report.Kind]int
-	keyName string // "package" or "program"
+	ctx    *env
+	flags  *commonFlags
+	dir    string // where the go command runs
+	temp   string
+	work   string // the go.work, or ""
+	plan   *overlay.Plan
+	env    []string // environment of the go command and the processes
+	goroot string
+	mu     sync.Mutex
+	found  []taggedFinding
+	counts map[report.Kind]int
 }
 
 // taggedFinding is a finding and where it comes from, as -json writes it.
@@ -146,10 +148,14 @@ func newSession(ctx *env, flags *commonFlags, patterns, goFlags []string, tests 
 	if err != nil {
 		return nil, 1, err
 	}
-	dir, err := os.Getwd()
+	dir, err := filepath.Abs(flags.dir)
 	if err != nil {
 		return nil, 1, err
 	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, exitUsage, fmt.Errorf("-C %s: not a directory", flags.dir)
+	}
+	s.dir = dir
 	s.temp, err = os.MkdirTemp("", "gridlock-")
 	if err != nil {
 		return nil, 1, err

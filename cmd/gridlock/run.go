@@ -66,6 +66,7 @@ func runRun(ctx *env, args []string) (int, error) {
 	bin := filepath.Join(s.temp, "prog")
 	build := exec.Command("go", "build", "-overlay", s.plan.OverlayFile, "-o", bin, rest[0])
 	build.Env = s.env
+	build.Dir = s.dir
 	build.Stdout, build.Stderr = ctx.stderr, ctx.stderr
 	if err := build.Run(); err != nil {
 		return exitBuild, errSilent

@@ -95,6 +95,7 @@ func runTest(ctx *env, args []string) (int, error) {
 	goArgs = append(goArgs, patterns...)
 	cmd := exec.Command("go", goArgs...)
 	cmd.Env = s.env
+	cmd.Dir = s.dir
 	cmd.Stderr = ctx.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -202,16 +203,7 @@ func (o *testOutput) event(ev testEvent) {
 	case "output":
 	case "fail", "pass", "skip":
 		if ev.Test == "" && !o.verbose {
-			// The binary is done: print what its unfinished tests said,
-			// as when it was stopped in the middle of one.
-			for key, lines := range o.buf {
-				if strings.HasPrefix(key, ev.Package+"\x00") {
-					for _, l := range lines {
-						io.WriteString(o.w, l)
-					}
-					delete(o.buf, key)
-				}
-			}
+			o.flush(ev.Package)
 		}
 		if ev.Test != "" && !o.verbose {
 			key := ev.Package + "\x00" + ev.Test
@@ -238,5 +230,24 @@ func (o *testOutput) event(ev testEvent) {
 	if ev.Output == "PASS\n" || strings.HasPrefix(ev.Output, "=== ") {
 		return
 	}
+	o.flush(ev.Package)
 	io.WriteString(o.w, ev.Output)
+}
+
+// flush prints what the unfinished tests of pkg said: the binary is done,
+// as when it was stopped in the middle of a test.
+func (o *testOutput) flush(pkg string) {
+	var keys []string
+	for key := range o.buf {
+		if strings.HasPrefix(key, pkg+"\x00") {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		for _, l := range o.buf[key] {
+			io.WriteString(o.w, l)
+		}
+		delete(o.buf, key)
+	}
 }
