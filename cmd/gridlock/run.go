@@ -97,6 +97,9 @@ func runRun(ctx *env, args []string) (int, error) {
 					return 1, err
 				}
 				status = ee.ExitCode()
+				if status < 0 {
+					status = 1 // killed by a signal
+				}
 			}
 			s.logf("gridlock: %s exited with status %d", strings.Join(prog.Args, " "), status)
 			return s.finish(status)
