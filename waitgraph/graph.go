@@ -165,6 +165,11 @@ type Resource struct {
 	// release a waiter of this resource. When false the detector assumes an
 	// unseen goroutine might, and never calls a waiter of it stuck.
 	Exact bool `json:"exact,omitempty"`
+	// Partial, with Exact, reports that the releasers were observed in
+	// part of the program only (a native channel seen from instrumented
+	// code, which other code may also use): a waiter of it is called stuck
+	// only as part of a circular wait, never alone.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Label returns the resource's name and kind, e.g. "ledger (mutex)".

@@ -33,6 +33,9 @@ type Needs struct {
 	// NoneNeeded reports that the wait needs nobody (a lock with no
 	// conflicting holder): the goroutine is about to run.
 	NoneNeeded bool
+	// CycleOnly reports that the releasers are known only in part: the
+	// goroutine is stuck only on a circular wait.
+	CycleOnly bool
 }
 
 // Needs returns what goroutine gr needs to be released from its wait.
@@ -119,6 +122,7 @@ func (ix *index) needs(gr *Goroutine) Needs {
 		n.NoneNeeded = len(n.By) == 0
 	default:
 		n.Known = r.Exact
+		n.CycleOnly = r.Partial
 		for _, rel := range r.Releasers {
 			if rel.Needed {
 				n.All = true
@@ -225,6 +229,39 @@ func (g *Graph) Stuck() []Group {
 			work = append(work, d)
 		}
 	}
+	// A goroutine whose releasers are known only in part is stuck only on
+	// a circular wait: free those off every cycle, and what they free in
+	// turn, until none is left.
+	for {
+		var off []int32
+		for i := range g.Goroutines {
+			if blocked[i] && !free[i] && needs[i].CycleOnly && !onCycle(int32(i), needs, pos, blocked, free) {
+				off = append(off, int32(i))
+			}
+		}
+		if len(off) == 0 {
+			break
+		}
+		for _, i := range off {
+			free[i] = true
+		}
+		work = append(work, off...)
+		for len(work) > 0 {
+			i := work[len(work)-1]
+			work = work[:len(work)-1]
+			for _, d := range deps[start[i]:start[i+1]] {
+				if free[d] || remaining[d] < 0 {
+					continue
+				}
+				remaining[d]--
+				if remaining[d] > 0 {
+					continue
+				}
+				free[d] = true
+				work = append(work, d)
+			}
+		}
+	}
 	in := make(map[int64]bool)
 	for i, gr := range g.Goroutines {
 		if blocked[i] && !free[i] {
@@ -252,6 +289,31 @@ func (g *Graph) Stuck() []Group {
 		slices.Sort(edges[id])
 	}
 	return groups(in, edges)
+}
+
+// onCycle reports whether goroutine i can reach itself through stuck
+// releasers.
+func onCycle(i int32, needs []Needs, pos map[int64]int32, blocked, free []bool) bool {
+	seen := make(map[int32]bool)
+	stack := []int32{i}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, by := range needs[n].By {
+			j, ok := pos[by]
+			if !ok || !blocked[j] || free[j] {
+				continue
+			}
+			if j == i {
+				return true
+			}
+			if !seen[j] {
+				seen[j] = true
+				stack = append(stack, j)
+			}
+		}
+	}
+	return false
 }
 
 // groups splits the stuck set into weakly connected components and finds a

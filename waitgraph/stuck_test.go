@@ -230,6 +230,30 @@ func TestStuck(t *testing.T) {
 			want: "[]",
 		},
 		{
+			name: "partly observed channel: alone, not stuck",
+			graph: waitgraph.Graph{
+				Resources:  []*waitgraph.Resource{{ID: "ch", Kind: waitgraph.Chan, Exact: true, Partial: true}},
+				Goroutines: []*waitgraph.Goroutine{gor(1, nil, wait("ch", waitgraph.Recv))},
+			},
+			want: "[]",
+		},
+		{
+			name: "partly observed channels: in a cycle, stuck",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{
+					{ID: "c1", Kind: waitgraph.Chan, Exact: true, Partial: true, Releasers: []waitgraph.Releaser{{Goroutine: 2}}},
+					{ID: "c2", Kind: waitgraph.Chan, Exact: true, Partial: true, Releasers: []waitgraph.Releaser{{Goroutine: 1}}},
+					{ID: "c3", Kind: waitgraph.Chan, Exact: true, Partial: true, Releasers: []waitgraph.Releaser{{Goroutine: 1}}},
+				},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, nil, wait("c1", waitgraph.Recv)),
+					gor(2, nil, wait("c2", waitgraph.Recv)),
+					gor(3, nil, wait("c3", waitgraph.Recv)), // waits on the cycle, not on it
+				},
+			},
+			want: "[{[1 2] [1 2]}]",
+		},
+		{
 			name: "cancelable wait is never stuck",
 			graph: waitgraph.Graph{
 				Resources: []*waitgraph.Resource{mutex("a"), mutex("b")},

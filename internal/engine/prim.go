@@ -20,6 +20,9 @@ type Prim struct {
 	// channel), or signalling (send, for a condition).
 	send, recv partners
 	closed     atomic.Bool
+	// partial: a native channel, whose partners are seen only where
+	// gridlock rewrote the program; nilChan: the nil channel.
+	partial, nilChan bool
 
 	mu sync.Mutex // guards the maps below
 	// Wait group: the counter, and the goroutines that owe a Done with why
@@ -346,7 +349,10 @@ func containsPrim(ps []*Prim, p *Prim) bool {
 
 // node describes p for a graph.
 func (p *Prim) node(b *builder) *waitgraph.Resource {
-	r := &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Exact: true}
+	r := &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Exact: true, Partial: p.partial}
+	if p.nilChan {
+		r.ID, r.Name = "nil chan", "the nil channel: operations on it block forever"
+	}
 	if b.stacks {
 		r.Site = frameOf(p.site)
 	}
@@ -377,6 +383,9 @@ func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 	}
 	switch p.kind {
 	case waitgraph.Chan:
+		if p.nilChan {
+			return nil, 0, true // blocked forever, by construction
+		}
 		// A sender and a receiver both registered on one channel are about
 		// to meet: the runtime pairs them as soon as both block.
 		for _, og := range e.byRes[p] {
