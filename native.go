@@ -138,10 +138,14 @@ type SelectOp struct {
 }
 
 // SelectRecv describes a case of a select statement that receives from ch.
-func SelectRecv[T any](ch <-chan T) SelectOp { return SelectOp{prim: primOf(recvAddr(ch)), mode: waitgraph.Recv} }
+func SelectRecv[T any](ch <-chan T) SelectOp {
+	return SelectOp{prim: primOf(recvAddr(ch)), mode: waitgraph.Recv}
+}
 
 // SelectSend describes a case of a select statement that sends on ch.
-func SelectSend[T any](ch chan<- T) SelectOp { return SelectOp{prim: primOf(sendAddr(ch)), mode: waitgraph.Send} }
+func SelectSend[T any](ch chan<- T) SelectOp {
+	return SelectOp{prim: primOf(sendAddr(ch)), mode: waitgraph.Send}
+}
 
 func primOf(addr unsafe.Pointer) *engine.Prim {
 	if !engine.Enabled() {
