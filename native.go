@@ -105,7 +105,13 @@ func Range[T any](ch <-chan T) iter.Seq[T] {
 
 //go:noinline
 func rangeChan[T any](ch <-chan T, yield func(T) bool) {
-	gid, pc := rt.Enter()
+	gid, _ := rt.Enter()
+	// The call site is the range statement, which calls Range's iterator,
+	// which calls rangeChan: once per loop, not per value.
+	var pc uintptr
+	if pcs := rt.Callers(2, 1); len(pcs) == 1 {
+		pc = pcs[0]
+	}
 	for {
 		v, ok := recv(gid, pc, ch)
 		if !ok || !yield(v) {

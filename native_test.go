@@ -204,3 +204,35 @@ func TestNativeWaitParksOnTheChannelAlone(t *testing.T) {
 	<-out
 	close(in)
 }
+
+// TestRangeWaitsAtTheLoop checks that a goroutine blocked in a range over
+// Range(ch) is shown waiting at its range statement, not in gridlock's
+// iterator.
+func TestRangeWaitsAtTheLoop(t *testing.T) {
+	gridlocktest.Record(t) // the engine on
+	ch := make(chan int)
+	done := make(chan bool)
+	go func() {
+		for range gridlock.Range(ch) { // the loop
+		}
+		close(done)
+	}()
+	_, _, line, _ := runtime.Caller(0)
+	line -= 4
+	var at waitgraph.Frame
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, g := range gridlock.Snapshot().Goroutines {
+			if g.Wait != nil && len(g.Wait.Stack) > 0 && strings.HasSuffix(g.Wait.Stack[0].Func, "TestRangeWaitsAtTheLoop.func1") {
+				at = g.Wait.Stack[0]
+			}
+		}
+		if at.Line != 0 {
+			break
+		}
+	}
+	if at.Line != line {
+		t.Errorf("waits at %s, want line %d of the test", at, line)
+	}
+	close(ch)
+	<-done
+}
