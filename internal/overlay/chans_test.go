@@ -1,6 +1,13 @@
 package overlay
 
-import "testing"
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"testing"
+)
 
 func TestChannels(t *testing.T) {
 	runCases(t, []rewriteCase{
@@ -28,4 +35,41 @@ func TestChannels(t *testing.T) {
 		{name: "nothing before go1.18", goVersion: "go1.17", params: "ch chan int", body: "\tch <- 1\n\t<-ch", want: ""},
 		{name: "a name gridlock taken", params: "gridlock chan int", body: "\tgridlock <- 1", want: "\tgridlock2.Send(gridlock, 1)"},
 	}, Channels)
+}
+
+// TestFreshAvoidsThePackageScope checks that the names a rewrite
+// introduces in a file's scope (the import of gridlock) clash with no
+// package-level name declared in another file of the package.
+func TestFreshAvoidsThePackageScope(t *testing.T) {
+	other := "package p\n\nvar gridlock = 1\n"
+	src := "package p\n\nfunc f(ch chan int) {\n\tch <- 1\n}\n"
+	typecheck := func(srcs ...string) (*token.FileSet, []*ast.File, *TypeInfo, error) {
+		fset := token.NewFileSet()
+		var files []*ast.File
+		for i, s := range srcs {
+			f, err := parser.ParseFile(fset, fmt.Sprintf("f%d.go", i), s, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, f)
+		}
+		info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}, Selections: map[*ast.SelectorExpr]*types.Selection{}, FileVersions: map[*ast.File]string{}}
+		pkg, err := (&types.Config{Importer: testImporter(t)}).Check("example.com/p", fset, files, info)
+		return fset, files, &TypeInfo{Pkg: pkg, Info: info}, err
+	}
+	fset, files, ti, err := typecheck(other, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &File{Path: "f1.go", Src: []byte(src), Fset: fset, AST: files[1], Buf: NewBuffer([]byte(src)), Types: ti}
+	if err := Channels(f); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := typecheck(other, string(out)); err != nil {
+		t.Errorf("the rewrite does not compile with the package's other file: %v\n%s", err, out)
+	}
 }

@@ -108,9 +108,11 @@ func fileFor(path string, src []byte, typed map[string]*typedFile) (*File, error
 	return ParseFile(path, src)
 }
 
-// Fresh returns an identifier that starts with base and appears nowhere
-// in the file, and reserves it: names the rewrites introduce can then
-// shadow nothing of the user's and be shadowed by nothing.
+// Fresh returns an identifier that starts with base, appears nowhere in
+// the file and, when the file's types are known, is declared in no other
+// file of its package, and reserves it: names the rewrites introduce can
+// then shadow nothing of the user's, be shadowed by nothing, and clash
+// with no package-level name (an import name may not be one).
 func (f *File) Fresh(base string) string {
 	if f.idents == nil {
 		f.idents = make(map[string]bool)
@@ -121,8 +123,11 @@ func (f *File) Fresh(base string) string {
 			return true
 		})
 	}
+	taken := func(name string) bool {
+		return f.idents[name] || f.Types != nil && f.Types.Pkg.Scope().Lookup(name) != nil
+	}
 	name := base
-	for i := 2; f.idents[name]; i++ {
+	for i := 2; taken(name); i++ {
 		name = base + strconv.Itoa(i)
 	}
 	f.idents[name] = true
