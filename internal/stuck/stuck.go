@@ -165,7 +165,9 @@ func Decide(in Input) Result {
 		res.Stuck = append(res.Stuck, grp.Goroutines...)
 		if len(grp.Cycle) > 0 {
 			res.Deadlocked = true
-			if !m.reportable(grp.Goroutines) || covered(grp.Goroutines, in.Reported) {
+			// A circular wait already reported is not reported again
+			// for the goroutines blocked behind it.
+			if !m.reportable(grp.Goroutines) || covered(grp.Cycle, in.Reported) {
 				continue
 			}
 			res.Findings = append(res.Findings, m.deadlock(grp))

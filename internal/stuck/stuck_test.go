@@ -93,6 +93,16 @@ created by example.com/m.TestHang in goroutine 20
 	/m/m_test.go:14 +0xd6
 `
 
+// abbaJoined is abba with goroutine 32 waiting on a WaitGroup that
+// goroutines 30 and 31 owe a Done.
+func abbaJoined() *waitgraph.Graph {
+	g := abba()
+	g.Resources = append(g.Resources, &waitgraph.Resource{ID: "wg", Kind: waitgraph.WaitGroup, Exact: true, Quorum: 2,
+		Releasers: []waitgraph.Releaser{{Goroutine: 30, Needed: true}, {Goroutine: 31, Needed: true}}})
+	g.Goroutines = append(g.Goroutines, &waitgraph.Goroutine{ID: 32, Wait: &waitgraph.WaitFor{Resource: "wg", Mode: waitgraph.Wait, Stack: waitgraph.Stack{{Func: "example.com/m.run", File: "/m/m.go", Line: 70}}}})
+	return g
+}
+
 // nativeWaits is the detector's graph of goroutines 40 and 41, each
 // receiving from a native channel on which no goroutine was seen to send.
 func nativeWaits() *waitgraph.Graph {
@@ -164,6 +174,11 @@ func TestDecide(t *testing.T) {
 		in:        Input{Graph: nativeWaits(), Stacks: dump(harnessG, agentG, strings.Replace(sprintf(hookG, 40, 60), "[select]", "[chan receive (leaked)]", 1), sprintf(hookG, 41, 61), sleeperG), Leaks: true, Hung: true},
 		want:      []report.Kind{report.PartialDeadlock},
 		positions: []string{"/m/m.go:60"},
+	}, {
+		name:       "a circular wait already reported, and a goroutine joined on it",
+		in:         Input{Graph: abbaJoined(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51), strings.Replace(sprintf(lockerG, 32, 70), "transfer", "run", 1)), Hung: true, Reported: map[int64]bool{30: true, 31: true}},
+		frozen:     true,
+		deadlocked: true,
 	}, {
 		name: "a waiter whose holder runs",
 		in:   Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), strings.Replace(sprintf(lockerG, 31, 51), "[select]", "[runnable]", 1))},
