@@ -341,3 +341,42 @@ func TestWaitErrorExplains(t *testing.T) {
 	}
 	jobs.Recv() // let the flusher finish
 }
+
+func TestRecvContextExplains(t *testing.T) {
+	gridlocktest.Record(t)
+	var mu sync.Mutex
+	results := gridlock.NewChan[int](0)
+	holding := make(chan bool)
+	gridlock.Go("producer", func() {
+		results.Send(0) // a known sender...
+		<-holding
+		mu.Lock() // ...that now waits for a lock the consumer holds
+		results.Send(1)
+		mu.Unlock()
+	})
+	results.Recv()
+	mu.Lock()
+	close(holding)
+	time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, _, err := results.RecvContext(ctx)
+	var we *gridlock.WaitError
+	if !errors.As(err, &we) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("RecvContext = %v, want a *WaitError for the deadline", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"gridlock: RecvContext chan#",
+		"waits for chan#",
+		"may be ended by goroutine",
+		"(producer) waits for mutex#",
+		"held (lock) by goroutine",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error text lacks %q:\n%s", want, msg)
+		}
+	}
+	mu.Unlock()
+	results.Recv()
+}

@@ -56,11 +56,7 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 	gid = goid(gid)
 	done := ctx.Done()
 	s.p.Lock()
-	if s.size-s.cur >= n && s.waiters.Len() == 0 {
-		s.cur += n
-		s.p.NoteAcquireLocked(gid, n)
-		s.p.Unlock()
-		s.p.NoteHolding(gid)
+	if s.take(gid, n) {
 		return nil
 	}
 	s.p.Unlock()
@@ -69,11 +65,7 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 	w := &semWaiter{n: n, gid: gid, seq: wt.Seq(), ready: make(chan struct{})}
 	var elem *list.Element
 	s.p.Lock()
-	if s.size-s.cur >= n && s.waiters.Len() == 0 {
-		s.cur += n
-		s.p.NoteAcquireLocked(gid, n)
-		s.p.Unlock()
-		s.p.NoteHolding(gid)
+	if s.take(gid, n) { // released while the wait was prepared
 		return nil
 	}
 	if n <= s.size {
@@ -128,18 +120,26 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 //go:noinline
 func (s *Semaphore) TryAcquire(n int64) bool {
 	gid, _ := rt.Enter()
-	gid = goid(gid)
 	s.p.Lock()
-	ok := s.size-s.cur >= n && s.waiters.Len() == 0
-	if ok {
-		s.cur += n
-		s.p.NoteAcquireLocked(gid, n)
+	if s.take(goid(gid), n) {
+		return true
 	}
 	s.p.Unlock()
-	if ok {
-		s.p.NoteHolding(gid)
+	return false
+}
+
+// take takes n permits for goroutine gid if they are free and no one
+// waits before it. Called with the lock held, it unlocks it if it took
+// them.
+func (s *Semaphore) take(gid uint64, n int64) bool {
+	if s.size-s.cur < n || s.waiters.Len() > 0 {
+		return false
 	}
-	return ok
+	s.cur += n
+	s.p.NoteAcquireLocked(gid, n)
+	s.p.Unlock()
+	s.p.NoteHolding(gid)
+	return true
 }
 
 // Release releases n permits.

@@ -214,21 +214,25 @@ func (g *Graph) Stuck() []Group {
 		deps[fill[f]] = depTo[k]
 		fill[f]++
 	}
-	for len(work) > 0 {
-		i := work[len(work)-1]
-		work = work[:len(work)-1]
-		for _, d := range deps[start[i]:start[i+1]] {
-			if free[d] || remaining[d] < 0 {
-				continue
+	// propagate frees whoever the goroutines in work release, in turn.
+	propagate := func(work []int32) {
+		for len(work) > 0 {
+			i := work[len(work)-1]
+			work = work[:len(work)-1]
+			for _, d := range deps[start[i]:start[i+1]] {
+				if free[d] || remaining[d] < 0 {
+					continue
+				}
+				remaining[d]--
+				if remaining[d] > 0 {
+					continue
+				}
+				free[d] = true
+				work = append(work, d)
 			}
-			remaining[d]--
-			if remaining[d] > 0 {
-				continue
-			}
-			free[d] = true
-			work = append(work, d)
 		}
 	}
+	propagate(work)
 	// A goroutine whose releasers are known only in part is stuck only on
 	// a circular wait: free those off every cycle, and what they free in
 	// turn, until none is left.
@@ -245,22 +249,7 @@ func (g *Graph) Stuck() []Group {
 		for _, i := range off {
 			free[i] = true
 		}
-		work = append(work, off...)
-		for len(work) > 0 {
-			i := work[len(work)-1]
-			work = work[:len(work)-1]
-			for _, d := range deps[start[i]:start[i+1]] {
-				if free[d] || remaining[d] < 0 {
-					continue
-				}
-				remaining[d]--
-				if remaining[d] > 0 {
-					continue
-				}
-				free[d] = true
-				work = append(work, d)
-			}
-		}
+		propagate(off)
 	}
 	in := make(map[int64]bool)
 	for i, gr := range g.Goroutines {

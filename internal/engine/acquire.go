@@ -194,6 +194,43 @@ func ReleaseWrite(r *Ref) {
 	o.remote.Store(true)
 }
 
+// Owner returns the goroutine holding l for writing, or nil.
+//
+//go:norace
+func (l *Lock) Owner() *G { return l.owner }
+
+// ClearOwner records that l is no longer held for writing.
+//
+//go:norace
+func (l *Lock) ClearOwner() { l.owner = nil }
+
+// PopTop pops l from the top of g's held list, if it is there. Only g's
+// own goroutine calls it.
+func (g *G) PopTop(l *Lock) bool {
+	if n := g.n - 1; n >= 0 && n < inlineHeld && g.held[n].lock == l {
+		g.held[n].lock = nil
+		g.n = n
+		return true
+	}
+	return false
+}
+
+// OwnID returns g's goroutine id, from any goroutine.
+//
+//go:norace
+func (g *G) OwnID() uint64 { return g.id }
+
+// ReleaseWriteSlow completes ReleaseWrite when the lock is not at the top
+// of its owner's list or another goroutine releases it.
+func ReleaseWriteSlow(l *Lock, o *G, gid uint64) {
+	if o.id == gid {
+		o.remove(l, Write)
+		return
+	}
+	l.remote.Store(true)
+	o.remote.Store(true)
+}
+
 // ReleaseRead records that the read lock behind r is about to be released
 // by the calling goroutine. It removes the entry from the goroutine's held
 // list or, if another goroutine took the read lock, from that goroutine's

@@ -8,7 +8,6 @@ import (
 	"unsafe"
 	"weak"
 
-	"github.com/gridlock-go/gridlock/report"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
@@ -117,19 +116,7 @@ func (a *AsyncWait) tick() {
 		}
 		a.rec = w.rec
 	} else {
-		r := w.rec
-		var fs []*report.Finding
-		func() {
-			defer guard()
-			e.wmu.Lock()
-			defer e.wmu.Unlock()
-			fs = detect(r.g)
-			if !r.longDone && !r.deadlocked && time.Since(r.since) >= longWait() {
-				r.longDone = true
-				fs = appendNew(fs, longWaitFinding(r))
-			}
-		}()
-		deliver(fs)
+		recheck(w.rec)
 		a.mu.Lock()
 		if a.ended.Load() {
 			a.mu.Unlock()
@@ -137,14 +124,8 @@ func (a *AsyncWait) tick() {
 		}
 	}
 	d := maxCheck
-	if r := w.rec; r != nil {
-		d = r.next
-		r.next = min(2*r.next, maxCheck)
-		if !r.longDone {
-			if untilLong := time.Until(r.since.Add(longWait())); untilLong < d {
-				d = max(untilLong, time.Millisecond)
-			}
-		}
+	if w.rec != nil {
+		d = nextCheck(w.rec)
 	}
 	a.timer.Reset(d)
 	a.mu.Unlock()

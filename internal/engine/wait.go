@@ -193,16 +193,36 @@ func (w *Wait) reset(d time.Duration) {
 	}
 }
 
-func (w *Wait) arm() {
-	r := w.rec
+func (w *Wait) arm() { w.reset(nextCheck(w.rec)) }
+
+// nextCheck returns when to re-check r next, in time to report it as long,
+// and doubles its interval up to maxCheck.
+func nextCheck(r *waitRec) time.Duration {
 	d := r.next
 	if !r.longDone {
 		if untilLong := time.Until(r.since.Add(longWait())); untilLong < d {
 			d = max(untilLong, time.Millisecond)
 		}
 	}
-	w.reset(d)
 	r.next = min(2*r.next, maxCheck)
+	return d
+}
+
+// recheck re-checks a registered wait: a circular wait that formed since,
+// or a wait that has become long.
+func recheck(r *waitRec) {
+	var fs []*report.Finding
+	func() {
+		defer guard()
+		e.wmu.Lock()
+		defer e.wmu.Unlock()
+		fs = detect(r.g)
+		if !r.longDone && !r.deadlocked && !r.recursive && time.Since(r.since) >= longWait() {
+			r.longDone = true
+			fs = appendNew(fs, longWaitFinding(r))
+		}
+	}()
+	deliver(fs)
 }
 
 func longWait() time.Duration {
@@ -231,19 +251,7 @@ func (w *Wait) Tick() {
 		w.arm()
 		return
 	}
-	r := w.rec
-	var fs []*report.Finding
-	func() {
-		defer guard()
-		e.wmu.Lock()
-		defer e.wmu.Unlock()
-		fs = detect(r.g)
-		if !r.longDone && !r.deadlocked && !r.recursive && time.Since(r.since) >= longWait() {
-			r.longDone = true
-			fs = appendNew(fs, longWaitFinding(r))
-		}
-	}()
-	deliver(fs)
+	recheck(w.rec)
 	w.arm()
 }
 
