@@ -2,6 +2,7 @@ package gridlock
 
 import (
 	"context"
+	"reflect"
 	"runtime/pprof"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
@@ -14,11 +15,23 @@ import (
 // owe that WaitGroup a Done, so that a Wait whose workers are stuck, or
 // have all returned without Done, is reported.
 //
-// gridlock test rewrites go statements of the code under test to Go.
-func Go(name string, f func()) {
+// uses lists channels the goroutine is given (native channels or
+// *Chan), which it may send on or receive from before it ever has: the
+// detector counts it as a partner of each in the directions the channel's
+// type allows.
+//
+// gridlock test rewrites go statements of the code under test to Go,
+// passing the channels the call's arguments are and the channels a
+// function literal uses.
+func Go(name string, f func(), uses ...any) {
 	spawn := engine.Spawn()
 	go func() {
 		g := engine.Started(spawn, name)
+		if g != nil {
+			for _, u := range uses {
+				given(u, g.ID())
+			}
+		}
 		defer engine.Exited(g)
 		if name == "" {
 			f()
@@ -46,3 +59,22 @@ func SetName(name string) { engine.Name(name) }
 //	      may be ended by goroutine 9 (received from it before)
 //	      goroutine 9 waits for mutex#3 (lock) ... (see above)
 type WaitError = engine.WaitError
+
+// chanOf is implemented by *Chan.
+type chanOf interface{ record() *engine.Prim }
+
+func (c *Chan[T]) record() *engine.Prim { return c.p }
+
+// given records that goroutine gid was given channel u.
+func given(u any, gid uint64) {
+	if c, ok := u.(chanOf); ok {
+		c.record().NoteGiven(gid, true, true)
+		return
+	}
+	v := reflect.ValueOf(u)
+	if v.Kind() != reflect.Chan || v.IsNil() {
+		return
+	}
+	dir := v.Type().ChanDir()
+	engine.ChanPrim(v.UnsafePointer(), 0).NoteGiven(gid, dir&reflect.SendDir != 0, dir&reflect.RecvDir != 0)
+}

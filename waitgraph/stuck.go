@@ -269,13 +269,26 @@ func (g *Graph) Stuck() []Group {
 			continue
 		}
 		for _, by := range needs[i].By {
-			// Waiting for oneself is a cycle only where it blocks (a lock
-			// held by the waiter); one permit of one's own is no help.
-			if in[by] && (by != id || needs[i].All || needs[i].Quorum > 0) {
+			// Waiting for oneself is a cycle of one: a lock the waiter
+			// holds, a channel only it receives from.
+			if in[by] {
 				edges[id] = append(edges[id], by)
 			}
 		}
-		slices.Sort(edges[id])
+		// Others first, oneself last: a cycle through others says more.
+		slices.SortFunc(edges[id], func(a, b int64) int {
+			switch {
+			case a == b:
+				return 0
+			case a == id:
+				return 1
+			case b == id:
+				return -1
+			case a < b:
+				return -1
+			}
+			return 1
+		})
 	}
 	return groups(in, edges)
 }

@@ -25,6 +25,9 @@ type Prim struct {
 	partial, nilChan bool
 
 	mu sync.Mutex // guards the maps below
+	// Channel: goroutines that were given it when they started (so may
+	// send or receive on it), by direction.
+	mayRecv, maySend map[uint64]bool
 	// Wait group: the counter, and the goroutines that owe a Done with why
 	// they are thought to.
 	counter   *atomic.Int64
@@ -173,6 +176,40 @@ func (p *Prim) NoteSend(gid uint64) { p.send.note(gid) }
 
 // NoteRecv records that goroutine gid received from the channel.
 func (p *Prim) NoteRecv(gid uint64) { p.recv.note(gid) }
+
+// NoteGiven records that goroutine gid was given the channel when it
+// started (gridlock.Go's uses), so that it may send or receive on it even
+// before it has.
+func (p *Prim) NoteGiven(gid uint64, send, recv bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if send {
+		if p.maySend == nil {
+			p.maySend = make(map[uint64]bool)
+		}
+		p.maySend[gid] = true
+	}
+	if recv {
+		if p.mayRecv == nil {
+			p.mayRecv = make(map[uint64]bool)
+		}
+		p.mayRecv[gid] = true
+	}
+}
+
+func (p *Prim) given(send bool) []uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := p.mayRecv
+	if send {
+		m = p.maySend
+	}
+	ids := make([]uint64, 0, len(m))
+	for gid := range m {
+		ids = append(ids, gid)
+	}
+	return ids
+}
 
 // NoteClose records that the channel was closed: its receivers never
 // block again.
@@ -373,10 +410,9 @@ func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 	var rels []waitgraph.Releaser
 	self := w.g.id
 	add := func(gid uint64, why string, needed bool) {
-		if gid == self {
-			return
-		}
-		if b.goroutine(gid) == nil {
+		// The waiter itself may be its only partner (an actor sending to
+		// its own inbox): it is listed, and cannot release itself.
+		if gid != self && b.goroutine(gid) == nil {
 			why += " (exited)"
 		}
 		rels = append(rels, waitgraph.Releaser{Goroutine: int64(gid), Why: why, Needed: needed})
@@ -398,23 +434,42 @@ func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 				}
 			}
 		}
+		seen := map[uint64]bool{}
 		if on.mode == waitgraph.Recv {
 			if p.closed.Load() {
 				return nil, 0, false // about to wake
 			}
 			for _, gid := range p.send.ids() {
+				seen[gid] = true
 				add(gid, "sent on it before", false)
 			}
-			return rels, 0, len(p.send.ids()) > 0 && !p.send.over.Load()
+			for _, gid := range p.given(true) {
+				if !seen[gid] && gid != self {
+					seen[gid] = true
+					add(gid, "was given it to send on when started", false)
+				}
+			}
+			return rels, 0, len(seen) > 0 && !p.send.over.Load()
 		}
 		for _, gid := range p.recv.ids() {
+			seen[gid] = true
 			add(gid, "received from it before", false)
 		}
-		return rels, 0, len(p.recv.ids()) > 0 && !p.recv.over.Load()
+		for _, gid := range p.given(false) {
+			if !seen[gid] && gid != self {
+				seen[gid] = true
+				add(gid, "was given it to receive from when started", false)
+			}
+		}
+		return rels, 0, len(seen) > 0 && !p.recv.over.Load()
 	case waitgraph.Cond:
 		signalers := p.send.ids()
 		for _, gid := range signalers {
-			add(gid, "signalled it before", false)
+			// Having signalled before does not make the waiter its own
+			// wake-up: a Signal that came before the Wait is lost.
+			if gid != self {
+				add(gid, "signalled it before", false)
+			}
 		}
 		p.mu.Lock()
 		l := p.lock

@@ -642,7 +642,17 @@ func step(g *waitgraph.Graph, id, next int64) string {
 		what = fmt.Sprintf("goroutine %d waits for %d permit(s) of %s", id, max(w.Count, 1), w.Resource)
 	}
 	if id == next {
-		return what + ", which it holds itself"
+		if holds(gr, w.Resource) {
+			return what + ", which it holds itself"
+		}
+		if r := g.Resource(w.Resource); r != nil {
+			for _, rel := range r.Releasers {
+				if rel.Goroutine == id {
+					return fmt.Sprintf("%s, which only it could end (%s)", what, rel.Why)
+				}
+			}
+		}
+		return what + ", which only it could end"
 	}
 	if ng := g.Goroutine(next); ng != nil {
 		for _, h := range ng.Holds {

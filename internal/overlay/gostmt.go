@@ -67,9 +67,12 @@ func (g *goRewriter) rewrite(s *ast.GoStmt) {
 	if strings.Trim(string(g.Src[goEnd:g.Offset(call.Pos())]), " \t") == "" {
 		goEnd = g.Offset(call.Pos())
 	}
-	if _, ok := fun.(*ast.FuncLit); ok && len(call.Args) == 0 {
+	if lit, ok := fun.(*ast.FuncLit); ok && len(call.Args) == 0 {
 		g.Buf.Replace(goKw, goEnd, g.gridlock()+".Go("+name+", ")
 		g.Buf.Delete(g.Offset(call.Lparen), g.Offset(call.Lparen)+1)
+		if uses := g.capturedChans(lit); len(uses) > 0 {
+			g.Buf.Insert(g.Offset(call.Rparen), ", "+strings.Join(uses, ", "))
+		}
 		return
 	}
 	if len(call.Args) == 1 {
@@ -88,7 +91,7 @@ func (g *goRewriter) rewrite(s *ast.GoStmt) {
 		g.fn = g.Fresh("gridlockF")
 	}
 	params := []string{g.fn + " " + sigText}
-	var passed []string
+	var passed, uses []string // uses: the channels the goroutine is given
 	n := sig.Params().Len()
 	for i := range call.Args {
 		for len(g.args) <= i {
@@ -117,9 +120,19 @@ func (g *goRewriter) rewrite(s *ast.GoStmt) {
 		}
 		params = append(params, g.args[i]+" "+dots+text)
 		passed = append(passed, g.args[i]+dots)
+		if _, ok := t.Underlying().(*types.Chan); ok && dots == "" {
+			uses = append(uses, g.args[i])
+		}
+	}
+	if lit, ok := fun.(*ast.FuncLit); ok {
+		uses = append(uses, g.capturedChans(lit)...)
+	}
+	given := ""
+	if len(uses) > 0 {
+		given = ", " + strings.Join(uses, ", ")
 	}
 	g.Buf.Replace(goKw, goEnd, "func("+strings.Join(params, ", ")+") { "+
-		g.gridlock()+".Go("+name+", func() { "+g.fn+"("+strings.Join(passed, ", ")+") }) }(")
+		g.gridlock()+".Go("+name+", func() { "+g.fn+"("+strings.Join(passed, ", ")+") }"+given+") }(")
 	if len(call.Args) > 0 {
 		sep := ", "
 		if lp := g.Offset(call.Lparen) + 1; lp < len(g.Src) && (g.Src[lp] == '\n' || g.Src[lp] == ' ') {
@@ -129,6 +142,117 @@ func (g *goRewriter) rewrite(s *ast.GoStmt) {
 	} else {
 		g.Buf.Delete(g.Offset(call.Lparen), g.Offset(call.Lparen)+1)
 	}
+}
+
+// capturedChans returns the variables of channel type that a function
+// literal uses from outside itself: the goroutine it becomes is given
+// them. Only plain variables: reading one at the go statement cannot
+// panic or have another effect.
+func (g *goRewriter) capturedChans(lit *ast.FuncLit) []string {
+	var names []string
+	seen := map[types.Object]bool{}
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		id, ok := n.(*ast.Ident)
+		if !ok {
+			return true
+		}
+		v, ok := g.Types.Info.Uses[id].(*types.Var)
+		if !ok || seen[v] || v.IsField() || (v.Pos() >= lit.Pos() && v.Pos() < lit.End()) {
+			return true
+		}
+		ct, ok := v.Type().Underlying().(*types.Chan)
+		if !ok {
+			return true
+		}
+		// The name must mean the same variable at the go statement.
+		if scope := g.Types.Pkg.Scope().Innermost(lit.Pos()); scope != nil {
+			if _, obj := scope.LookupParent(id.Name, lit.Pos()); obj != v {
+				return true
+			}
+		}
+		seen[v] = true
+		names = append(names, g.directed(id.Name, v, ct, lit.Body))
+		return true
+	})
+	return names
+}
+
+// directed returns the expression that gives a goroutine the channel
+// variable v: converted to a send-only or receive-only channel when body
+// only sends on it or only receives from it, so that the detector counts
+// the goroutine as a partner in that direction only.
+func (g *goRewriter) directed(name string, v *types.Var, ct *types.Chan, body ast.Node) string {
+	if ct.Dir() != types.SendRecv {
+		return name
+	}
+	var sends, recvs, other bool
+	is := func(e ast.Expr) bool {
+		id, ok := unparen(e).(*ast.Ident)
+		return ok && g.Types.Info.Uses[id] == v
+	}
+	var parents []ast.Node
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n == nil {
+			parents = parents[:len(parents)-1]
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.SendStmt:
+			if is(n.Chan) {
+				sends = true
+			}
+		case *ast.UnaryExpr:
+			if n.Op.String() == "<-" && is(n.X) {
+				recvs = true
+			}
+		case *ast.RangeStmt:
+			if is(n.X) {
+				recvs = true
+			}
+		case *ast.CallExpr:
+			if fid, ok := unparen(n.Fun).(*ast.Ident); ok && fid.Name == "close" && len(n.Args) == 1 && is(n.Args[0]) {
+				if _, builtin := g.Types.Info.Uses[fid].(*types.Builtin); builtin {
+					sends = true
+					parents = append(parents, n)
+					return false
+				}
+			}
+		case *ast.Ident:
+			if g.Types.Info.Uses[n] == v {
+				// A use that is not one of the above: passed on, stored.
+				if len(parents) == 0 || !usesAsOperand(parents[len(parents)-1], n) {
+					other = true
+				}
+			}
+		}
+		parents = append(parents, n)
+		return true
+	})
+	elem, ok := g.TypeExpr(ct.Elem(), body.Pos())
+	switch {
+	case !ok || other || sends == recvs:
+		return name
+	case sends:
+		return "(chan<- " + elem + ")(" + name + ")"
+	default:
+		return "(<-chan " + elem + ")(" + name + ")"
+	}
+}
+
+// usesAsOperand reports whether id is the channel operand of the send,
+// receive or range parent.
+func usesAsOperand(parent ast.Node, id *ast.Ident) bool {
+	switch p := parent.(type) {
+	case *ast.SendStmt:
+		return unparen(p.Chan) == id
+	case *ast.UnaryExpr:
+		return unparen(p.X) == id
+	case *ast.RangeStmt:
+		return unparen(p.X) == id
+	case *ast.ParenExpr:
+		return true
+	}
+	return false
 }
 
 // inferred reports whether fun is a generic function whose type

@@ -118,13 +118,13 @@ func TestMain(m *testing.M) {
 		}
 	}
 	for _, want := range []string{
-		`gridlock.Go("pipeline.func1", func() { gridlockF(gridlockA0) }) }(func(id int) { // 2`,
+		`gridlock.Go("pipeline.func1", func() { gridlockF(gridlockA0) }, in, out, (<-chan struct{})(quit)) }(func(id int) { // 2`,
 		"for v := range gridlock.Range(in) { // 3",
 		"case out <- v * id: gridlockSel.Case(0); // 5",
-		`gridlock.Go("pipeline.func2", func() { wg.Wait(); gridlock.Close(out) }) // 8`,
+		`gridlock.Go("pipeline.func2", func() { wg.Wait(); gridlock.Close(out) }, out) // 8`,
 		"gridlock.Send(b, gridlock.Recv(a)) // 9",
 		"gridlock.Send((gridlock.Recv(a)), 1) // 10",
-		`gridlock.Go("relay", func() { gridlockF(gridlockA0, gridlockA1) }) }(relay, a,`,
+		`gridlock.Go("relay", func() { gridlockF(gridlockA0, gridlockA1) }, gridlockA0, gridlockA1) }(relay, a,`,
 		"os.Exit(gridlockagent.Finished(gridlock.Recv(codes))) // 13",
 	} {
 		if !strings.Contains(out, want) {
