@@ -699,3 +699,34 @@ func TestHandOffUnlockIsSilent(t *testing.T) {
 	mu.Lock()
 	mu.Unlock()
 }
+
+func TestInversionThroughReadLockWithWaitingWriter(t *testing.T) {
+	// rw read-locked then m; later m then rw write-locked, which waits: the
+	// writer makes the read order a real inversion, even though no write
+	// lock of rw ever completes before the report.
+	r := gridlocktest.Record(t)
+	var rw sync.RWMutex
+	var m sync.Mutex
+	rw.RLock()
+	m.Lock()
+	m.Unlock()
+	rw.RUnlock()
+	reading := make(chan bool)
+	release := make(chan bool)
+	go func() {
+		rw.RLock()
+		close(reading)
+		<-release
+		rw.RUnlock()
+	}()
+	<-reading
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		close(release)
+	}()
+	m.Lock()
+	rw.Lock() // waits for the reader
+	rw.Unlock()
+	m.Unlock()
+	wantKind(t, r, report.LockOrderInversion, 1)
+}

@@ -51,6 +51,10 @@ func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr,
 			recursive(g, l, m, pc, h.mode)
 		}
 	}
+	if m == Write && kind == waitgraph.RWMutex && !l.class.writer.Load() {
+		// A writer waits: read-only cycles through this class are real.
+		firstWriter(l.class)
+	}
 	if g.n > 0 {
 		key := chainKey(g.chain(), l.class.id)
 		f, ok := e.chains.get(key)
