@@ -33,40 +33,73 @@ type Needs struct {
 }
 
 // Needs returns what goroutine gr needs to be released from its wait.
-func (g *Graph) Needs(gr *Goroutine) Needs {
+func (g *Graph) Needs(gr *Goroutine) Needs { return g.needs(gr, g.index()) }
+
+// index holds the lookups that Needs and Stuck make, so that deciding a
+// graph of n goroutines costs O(n + edges) rather than O(n²).
+type index struct {
+	res     map[string]*Resource
+	holders map[string][]holder
+	writers map[string][]*Goroutine // goroutines waiting to Lock, not cancelable
+}
+
+func (g *Graph) index() *index {
+	ix := &index{
+		res:     make(map[string]*Resource, len(g.Resources)),
+		holders: make(map[string][]holder),
+		writers: make(map[string][]*Goroutine),
+	}
+	for _, r := range g.Resources {
+		if _, dup := ix.res[r.ID]; !dup {
+			ix.res[r.ID] = r
+		}
+	}
+	for _, gr := range g.Goroutines {
+		for _, h := range gr.Holds {
+			ix.holders[h.Resource] = append(ix.holders[h.Resource], holder{gr.ID, h.Mode})
+		}
+		if w := gr.Wait; w != nil && w.Mode == Lock && !w.Cancelable {
+			ix.writers[w.Resource] = append(ix.writers[w.Resource], gr)
+		}
+	}
+	return ix
+}
+
+func (g *Graph) needs(gr *Goroutine, ix *index) Needs {
 	if gr.Wait == nil || gr.Wait.Cancelable {
 		return Needs{}
 	}
-	r := g.Resource(gr.Wait.Resource)
+	r := ix.res[gr.Wait.Resource]
 	if r == nil {
 		return Needs{}
 	}
 	switch gr.Wait.Mode {
 	case Lock, RLock:
-		if r.Kind == Mutex || r.Kind == RWMutex {
-			return g.lockNeeds(gr, r)
+		if (r.Kind == Mutex || r.Kind == RWMutex) && !r.HoldersUnknown {
+			return lockNeeds(gr, r, ix)
 		}
 	}
 	var n Needs
 	n.Known = r.Exact
 	anyNeeded := false
 	for _, rel := range r.Releasers {
-		if rel.Needed {
+		if rel.Needed && !r.HoldersUnknown {
 			anyNeeded = true
 		}
 	}
 	n.All = anyNeeded
 	for _, rel := range r.Releasers {
 		if !anyNeeded || rel.Needed {
-			n.By = appendUnique(n.By, rel.Goroutine)
+			n.By = append(n.By, rel.Goroutine)
 		}
 	}
-	if !anyNeeded {
+	if !anyNeeded && !r.HoldersUnknown {
 		// Holders of a semaphore release permits too.
-		for _, h := range g.holders(r.ID) {
-			n.By = appendUnique(n.By, h.id)
+		for _, h := range ix.holders[r.ID] {
+			n.By = append(n.By, h.id)
 		}
 	}
+	n.By = dedupe(n.By)
 	return n
 }
 
@@ -75,46 +108,34 @@ type holder struct {
 	mode Mode
 }
 
-func (g *Graph) holders(res string) []holder {
-	var hs []holder
-	for _, gr := range g.Goroutines {
-		for _, h := range gr.Holds {
-			if h.Resource == res {
-				hs = append(hs, holder{gr.ID, h.Mode})
-			}
-		}
-	}
-	return hs
-}
-
 // lockNeeds: a Lock waiter needs every holder; an RLock waiter needs every
 // write holder and, because a waiting writer blocks new readers, every
 // goroutine waiting to write.
-func (g *Graph) lockNeeds(gr *Goroutine, r *Resource) Needs {
+func lockNeeds(gr *Goroutine, r *Resource, ix *index) Needs {
 	n := Needs{Known: r.Exact, All: true}
-	for _, h := range g.holders(r.ID) {
+	for _, h := range ix.holders[r.ID] {
 		if gr.Wait.Mode == Lock || h.mode == Lock {
-			n.By = appendUnique(n.By, h.id)
+			n.By = append(n.By, h.id)
 		}
 	}
 	if gr.Wait.Mode == RLock {
-		for _, o := range g.Goroutines {
-			if o != gr && o.Wait != nil && o.Wait.Resource == r.ID && o.Wait.Mode == Lock && !o.Wait.Cancelable {
-				n.By = appendUnique(n.By, o.ID)
+		for _, o := range ix.writers[r.ID] {
+			if o != gr {
+				n.By = append(n.By, o.ID)
 			}
 		}
 	}
+	n.By = dedupe(n.By)
 	if len(n.By) == 0 {
 		n.NoneNeeded = true
 	}
 	return n
 }
 
-func appendUnique(s []int64, v int64) []int64 {
-	if slices.Contains(s, v) {
-		return s
-	}
-	return append(s, v)
+// dedupe sorts ids and drops repeats.
+func dedupe(ids []int64) []int64 {
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // Stuck returns the groups of goroutines that are blocked for good, decided
@@ -123,25 +144,74 @@ func appendUnique(s []int64, v int64) []int64 {
 // Goroutines blocked on something the graph cannot see through (an unknown
 // resource, a cancelable wait) are assumed to make progress.
 func (g *Graph) Stuck() []Group {
+	ix := g.index()
 	needs := make(map[int64]Needs)
 	in := make(map[int64]bool)
-	alive := make(map[int64]bool)
+	alive := make(map[int64]bool, len(g.Goroutines))
 	for _, gr := range g.Goroutines {
 		alive[gr.ID] = true
 	}
 	for _, gr := range g.Goroutines {
-		n := g.Needs(gr)
+		n := g.needs(gr, ix)
 		if n.Known && !n.NoneNeeded {
 			needs[gr.ID] = n
 			in[gr.ID] = true
 		}
 	}
-	for changed := true; changed; {
-		changed = false
-		for id := range in {
-			if releasable(id, needs[id], in, alive) {
-				delete(in, id)
-				changed = true
+	// A worklist: a goroutine leaves the set when any of its releasers is
+	// free (OR) or all of them are (AND); each departure is passed on to the
+	// goroutines that it may release.
+	free := func(by, id int64) bool { return alive[by] && !in[by] && by != id }
+	rev := make(map[int64][]int64)
+	pending := make(map[int64]int)
+	var queue []int64
+	for id := range in {
+		n := needs[id]
+		ready := false
+		if n.All {
+			c := 0
+			for _, by := range n.By {
+				if !free(by, id) {
+					c++
+				}
+			}
+			pending[id] = c
+			ready = c == 0 && len(n.By) > 0
+		} else {
+			for _, by := range n.By {
+				if free(by, id) {
+					ready = true
+					break
+				}
+			}
+		}
+		if ready {
+			queue = append(queue, id)
+		}
+		for _, by := range n.By {
+			if in[by] && by != id {
+				rev[by] = append(rev[by], id)
+			}
+		}
+	}
+	for len(queue) > 0 {
+		id := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if !in[id] {
+			continue
+		}
+		delete(in, id)
+		for _, d := range rev[id] {
+			if !in[d] {
+				continue
+			}
+			if needs[d].All {
+				pending[d]--
+				if pending[d] == 0 {
+					queue = append(queue, d)
+				}
+			} else {
+				queue = append(queue, d)
 			}
 		}
 	}
@@ -160,24 +230,6 @@ func (g *Graph) Stuck() []Group {
 		slices.Sort(edges[id])
 	}
 	return groups(in, edges)
-}
-
-func releasable(id int64, n Needs, in, alive map[int64]bool) bool {
-	free := func(by int64) bool { return alive[by] && !in[by] && by != id }
-	if n.All {
-		for _, by := range n.By {
-			if !free(by) {
-				return false
-			}
-		}
-		return len(n.By) > 0
-	}
-	for _, by := range n.By {
-		if free(by) {
-			return true
-		}
-	}
-	return false
 }
 
 // groups splits the stuck set into weakly connected components and finds a
