@@ -22,7 +22,11 @@ func Text(f *Finding) string {
 // WriteText writes Text(f) to w.
 func WriteText(w io.Writer, f *Finding) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\ngridlock: %s: %s\n%s\n", rule, f.Kind, f.Title(), strings.Repeat("-", len(rule)))
+	if f.Certainty != "" && f.Certainty != Certain {
+		fmt.Fprintf(&b, "%s\ngridlock: %s (%s): %s\n%s\n", rule, f.Kind, f.Certainty, f.Title(), strings.Repeat("-", len(rule)))
+	} else {
+		fmt.Fprintf(&b, "%s\ngridlock: %s: %s\n%s\n", rule, f.Kind, f.Title(), strings.Repeat("-", len(rule)))
+	}
 	fmt.Fprintf(&b, "%s\n", f.Summary)
 	res := make(map[string]*waitgraph.Resource)
 	for _, r := range f.Resources {
