@@ -119,9 +119,8 @@ type bucketKey struct {
 type node struct {
 	b    *Bucket
 	addr uint64
-	refs string // the resource addresses its frames reference, sorted
+	refs []uint64 // the resource addresses its frames reference, sorted
 	gr   *waitgraph.Goroutine
-	ids  []int64
 	wait time.Duration
 	res  *res
 }
@@ -173,7 +172,7 @@ type analyzer struct {
 	byID    map[int64]*node
 	res     map[string]*res
 	resList []*res
-	addrs   map[uint64]bool // addresses waited on
+	addrs   map[uint64]int // addresses waited on, and by how many goroutines
 	synth   int64           // synthetic ids for counted profiles
 	deadlockReason,
 	timeout bool
@@ -181,7 +180,13 @@ type analyzer struct {
 	inGroup     map[*node]bool
 	snapRes     map[string]bool // resources of the snapshot, and whether exact
 	gid         map[int64]*node // node by graph id
+	gs          map[int64]*waitgraph.Goroutine
+	rs          map[string]*waitgraph.Resource
 }
+
+func (z *analyzer) goroutine(id int64) *waitgraph.Goroutine { return z.gs[id] }
+
+func (z *analyzer) resource(id string) *waitgraph.Resource { return z.rs[id] }
 
 type nodeKey struct {
 	b    *Bucket
@@ -350,10 +355,19 @@ func isSystem(g *Goroutine, s *Stack) bool {
 // nodes merges alike goroutines into nodes of the graph.
 func (z *analyzer) nodes() {
 	d := z.d
-	z.addrs = make(map[uint64]bool)
+	z.addrs = make(map[uint64]int)
 	for i := range d.Goroutines {
 		if g := &d.Goroutines[i]; g.Addr != 0 {
-			z.addrs[g.Addr] = true
+			z.addrs[g.Addr]++
+		}
+	}
+	// Addresses some goroutine's frames point at.
+	refd := make(map[uint64]bool)
+	for i := range d.Goroutines {
+		for _, r := range d.Goroutines[i].Refs {
+			if z.addrs[r] > 0 {
+				refd[r] = true
+			}
 		}
 	}
 	alone := make(map[int64]bool)
@@ -371,9 +385,17 @@ func (z *analyzer) nodes() {
 		b := z.buckets[bucketKey{g.Stack, g.Status, g.Leaked}]
 		refs = refs[:0]
 		for _, r := range g.Refs {
-			if z.addrs[r] && r != g.Addr {
+			if z.addrs[r] > 0 && r != g.Addr {
 				refs = append(refs, r)
 			}
+		}
+		addr := g.Addr
+		if addr != 0 && z.addrs[addr] == 1 && !refd[addr] && b.Count > maxGuesses && d.Snapshot == nil {
+			// One of many alike goroutines, each alone on its own
+			// resource, which nothing else points at: nothing can be
+			// learned from the address, so they make one node (and the
+			// graph of a dump of a million goroutines stays small).
+			addr = 0
 		}
 		slices.Sort(refs)
 		sb.Reset()
@@ -381,13 +403,13 @@ func (z *analyzer) nodes() {
 			sb.WriteString(strconv.FormatUint(r, 16))
 			sb.WriteByte(' ')
 		}
-		k := nodeKey{b: b, addr: g.Addr, refs: sb.String()}
+		k := nodeKey{b: b, addr: addr, refs: sb.String()}
 		if alone[g.ID] {
 			k.id = g.ID
 		}
 		n := z.nodeOf[k]
 		if n == nil {
-			n = &node{b: b, addr: g.Addr, refs: k.refs}
+			n = &node{b: b, addr: addr, refs: slices.Clone(refs)}
 			id := g.ID
 			if id == 0 {
 				z.synth--
@@ -408,8 +430,7 @@ func (z *analyzer) nodes() {
 		}
 		n.gr.Count += g.Count
 		n.wait = max(n.wait, g.Waited)
-		if g.ID != 0 {
-			n.ids = append(n.ids, g.ID)
+		if g.ID != 0 && d.Snapshot != nil {
 			z.byID[g.ID] = n
 		}
 	}
@@ -492,7 +513,34 @@ func (z *analyzer) resources() {
 			n.b.Resources = append(n.b.Resources, id)
 		}
 	}
-	// Who may release each resource.
+	// Who may release each resource: the goroutines whose frames point at
+	// it, and (see guess below) those inside a function that waits on it.
+	byRef := make(map[uint64][]*node)
+	byBucket := make(map[*Bucket][]*node)
+	for _, n := range z.nodes_ {
+		if n.b.Class == System || n.b.Class == Idle {
+			continue
+		}
+		for _, a := range n.refs {
+			byRef[a] = append(byRef[a], n)
+		}
+		byBucket[n.b] = append(byBucket[n.b], n)
+	}
+	byFunc := make(map[string][]*Bucket) // user functions and receiver types on each stack
+	for b := range byBucket {
+		seen := map[string]bool{}
+		for _, f := range b.Stack.Frames {
+			if !isUserFunc(f.Func) {
+				continue
+			}
+			for _, k := range []string{f.Func, receiver(f.Func)} {
+				if k != "" && !seen[k] {
+					seen[k] = true
+					byFunc[k] = append(byFunc[k], b)
+				}
+			}
+		}
+	}
 	for _, r := range z.resList {
 		waiting := make(map[*node]bool, len(r.waiters))
 		for _, w := range r.waiters {
@@ -515,23 +563,59 @@ func (z *analyzer) resources() {
 		// timers (a pipeline of one function looks like a cycle), so for
 		// the others such guesses only draw the cycle of goroutines the
 		// runtime itself found stuck.
-		guess := r.r.HoldersUnknown || leaked || z.deadlockReason
+		guess := (r.r.HoldersUnknown || leaked || z.deadlockReason) && !opaque
 		lockers := lockerFuncs(r)
-		for _, n := range z.nodes_ {
-			if n.b.Class == System || n.b.Class == Idle {
-				continue
-			}
-			why := ""
-			switch {
-			case waiting[n]:
-				why = z.waiterReleases(r, n, lockers)
-			case addr != 0 && strings.Contains(" "+n.refs, " "+strconv.FormatUint(addr, 16)+" "):
-				why = "its frames reference 0x" + strconv.FormatUint(addr, 16)
-			case !opaque && guess:
-				why = inLocker(n.b.Stack, lockers, false)
-			}
-			if why != "" {
+		added := map[*node]bool{}
+		add := func(n *node, why string) {
+			if why != "" && !added[n] {
+				added[n] = true
 				r.r.Releasers = append(r.r.Releasers, waitgraph.Releaser{Goroutine: n.gr.ID, Why: why})
+			}
+		}
+		for _, w := range r.waiters {
+			add(w, z.waiterReleases(r, w, lockers))
+		}
+		if addr != 0 {
+			for _, n := range byRef[addr] {
+				if !waiting[n] {
+					add(n, "its frames reference 0x"+strconv.FormatUint(addr, 16))
+				}
+			}
+		}
+		if guess {
+			var cands []*node
+			seenB := map[*Bucket]bool{}
+			var bs []*Bucket
+			total := 0
+			for _, l := range lockers {
+				for _, k := range []string{l, receiver(l)} {
+					for _, b := range byFunc[k] {
+						if !seenB[b] {
+							seenB[b] = true
+							bs = append(bs, b)
+							total += len(byBucket[b])
+						}
+					}
+				}
+			}
+			if total-len(r.waiters) > maxGuesses {
+				bs = nil // too many to say anything
+			}
+			for _, b := range bs {
+				{
+					{
+						for _, n := range byBucket[b] {
+							if !waiting[n] && !added[n] {
+								cands = append(cands, n)
+							}
+						}
+					}
+				}
+			}
+			if len(cands) <= maxGuesses {
+				for _, n := range cands {
+					add(n, inLocker(n.b.Stack, lockers, false))
+				}
 			}
 		}
 		switch {
@@ -567,6 +651,10 @@ func (z *analyzer) waiterReleases(r *res, n *node, lockers []string) string {
 	}
 	return ""
 }
+
+// maxGuesses bounds the goroutines guessed to hold a resource: past it,
+// being inside the same function says nothing about who holds it.
+const maxGuesses = 64
 
 // lockerFuncs returns the functions that wait on r (called Lock, sent,
 // received, waited), as the first frame of the program's code of each
@@ -641,8 +729,12 @@ func (z *analyzer) snapshot() {
 		return
 	}
 	g := z.a.Graph
+	have := make(map[string]bool, len(g.Resources))
+	for _, r := range g.Resources {
+		have[r.ID] = true
+	}
 	for _, r := range s.Resources {
-		if g.Resource(r.ID) == nil {
+		if !have[r.ID] {
 			rc := *r
 			g.Resources = append(g.Resources, &rc)
 		}
@@ -688,6 +780,14 @@ func (z *analyzer) decide() {
 	z.gid = make(map[int64]*node, len(z.nodes_))
 	for _, n := range z.nodes_ {
 		z.gid[n.gr.ID] = n
+	}
+	z.gs = make(map[int64]*waitgraph.Goroutine, len(a.Graph.Goroutines))
+	for _, g := range a.Graph.Goroutines {
+		z.gs[g.ID] = g
+	}
+	z.rs = make(map[string]*waitgraph.Resource, len(a.Graph.Resources))
+	for _, r := range a.Graph.Resources {
+		z.rs[r.ID] = r
 	}
 	z.inGroup = make(map[*node]bool)
 	for _, grp := range a.Graph.Stuck() {
@@ -738,11 +838,11 @@ func (z *analyzer) cycle(grp waitgraph.Group) []int64 {
 		in[id] = true
 	}
 	succ := func(id int64) []int64 {
-		g := z.a.Graph.Goroutine(id)
+		g := z.goroutine(id)
 		if g == nil || g.Wait == nil {
 			return nil
 		}
-		r := z.a.Graph.Resource(g.Wait.Resource)
+		r := z.resource(g.Wait.Resource)
 		if r == nil {
 			return nil
 		}
@@ -777,7 +877,7 @@ func (z *analyzer) lockWait(grp waitgraph.Group) bool {
 // provenWait reports that the wait of graph goroutine id was decided by
 // the dump or the snapshot alone, not by guessing candidates.
 func (z *analyzer) provenWait(id int64) bool {
-	g := z.a.Graph.Goroutine(id)
+	g := z.goroutine(id)
 	if g == nil || g.Wait == nil {
 		return false
 	}
@@ -789,7 +889,7 @@ func (z *analyzer) provenWait(id int64) bool {
 }
 
 func (z *analyzer) label(id int64) string {
-	g := z.a.Graph.Goroutine(id)
+	g := z.goroutine(id)
 	if g == nil {
 		return fmt.Sprintf("goroutine %d", id)
 	}
@@ -829,7 +929,7 @@ func (z *analyzer) groupFinding(grp waitgraph.Group, proven bool) *report.Findin
 	used := map[string]bool{}
 	total := 0
 	for _, id := range order {
-		g := a.Graph.Goroutine(id)
+		g := z.goroutine(id)
 		if g == nil {
 			continue
 		}
@@ -914,7 +1014,7 @@ func whereOf(g *waitgraph.Goroutine) waitgraph.Frame {
 // waitPhrase says "goroutine 21 waits for mutex 0x... at main.go:22, probably
 // held by goroutine 22".
 func (z *analyzer) waitPhrase(id, next int64) string {
-	g := z.a.Graph.Goroutine(id)
+	g := z.goroutine(id)
 	if g == nil || g.Wait == nil {
 		return z.label(id)
 	}
@@ -926,7 +1026,7 @@ func (z *analyzer) waitPhrase(id, next int64) string {
 	if next == 0 {
 		return s
 	}
-	r := z.a.Graph.Resource(g.Wait.Resource)
+	r := z.resource(g.Wait.Resource)
 	switch {
 	case r != nil && r.HoldersUnknown:
 		s += ", probably held by " + z.label(next)
@@ -955,9 +1055,25 @@ func minutes(d time.Duration) string {
 
 // contention reports locks whose waiters are not stuck: the likely holder
 // is doing I/O, sleeping or running (slow, not stuck), or nobody visible
-// holds it and the wait is long.
+// holds it and the wait is long. Locks whose waiters and likely holders
+// have the same stacks make one finding.
 func (z *analyzer) contention() {
 	a := z.a
+	type key struct {
+		kind   report.Kind
+		waiter *Bucket
+		holder *Bucket
+	}
+	type agg struct {
+		f       *report.Finding
+		waiters []*node
+		holder  *node
+		res     []*waitgraph.Resource
+		total   int
+		longest time.Duration
+	}
+	aggs := map[key]*agg{}
+	var order []key
 	for _, r := range z.resList {
 		if r.r.Kind != waitgraph.Mutex && r.r.Kind != waitgraph.RWMutex {
 			continue
@@ -978,7 +1094,7 @@ func (z *analyzer) contention() {
 		var live, blocked []*node
 		for _, rel := range r.r.Releasers {
 			n := z.gid[rel.Goroutine]
-			if n == nil {
+			if n == nil || n.res == r {
 				continue
 			}
 			switch n.b.Class {
@@ -988,23 +1104,11 @@ func (z *analyzer) contention() {
 				blocked = append(blocked, n)
 			}
 		}
-		f := &report.Finding{Source: "dump", Certainty: report.Likely}
-		for _, w := range waiters {
-			f.Goroutines = append(f.Goroutines, w.gr)
-		}
-		f.Resources = []*waitgraph.Resource{r.r}
-		f.Positions = []string{waiters[0].b.where.Pos()}
-		who := plural(total, "goroutine") + " wait"
-		if total == 1 {
-			who = z.label(waiters[0].gr.ID) + " waits"
-		}
-		wait := ""
-		if longest > 0 {
-			wait = " for " + minutes(longest)
-		}
+		var k key
+		var h *node
 		switch {
 		case len(live) > 0:
-			h := live[0]
+			h = live[0]
 			for _, n := range live {
 				if n.b.Class == External {
 					h = n
@@ -1012,40 +1116,87 @@ func (z *analyzer) contention() {
 				}
 			}
 			if h.b.Class == Running && longest < time.Minute {
-				// A running holder and a short wait: ordinary contention.
-				continue
+				continue // a running holder and a short wait: ordinary contention
 			}
-			f.Kind = report.LockContention
-			f.Goroutines = append(f.Goroutines, h.gr)
-			doing := "is running"
-			switch h.b.Status {
-			case "IO wait":
-				doing = "waits for I/O"
-			case "sleep":
-				doing = "sleeps"
-			case "syscall":
-				doing = "is in a system call"
-			}
-			f.Summary = fmt.Sprintf("%s%s for %s at %s; its likely holder, %s, %s at %s: slow, not stuck",
-				who, wait, r.r.ID, shortPos(waiters[0].b.where), z.label(h.gr.ID), doing, shortPos(h.b.where))
-			f.Positions = append(f.Positions, h.b.where.Pos())
+			k = key{report.LockContention, waiters[0].b, h.b}
 		case len(blocked) > 0 && longest >= time.Minute:
-			h := blocked[0]
-			f.Kind = report.LockContention
-			f.Goroutines = append(f.Goroutines, h.gr)
-			f.Summary = fmt.Sprintf("%s%s for %s at %s; its likely holder, %s, is itself blocked (%s) at %s",
-				who, wait, r.r.ID, shortPos(waiters[0].b.where), z.label(h.gr.ID), h.b.Status, shortPos(h.b.where))
+			h = blocked[0]
+			k = key{report.LockContention, waiters[0].b, h.b}
 		case longest >= time.Minute:
-			f.Kind = report.LongWait
-			f.Summary = fmt.Sprintf("%s%s for %s at %s; the dump does not show who holds it",
-				who, wait, r.r.ID, shortPos(waiters[0].b.where))
+			k = key{report.LongWait, waiters[0].b, nil}
 		default:
 			continue
+		}
+		g := aggs[k]
+		if g == nil {
+			g = &agg{holder: h}
+			aggs[k] = g
+			order = append(order, k)
+		}
+		g.waiters = append(g.waiters, waiters...)
+		g.res = append(g.res, r.r)
+		g.total += total
+		g.longest = max(g.longest, longest)
+	}
+	for _, k := range order {
+		g := aggs[k]
+		f := &report.Finding{Kind: k.kind, Source: "dump", Certainty: report.Likely}
+		for i, w := range g.waiters {
+			if i == maxShown {
+				break
+			}
+			f.Goroutines = append(f.Goroutines, w.gr)
+		}
+		if len(g.res) <= maxShown {
+			f.Resources = g.res
+		}
+		f.Positions = []string{k.waiter.where.Pos()}
+		who := plural(g.total, "goroutine") + " wait"
+		if g.total == 1 {
+			who = z.label(g.waiters[0].gr.ID) + " waits"
+		}
+		if g.longest > 0 {
+			who += " for " + minutes(g.longest)
+		}
+		what := g.res[0].ID
+		if len(g.res) > 1 {
+			what = fmt.Sprintf("%d %ss", len(g.res), g.res[0].Kind)
+		}
+		at := shortPos(k.waiter.where)
+		if h := g.holder; h != nil {
+			f.Goroutines = append(f.Goroutines, h.gr)
+			f.Positions = append(f.Positions, h.b.where.Pos())
+			likely := "its likely holder, " + z.label(h.gr.ID) + ","
+			if len(g.res) > 1 {
+				likely = "their likely holders, such as " + z.label(h.gr.ID) + ","
+			}
+			switch h.b.Class {
+			case Blocked:
+				f.Summary = fmt.Sprintf("%s for %s at %s; %s is itself blocked (%s) at %s",
+					who, what, at, likely, h.b.Status, shortPos(h.b.where))
+			default:
+				doing := "is running"
+				switch h.b.Status {
+				case "IO wait":
+					doing = "waits for I/O"
+				case "sleep":
+					doing = "sleeps"
+				case "syscall":
+					doing = "is in a system call"
+				}
+				f.Summary = fmt.Sprintf("%s for %s at %s; %s %s at %s: slow, not stuck",
+					who, what, at, likely, doing, shortPos(h.b.where))
+			}
+		} else {
+			f.Summary = fmt.Sprintf("%s for %s at %s; the dump does not show who holds it", who, what, at)
 		}
 		f.Hint = f.Kind.Info().Hint
 		a.Findings = append(a.Findings, f)
 	}
 }
+
+// maxShown bounds the goroutines and resources a finding lists.
+const maxShown = 32
 
 // busy reports goroutines running the program's code while the rest of
 // the program waits: a loop that never blocks, or a runaway recursion.

@@ -65,8 +65,11 @@ type parser struct {
 
 	mode      mode
 	g         Goroutine
-	frames    waitgraph.Stack
-	created   *waitgraph.Frame
+	nframes   int
+	crt       []byte // the "created by" frame, encoded as in key
+	hasFn     bool   // fn waits for its position line
+	refBuf    []uint64
+	refArena  []uint64
 	fn        []byte // a function line waiting for its position line
 	fnArgs    []byte
 	fnIsCrt   bool // fn is a "created by" line
@@ -152,6 +155,19 @@ func (p *parser) feed(line []byte) {
 		if i := bytes.IndexByte(line, '{'); i >= 0 {
 			p.snapshot(line[i:])
 			return
+		}
+	}
+	if p.mode == modeTrace {
+		// Fast path inside a goroutine: a frame, or a header right after.
+		if rest, ok := p.strip(line); ok && len(rest) > 0 {
+			if rest[0] == '\t' {
+				p.position(rest[1:])
+				return
+			}
+			if rest[0] != 'g' || !bytes.HasPrefix(rest, bGoroutine) {
+				p.traceLine(rest, line)
+				return
+			}
 		}
 	}
 	if i := bytes.Index(line, bGoroutine); i >= 0 {
@@ -420,7 +436,7 @@ func (p *parser) traceLine(rest, raw []byte) {
 		p.position(rest[1:])
 		return
 	}
-	if p.fn != nil {
+	if p.hasFn {
 		// A function line not followed by its position: the dump is
 		// malformed here; keep the frame without a position.
 		p.pushFrame(nil)
@@ -434,7 +450,7 @@ func (p *parser) traceLine(rest, raw []byte) {
 			}
 			c = c[:k]
 		}
-		p.fn, p.fnArgs, p.fnIsCrt = append(p.fn[:0], c...), nil, true
+		p.fn, p.fnArgs, p.fnIsCrt, p.hasFn = append(p.fn[:0], c...), p.fnArgs[:0], true, true
 	case bytes.HasPrefix(rest, []byte("[originating from goroutine ")):
 		n := bytes.TrimSuffix(rest[len("[originating from goroutine "):], []byte("]:"))
 		if id, err := strconv.ParseInt(string(n), 10, 64); err == nil {
@@ -468,7 +484,7 @@ func (p *parser) traceLine(rest, raw []byte) {
 		}
 		p.fn = append(p.fn[:0], rest[:open]...)
 		p.fnArgs = append(p.fnArgs[:0], rest[open+1:len(rest)-1]...)
-		p.fnIsCrt = false
+		p.fnIsCrt, p.hasFn = false, true
 	}
 }
 
@@ -501,8 +517,8 @@ func matchOpen(b []byte) int {
 
 // position handles "\tfile:line +0x1f fp=... sp=... pc=...".
 func (p *parser) position(b []byte) {
-	if p.fn == nil {
-		if p.mode == modeTrace && len(p.frames) == 0 && p.created == nil {
+	if !p.hasFn {
+		if p.mode == modeTrace && p.nframes == 0 && len(p.crt) == 0 {
 			p.bad("position line without a function")
 		}
 		return
@@ -515,31 +531,58 @@ func (p *parser) position(b []byte) {
 	p.pushFrame(b)
 }
 
-func splitPos(b []byte) ([]byte, int) {
+// splitPos splits "file:line" into the file and the line's digits.
+func splitPos(b []byte) ([]byte, []byte) {
 	if k := bytes.LastIndexByte(b, ':'); k > 0 {
-		if n, err := strconv.Atoi(string(b[k+1:])); err == nil {
-			return b[:k], n
+		digits := b[k+1:]
+		ok := len(digits) > 0 && len(digits) < 10
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				ok = false
+			}
+		}
+		if ok {
+			return b[:k], digits
 		}
 	}
-	return b, 0
+	return b, nil
 }
 
+// pushFrame adds the pending function, at position pos, to the key of the
+// goroutine's stack. Frames are made into strings only for a stack not seen
+// before (see internStack).
 func (p *parser) pushFrame(pos []byte) {
 	file, line := splitPos(pos)
-	f := waitgraph.Frame{Func: p.intern(p.fn), File: p.intern(file), Line: line}
-	crt := p.fnIsCrt
-	args := p.fnArgs
-	p.fn, p.fnIsCrt = nil, false
+	p.hasFn = false
 	if p.mode == modeAncest {
 		return
 	}
-	if crt {
-		p.created = &f
+	if p.fnIsCrt {
+		p.crt = append(p.crt[:0], 2)
+		p.crt = append(p.crt, p.fn...)
+		p.crt = append(p.crt, 0)
+		p.crt = append(p.crt, file...)
+		p.crt = append(p.crt, 0)
+		p.crt = append(p.crt, line...)
 		return
 	}
-	p.frames = append(p.frames, f)
-	p.inspect(f.Func, args)
+	if p.nframes >= maxFrames {
+		p.g.Elided++
+		return
+	}
+	p.nframes++
+	p.key = append(p.key, p.fn...)
+	p.key = append(p.key, 0)
+	p.key = append(p.key, file...)
+	p.key = append(p.key, 0)
+	p.key = append(p.key, line...)
+	p.key = append(p.key, 1)
+	p.inspect(p.fn, p.fnArgs)
 }
+
+// maxFrames bounds the frames kept of one goroutine; the runtime prints at
+// most 100, but a hostile input may not.
+const maxFrames = 1024
 
 // profileLine handles a line of a counted profile: "N @ 0x... 0x...",
 // "#\t0x...\tfunc+0x1f\tfile:line", "# labels: {...}".
@@ -577,11 +620,11 @@ func (p *parser) profileLine(rest, raw []byte) {
 		if len(fields) >= 4 {
 			pos = fields[3]
 		}
-		if len(p.frames) == 0 && !p.parkedSet {
+		if p.nframes == 0 && !p.parkedSet {
 			p.parked = p.pcsBefore(fields[1])
 			p.parkedSet = true
 		}
-		p.fn, p.fnArgs, p.fnIsCrt = append(p.fn[:0], fn...), nil, false
+		p.fn, p.fnArgs, p.fnIsCrt, p.hasFn = append(p.fn[:0], fn...), p.fnArgs[:0], false, true
 		p.pushFrame(pos)
 		return
 	}
@@ -626,7 +669,7 @@ func (p *parser) pcsBefore(pc []byte) bool {
 
 // endGoroutine stores the goroutine being read, if any.
 func (p *parser) endGoroutine() {
-	if p.fn != nil {
+	if p.hasFn {
 		p.pushFrame(nil)
 	}
 	if p.mode == modeNone {
@@ -634,7 +677,7 @@ func (p *parser) endGoroutine() {
 	}
 	if p.mode == modeProfile {
 		p.mode = modeNone
-		if len(p.frames) == 0 && p.g.Count == 0 {
+		if p.nframes == 0 && p.g.Count == 0 {
 			return
 		}
 	}
@@ -652,42 +695,76 @@ func (p *parser) endGoroutine() {
 	if p.g.Leaked && p.g.Status == "" {
 		p.g.Status = "leaked"
 	}
+	if len(p.refBuf) > 0 {
+		// Refs of all goroutines share chunks of memory.
+		if cap(p.refArena)-len(p.refArena) < len(p.refBuf) {
+			p.refArena = make([]uint64, 0, 1<<14)
+		}
+		start := len(p.refArena)
+		p.refArena = append(p.refArena, p.refBuf...)
+		p.g.Refs = p.refArena[start:len(p.refArena):len(p.refArena)]
+		p.refBuf = p.refBuf[:0]
+	}
 	p.d.Goroutines = append(p.d.Goroutines, p.g)
 	p.g = Goroutine{}
-	p.frames = p.frames[:0]
-	p.created = nil
+	p.key = p.key[:0]
+	p.crt = p.crt[:0]
+	p.nframes = 0
 	p.parked = false
 	p.addrs = waitAddrs{}
 }
 
 func (p *parser) internStack() int {
-	k := p.key[:0]
 	if p.parked {
-		k = append(k, 'P')
+		p.key = append(p.key, 'P')
 	}
-	for _, f := range p.frames {
-		k = append(k, f.Func...)
-		k = append(k, 0)
-		k = append(k, f.File...)
-		k = append(k, 0)
-		k = strconv.AppendInt(k, int64(f.Line), 10)
-		k = append(k, 1)
-	}
-	if p.created != nil {
-		k = append(k, 2)
-		k = append(k, p.created.Func...)
-		k = append(k, 0)
-		k = append(k, p.created.File...)
-		k = strconv.AppendInt(k, int64(p.created.Line), 10)
-	}
-	p.key = k
-	if i, ok := p.stacks[string(k)]; ok {
+	p.key = append(p.key, p.crt...)
+	if i, ok := p.stacks[string(p.key)]; ok {
 		return i
 	}
-	s := &Stack{Frames: append(waitgraph.Stack(nil), p.frames...), CreatedBy: p.created, Parked: p.parked}
+	s := &Stack{Parked: p.parked}
+	k := p.key
+	for len(k) > 0 && k[0] != 2 && k[0] != 'P' {
+		f, rest, ok := p.decodeFrame(k, 1)
+		if !ok {
+			break
+		}
+		s.Frames = append(s.Frames, f)
+		k = rest
+	}
+	if i := bytes.IndexByte(k, 2); i >= 0 {
+		if f, _, ok := p.decodeFrame(k[i+1:], 0xff); ok {
+			s.CreatedBy = &f
+		}
+	}
 	p.d.Stacks = append(p.d.Stacks, s)
-	p.stacks[string(k)] = len(p.d.Stacks) - 1
+	p.stacks[string(p.key)] = len(p.d.Stacks) - 1
 	return len(p.d.Stacks) - 1
+}
+
+// decodeFrame reads "func\x00file\x00line" ended by end (or the key's end).
+func (p *parser) decodeFrame(k []byte, end byte) (waitgraph.Frame, []byte, bool) {
+	i := bytes.IndexByte(k, 0)
+	if i < 0 {
+		return waitgraph.Frame{}, nil, false
+	}
+	fn, k := k[:i], k[i+1:]
+	j := bytes.IndexByte(k, 0)
+	if j < 0 {
+		return waitgraph.Frame{}, nil, false
+	}
+	file, k := k[:j], k[j+1:]
+	e := bytes.IndexByte(k, end)
+	if e < 0 {
+		e = len(k)
+	}
+	line, _ := strconv.Atoi(string(k[:e]))
+	if e < len(k) {
+		k = k[e+1:]
+	} else {
+		k = nil
+	}
+	return waitgraph.Frame{Func: p.intern(fn), File: p.intern(file), Line: line}, k, true
 }
 
 func (p *parser) intern(b []byte) string {

@@ -29,12 +29,12 @@ const (
 )
 
 // inspect looks at the arguments of frame fn of the goroutine being read.
-func (p *parser) inspect(fn string, args []byte) {
+func (p *parser) inspect(fn []byte, args []byte) {
 	if len(args) == 0 {
 		return
 	}
 	a := &p.addrs
-	switch fn {
+	switch string(fn) {
 	case "internal/sync.(*Mutex).lockSlow", "sync.(*Mutex).lockSlow":
 		setOnce(&a.lock, args)
 	case "runtime.semacquire1":
@@ -48,7 +48,7 @@ func (p *parser) inspect(fn string, args []byte) {
 	case "sync.(*RWMutex).Lock", "sync.(*RWMutex).RLock":
 		setOnce(&a.rw, args)
 	default:
-		if !isUserFunc(fn) || len(p.g.Refs) >= maxRefs {
+		if len(p.refBuf) >= maxRefs || !isUserFuncBytes(fn) {
 			return
 		}
 		p.refs(args)
@@ -59,7 +59,7 @@ const maxRefs = 8
 
 // refs records the pointer-looking arguments of a user frame.
 func (p *parser) refs(args []byte) {
-	for len(args) > 0 && len(p.g.Refs) < maxRefs {
+	for len(args) > 0 && len(p.refBuf) < maxRefs {
 		var tok []byte
 		if i := bytes.IndexAny(args, ", {}"); i >= 0 {
 			tok, args = args[:i], args[i+1:]
@@ -67,8 +67,8 @@ func (p *parser) refs(args []byte) {
 			tok, args = args, nil
 		}
 		if v, ok := pointerArg(tok); ok {
-			if !containsU64(p.g.Refs, v) {
-				p.g.Refs = append(p.g.Refs, v)
+			if !containsU64(p.refBuf, v) {
+				p.refBuf = append(p.refBuf, v)
 			}
 		}
 	}
@@ -275,6 +275,18 @@ func statusOf(k waitgraph.ResourceKind, m waitgraph.Mode) string {
 	}
 	return ""
 }
+
+// isUserFuncBytes is isUserFunc on a function name not yet a string.
+func isUserFuncBytes(fn []byte) bool {
+	for _, p := range userExcluded {
+		if bytes.HasPrefix(fn, p) {
+			return false
+		}
+	}
+	return true
+}
+
+var userExcluded = [][]byte{[]byte("runtime."), []byte("internal/"), []byte("sync."), []byte("syscall."), []byte("time.Sleep"), []byte("runtime/")}
 
 // isUserFunc reports whether fn belongs to the program rather than to the
 // runtime or the parts of the standard library that implement waiting.
