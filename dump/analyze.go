@@ -173,7 +173,7 @@ type analyzer struct {
 	res     map[string]*res
 	resList []*res
 	addrs   map[uint64]int // addresses waited on, and by how many goroutines
-	synth   int64           // synthetic ids for counted profiles
+	synth   int64          // synthetic ids for counted profiles
 	deadlockReason,
 	timeout bool
 	leakProfile bool
