@@ -113,6 +113,7 @@ type bucketKey struct {
 	stack  int
 	status string
 	leaked bool
+	dumper bool
 }
 
 // node is a set of alike goroutines: one node of the graph.
@@ -164,16 +165,17 @@ func severity(k report.Kind) int {
 }
 
 type analyzer struct {
-	a       *Analysis
-	d       *Dump
-	buckets map[bucketKey]*Bucket
-	nodeOf  map[nodeKey]*node
-	nodes_  []*node
-	byID    map[int64]*node
-	res     map[string]*res
-	resList []*res
-	addrs   map[uint64]int // addresses waited on, and by how many goroutines
-	synth   int64          // synthetic ids for counted profiles
+	a        *Analysis
+	d        *Dump
+	buckets  map[bucketKey]*Bucket
+	bucketOf []*Bucket // the bucket of each goroutine of the dump
+	nodeOf   map[nodeKey]*node
+	nodes_   []*node
+	byID     map[int64]*node
+	res      map[string]*res
+	resList  []*res
+	addrs    map[uint64]int // addresses waited on, and by how many goroutines
+	synth    int64          // synthetic ids for counted profiles
 	deadlockReason,
 	timeout bool
 	leakProfile bool
@@ -201,15 +203,22 @@ func (z *analyzer) bucket() {
 	z.deadlockReason = strings.Contains(d.Reason, "all goroutines are asleep")
 	z.timeout = strings.Contains(d.Reason, "test timed out")
 	z.leakProfile = d.Format == LeakReport
+	z.bucketOf = make([]*Bucket, len(d.Goroutines))
 	for i := range d.Goroutines {
 		g := &d.Goroutines[i]
-		k := bucketKey{g.Stack, g.Status, g.Leaked}
+		k := bucketKey{stack: g.Stack, status: g.Status, leaked: g.Leaked}
+		if i == 0 && d.Reason == "" && d.Format == Traceback && g.Status == "running" {
+			// runtime.Stack and goroutine?debug=2 print the goroutine
+			// that asked for the dump first, running.
+			k.dumper = true
+		}
 		b := z.buckets[k]
 		if b == nil {
 			b = z.newBucket(k, g)
 			z.buckets[k] = b
 			z.a.Buckets = append(z.a.Buckets, b)
 		}
+		z.bucketOf[i] = b
 		b.Count += g.Count
 		if g.ID != 0 {
 			b.IDs = append(b.IDs, g.ID)
@@ -261,6 +270,9 @@ func (z *analyzer) newBucket(k bucketKey, g *Goroutine) *Bucket {
 	b := &Bucket{Stack: s, Status: g.Status, key: k}
 	b.where = userFrame(s)
 	b.Class = classOf(g, s)
+	if k.dumper {
+		b.Class = System
+	}
 	if b.Class == Blocked {
 		b.Kind, b.Mode = classify(g.Status, s.Frames)
 		if b.Kind == "" {
@@ -382,7 +394,7 @@ func (z *analyzer) nodes() {
 	var sb strings.Builder
 	for i := range d.Goroutines {
 		g := &d.Goroutines[i]
-		b := z.buckets[bucketKey{g.Stack, g.Status, g.Leaked}]
+		b := z.bucketOf[i]
 		refs = refs[:0]
 		for _, r := range g.Refs {
 			if z.addrs[r] > 0 && r != g.Addr {
@@ -1300,7 +1312,7 @@ func (z *analyzer) notes() {
 	kinds := map[waitgraph.ResourceKind]bool{}
 	noAddr := false
 	for _, n := range z.nodes_ {
-		if n.b.Class == Blocked {
+		if n.b.Class == Blocked && n.res != nil {
 			kinds[n.b.Kind] = true
 			if n.addr == 0 && n.b.Kind != waitgraph.Select && n.b.Kind != waitgraph.Unknown && n.gr.Wait != nil && z.snapRes[n.gr.Wait.Resource] == false {
 				noAddr = true

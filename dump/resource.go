@@ -286,12 +286,18 @@ func isUserFuncBytes(fn []byte) bool {
 	return true
 }
 
-var userExcluded = [][]byte{[]byte("runtime."), []byte("internal/"), []byte("sync."), []byte("syscall."), []byte("time.Sleep"), []byte("runtime/")}
+var userExcluded = [][]byte{[]byte("runtime."), []byte("internal/"), []byte("sync."), []byte("syscall."), []byte("time.Sleep"), []byte("runtime/"),
+	[]byte(gridlockPrefix + "sync."), []byte(gridlockPrefix + "internal/")}
+
+// gridlockPrefix starts the functions of gridlock's own packages, whose
+// frames (its sync mirror parking a goroutine) are not the program's.
+const gridlockPrefix = "github.com/gridlock-go/gridlock/"
 
 // isUserFunc reports whether fn belongs to the program rather than to the
 // runtime or the parts of the standard library that implement waiting.
 func isUserFunc(fn string) bool {
-	for _, p := range []string{"runtime.", "internal/", "sync.", "sync/atomic.", "syscall.", "time.Sleep", "runtime/"} {
+	for _, p := range []string{"runtime.", "internal/", "sync.", "sync/atomic.", "syscall.", "time.Sleep", "runtime/",
+		gridlockPrefix + "sync.", gridlockPrefix + "internal/"} {
 		if strings.HasPrefix(fn, p) {
 			return false
 		}
