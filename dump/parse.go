@@ -128,6 +128,9 @@ func (p *parser) run(r io.Reader) error {
 		}
 		if err != nil {
 			if err == io.EOF {
+				if len(line) > 0 && line[len(line)-1] != '\n' && p.mode != modeNone {
+					p.bad("the dump ends in the middle of a line: truncated")
+				}
 				return nil
 			}
 			return err
