@@ -27,7 +27,7 @@ body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 
 h1{font-size:22px;margin:8px 0 4px} h2{font-size:17px;margin:26px 0 8px;border-bottom:1px solid #ddd;padding-bottom:3px}
 .meta{color:#555;margin:0 0 10px} .warn{color:#b26a00}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;font-weight:600;color:#fff;background:#2e7d32}
-.k-deadlock,.k-partial-deadlock{background:#c62828}.k-busy,.k-lock-contention,.k-long-wait{background:#ef6c00}
+.verdict.k-deadlock,.verdict.k-partial-deadlock{background:#c62828}.verdict.k-busy,.verdict.k-lock-contention,.verdict.k-long-wait{background:#ef6c00}
 .finding{border:1px solid #e0e0e0;border-left:5px solid #c62828;border-radius:4px;padding:8px 12px;margin:10px 0}
 .finding.k-busy,.finding.k-lock-contention,.finding.k-long-wait{border-left-color:#ef6c00}
 .cert{color:#555;font-size:13px} .hint{color:#2e5d2e}
@@ -42,7 +42,14 @@ details summary{cursor:pointer} code{font-size:13px}
 	if v := a.Verdict(); v != "" {
 		verdict = string(v)
 	}
-	fmt.Fprintf(&b, "<h1><span class=\"verdict k-%s\">%s</span> %s</h1>\n", esc(verdict), esc(strings.ToUpper(verdict)), esc(a.Headline()))
+	head := a.Headline()
+	if i := strings.Index(head, ": "); i >= 0 && len(a.Findings) > 0 {
+		head = head[i+2:]
+		if c := a.Findings[0].Certainty; c != "" && c != report.Certain {
+			head = string(c) + " · " + head
+		}
+	}
+	fmt.Fprintf(&b, "<h1><span class=\"verdict k-%s\">%s</span> %s</h1>\n", esc(verdict), esc(verdict), esc(head))
 	src := string(d.Format)
 	if d.Reason != "" {
 		src = d.Reason + " — " + src
