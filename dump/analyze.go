@@ -614,13 +614,9 @@ func (z *analyzer) resources() {
 				bs = nil // too many to say anything
 			}
 			for _, b := range bs {
-				{
-					{
-						for _, n := range byBucket[b] {
-							if !waiting[n] && !added[n] {
-								cands = append(cands, n)
-							}
-						}
+				for _, n := range byBucket[b] {
+					if !waiting[n] && !added[n] {
+						cands = append(cands, n)
 					}
 				}
 			}
@@ -1077,7 +1073,6 @@ func (z *analyzer) contention() {
 		holder *Bucket
 	}
 	type agg struct {
-		f       *report.Finding
 		waiters []*node
 		holder  *node
 		res     []*waitgraph.Resource
@@ -1314,7 +1309,7 @@ func (z *analyzer) notes() {
 	for _, n := range z.nodes_ {
 		if n.b.Class == Blocked && n.res != nil {
 			kinds[n.b.Kind] = true
-			if n.addr == 0 && n.b.Kind != waitgraph.Select && n.b.Kind != waitgraph.Unknown && n.gr.Wait != nil && z.snapRes[n.gr.Wait.Resource] == false {
+			if n.addr == 0 && n.b.Kind != waitgraph.Select && n.b.Kind != waitgraph.Unknown && n.gr.Wait != nil && !z.snapRes[n.gr.Wait.Resource] {
 				noAddr = true
 			}
 		}

@@ -32,7 +32,7 @@ func TestParse(t *testing.T) {
 	tests := []struct {
 		name   string
 		in     string
-		n      int    // goroutine records
+		n      int // goroutine records
 		check  func(t *testing.T, d *dump.Dump)
 		warned bool
 	}{
@@ -134,7 +134,7 @@ main.start(...)
 		},
 		{
 			name: "test timeout",
-			in: "panic: test timed out after 2s\n\trunning tests:\n\t\tTestHang (2s)\n\n" + twoGoroutines,
+			in:   "panic: test timed out after 2s\n\trunning tests:\n\t\tTestHang (2s)\n\n" + twoGoroutines,
 			n:    2,
 			check: func(t *testing.T, d *dump.Dump) {
 				if d.Reason != "panic: test timed out after 2s" || len(d.Tests) != 1 || d.Tests[0] != "TestHang" {

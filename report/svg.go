@@ -57,11 +57,10 @@ func WriteSVG(w io.Writer, fs []*Finding) error {
 }
 
 type svgNode struct {
-	key         string
-	title, sub  string
-	x, y, w, h  float64
-	resource    bool
-	highlighted bool // on the cycle
+	key        string
+	title, sub string
+	x, y, w, h float64
+	resource   bool
 }
 
 type svgEdge struct {
