@@ -1,15 +1,14 @@
 module github.com/gridlock-go/gridlock/bench
 
-go 1.26
-
-require github.com/gridlock-go/gridlock v0.0.0
+go 1.26.0
 
 require (
-	github.com/maruel/panicparse/v2 v2.5.0 // indirect
-	github.com/mattn/go-colorable v0.1.14 // indirect
-	github.com/mattn/go-isatty v0.0.20 // indirect
-	github.com/mgutz/ansi v0.0.0-20200706080929-d51e80ef957d // indirect
-	golang.org/x/sys v0.31.0 // indirect
+	github.com/gridlock-go/gridlock v0.0.0
+	github.com/maruel/panicparse/v2 v2.5.0
+	github.com/sasha-s/go-deadlock v0.3.9
+	golang.org/x/sync v0.25.0
 )
+
+require github.com/petermattis/goid v0.0.0-20250813065127-a731cc31b4fe // indirect
 
 replace github.com/gridlock-go/gridlock => ../

@@ -1,200 +1,311 @@
-package waitgraph
+package waitgraph_test
 
 import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
-func waiting(id int64, res string, m Mode, holds ...string) *Goroutine {
-	g := &Goroutine{ID: id, Wait: &WaitFor{Resource: res, Mode: m}}
-	for _, h := range holds {
-		g.Holds = append(g.Holds, Hold{Resource: h, Mode: Lock})
+// g builds a goroutine: holds is "res:mode,...", wait is "res:mode".
+func gor(id int64, holds []waitgraph.Hold, wait *waitgraph.WaitFor) *waitgraph.Goroutine {
+	return &waitgraph.Goroutine{ID: id, Holds: holds, Wait: wait, Runnable: wait == nil}
+}
+
+func hold(res string, m waitgraph.Mode) waitgraph.Hold { return waitgraph.Hold{Resource: res, Mode: m} }
+
+func wait(res string, m waitgraph.Mode) *waitgraph.WaitFor {
+	return &waitgraph.WaitFor{Resource: res, Mode: m}
+}
+
+func mutex(id string) *waitgraph.Resource {
+	return &waitgraph.Resource{ID: id, Kind: waitgraph.Mutex, Exact: true}
+}
+
+func rwmutex(id string) *waitgraph.Resource {
+	return &waitgraph.Resource{ID: id, Kind: waitgraph.RWMutex, Exact: true}
+}
+
+func channel(id string, exact bool, releasers ...int64) *waitgraph.Resource {
+	r := &waitgraph.Resource{ID: id, Kind: waitgraph.Chan, Exact: exact}
+	for _, g := range releasers {
+		r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: g})
 	}
-	return g
+	return r
+}
+
+func waitGroup(id string, owers ...int64) *waitgraph.Resource {
+	r := &waitgraph.Resource{ID: id, Kind: waitgraph.WaitGroup, Exact: true}
+	for _, g := range owers {
+		r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: g, Needed: true})
+	}
+	return r
 }
 
 func TestStuck(t *testing.T) {
-	exact := func(id string, k ResourceKind, rel ...Releaser) *Resource {
-		return &Resource{ID: id, Kind: k, Exact: true, Releasers: rel}
-	}
-	tests := []struct {
+	for _, tc := range []struct {
 		name  string
-		g     Graph
-		want  [][]int64 // members of each group
-		cycle [][]int64
+		graph waitgraph.Graph
+		want  string // fmt of []Group
 	}{
 		{
-			name: "ab-ba",
-			g: Graph{
-				Goroutines: []*Goroutine{waiting(1, "b", Lock, "a"), waiting(2, "a", Lock, "b")},
-				Resources:  []*Resource{exact("a", Mutex), exact("b", Mutex)},
-			},
-			want:  [][]int64{{1, 2}},
-			cycle: [][]int64{{1, 2}},
-		},
-		{
-			name: "holder runs",
-			g: Graph{
-				Goroutines: []*Goroutine{waiting(1, "a", Lock), {ID: 2, Runnable: true, Holds: []Hold{{Resource: "a", Mode: Lock}}}},
-				Resources:  []*Resource{exact("a", Mutex)},
-			},
-		},
-		{
-			name: "not exact",
-			g: Graph{
-				Goroutines: []*Goroutine{waiting(1, "b", Lock, "a"), waiting(2, "a", Lock, "b")},
-				Resources:  []*Resource{{ID: "a", Kind: Mutex}, {ID: "b", Kind: Mutex}},
-			},
-		},
-		{
-			name: "channel with a live sender (OR)",
-			g: Graph{
-				Goroutines: []*Goroutine{waiting(1, "c", Recv), waiting(2, "x", Recv), {ID: 3, Runnable: true}},
-				Resources:  []*Resource{exact("c", Chan, Releaser{Goroutine: 2}, Releaser{Goroutine: 3}), exact("x", Chan, Releaser{Goroutine: 1})},
-			},
-		},
-		{
-			name: "wait group needs every Done (AND)",
-			g: Graph{
-				Goroutines: []*Goroutine{waiting(1, "wg", Wait), waiting(2, "x", Recv), {ID: 3, Runnable: true}},
-				Resources: []*Resource{
-					exact("wg", WaitGroup, Releaser{Goroutine: 2, Needed: true}, Releaser{Goroutine: 3, Needed: true}),
-					exact("x", Chan),
+			name: "AB-BA",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{mutex("a"), mutex("b")},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("a", waitgraph.Lock)}, wait("b", waitgraph.Lock)),
+					gor(2, []waitgraph.Hold{hold("b", waitgraph.Lock)}, wait("a", waitgraph.Lock)),
 				},
 			},
-			want: [][]int64{{1, 2}},
+			want: "[{[1 2] [1 2]}]",
 		},
 		{
-			name: "a chain behind a cycle",
-			g: Graph{
-				Goroutines: []*Goroutine{waiting(1, "b", Lock, "a"), waiting(2, "a", Lock, "b"), waiting(3, "a", Lock), waiting(4, "c", Recv)},
-				Resources:  []*Resource{exact("a", Mutex), exact("b", Mutex), exact("c", Chan, Releaser{Goroutine: 3})},
-			},
-			want:  [][]int64{{1, 2, 3, 4}},
-			cycle: [][]int64{{1, 2}},
-		},
-		{
-			name: "holders unknown: candidates, any one (OR)",
-			g: Graph{
-				Goroutines: []*Goroutine{waiting(1, "m", Lock), waiting(2, "n", Lock), waiting(3, "m", Lock)},
-				Resources: []*Resource{
-					{ID: "m", Kind: Mutex, Exact: true, HoldersUnknown: true, Releasers: []Releaser{{Goroutine: 2}}},
-					{ID: "n", Kind: Mutex, Exact: true, HoldersUnknown: true, Releasers: []Releaser{{Goroutine: 1}}},
+			name: "waiting on a running holder",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{mutex("a")},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("a", waitgraph.Lock)}, nil),
+					gor(2, nil, wait("a", waitgraph.Lock)),
 				},
 			},
-			want:  [][]int64{{1, 2, 3}},
-			cycle: [][]int64{{1, 2}},
+			want: "[]",
 		},
 		{
-			name: "holders unknown, one candidate running",
-			g: Graph{
-				Goroutines: []*Goroutine{waiting(1, "m", Lock), {ID: 2, Runnable: true}, waiting(3, "n", Lock)},
-				Resources: []*Resource{
-					{ID: "m", Kind: Mutex, Exact: true, HoldersUnknown: true, Releasers: []Releaser{{Goroutine: 3}, {Goroutine: 2}}},
-					{ID: "n", Kind: Mutex, Exact: true, HoldersUnknown: true, Releasers: []Releaser{{Goroutine: 1}}},
+			name: "bystander waits on a deadlocked goroutine",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{mutex("a"), mutex("b"), mutex("c")},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("a", waitgraph.Lock), hold("c", waitgraph.Lock)}, wait("b", waitgraph.Lock)),
+					gor(2, []waitgraph.Hold{hold("b", waitgraph.Lock)}, wait("a", waitgraph.Lock)),
+					gor(3, nil, wait("c", waitgraph.Lock)),
+					gor(4, nil, nil),
 				},
 			},
+			want: "[{[1 2 3] [1 2]}]",
 		},
 		{
-			name: "holders unknown, nobody can hold it",
-			g: Graph{
-				Goroutines: []*Goroutine{waiting(1, "m", Lock)},
-				Resources:  []*Resource{{ID: "m", Kind: Mutex, Exact: true, HoldersUnknown: true}},
+			name: "self wait",
+			graph: waitgraph.Graph{
+				Resources:  []*waitgraph.Resource{mutex("a")},
+				Goroutines: []*waitgraph.Goroutine{gor(1, []waitgraph.Hold{hold("a", waitgraph.Lock)}, wait("a", waitgraph.Lock))},
 			},
-			want: [][]int64{{1}},
+			want: "[{[1] [1]}]",
 		},
 		{
-			name: "rlock behind a waiting writer",
-			g: Graph{
-				Goroutines: []*Goroutine{
-					{ID: 1, Holds: []Hold{{Resource: "rw", Mode: RLock}}, Wait: &WaitFor{Resource: "rw", Mode: RLock}},
-					waiting(2, "rw", Lock),
+			name: "writer needs every reader",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{rwmutex("rw"), mutex("m")},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("rw", waitgraph.RLock)}, nil), // a running reader
+					gor(2, []waitgraph.Hold{hold("rw", waitgraph.RLock)}, wait("m", waitgraph.Lock)),
+					gor(3, []waitgraph.Hold{hold("m", waitgraph.Lock)}, wait("rw", waitgraph.Lock)),
 				},
-				Resources: []*Resource{exact("rw", RWMutex)},
 			},
-			want:  [][]int64{{1, 2}},
-			cycle: [][]int64{{1, 2}},
+			want: "[{[2 3] [2 3]}]",
 		},
 		{
-			name: "cancelable wait",
-			g: Graph{
-				Goroutines: []*Goroutine{waiting(1, "b", Lock, "a"), {ID: 2, Holds: []Hold{{Resource: "b", Mode: Lock}}, Wait: &WaitFor{Resource: "a", Mode: Lock, Cancelable: true}}},
-				Resources:  []*Resource{exact("a", Mutex), exact("b", Mutex)},
+			name: "reader behind a waiting writer",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{rwmutex("rw")},
+				Goroutines: []*waitgraph.Goroutine{
+					// 1 read-holds and read-locks again behind writer 2.
+					gor(1, []waitgraph.Hold{hold("rw", waitgraph.RLock)}, wait("rw", waitgraph.RLock)),
+					gor(2, nil, wait("rw", waitgraph.Lock)),
+				},
 			},
+			want: "[{[1 2] [1 2]}]",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := tt.g.Stuck()
-			var members, cycles [][]int64
-			for _, grp := range got {
-				members = append(members, grp.Goroutines)
-				if grp.Cycle != nil {
-					cycles = append(cycles, grp.Cycle)
-				}
-			}
-			if fmt.Sprint(members) != fmt.Sprint(tt.want) {
-				t.Errorf("groups = %v, want %v", members, tt.want)
-			}
-			if fmt.Sprint(cycles) != fmt.Sprint(tt.cycle) {
-				t.Errorf("cycles = %v, want %v", cycles, tt.cycle)
+		{
+			name: "readers do not block readers",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{rwmutex("rw")},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("rw", waitgraph.RLock)}, wait("rw", waitgraph.RLock)),
+				},
+			},
+			want: "[]",
+		},
+		{
+			name: "receive with a live sender",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{channel("ch", true, 2)},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, nil, wait("ch", waitgraph.Recv)),
+					gor(2, nil, nil),
+				},
+			},
+			want: "[]",
+		},
+		{
+			name: "receive with no sender left",
+			graph: waitgraph.Graph{
+				Resources:  []*waitgraph.Resource{channel("ch", true)},
+				Goroutines: []*waitgraph.Goroutine{gor(1, nil, wait("ch", waitgraph.Recv))},
+			},
+			want: "[{[1] []}]",
+		},
+		{
+			name: "receive on an unknown channel",
+			graph: waitgraph.Graph{
+				Resources:  []*waitgraph.Resource{channel("ch", false)},
+				Goroutines: []*waitgraph.Goroutine{gor(1, nil, wait("ch", waitgraph.Recv))},
+			},
+			want: "[]",
+		},
+		{
+			name: "channel cycle",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{channel("c1", true, 2), channel("c2", true, 1)},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, nil, wait("c1", waitgraph.Recv)),
+					gor(2, nil, wait("c2", waitgraph.Recv)),
+				},
+			},
+			want: "[{[1 2] [1 2]}]",
+		},
+		{
+			name: "lock held across a send",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{mutex("m"), channel("ch", true, 2)},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("m", waitgraph.Lock)}, wait("ch", waitgraph.Send)),
+					gor(2, nil, wait("m", waitgraph.Lock)),
+				},
+			},
+			want: "[{[1 2] [1 2]}]",
+		},
+		{
+			name: "wait group needs every ower",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{waitGroup("wg", 2, 3), mutex("m")},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("m", waitgraph.Lock)}, wait("wg", waitgraph.Wait)),
+					gor(2, nil, nil),
+					gor(3, nil, wait("m", waitgraph.Lock)),
+				},
+			},
+			want: "[{[1 3] [1 3]}]",
+		},
+		{
+			name: "wait group whose ower is gone",
+			graph: waitgraph.Graph{
+				Resources:  []*waitgraph.Resource{waitGroup("wg", 9)},
+				Goroutines: []*waitgraph.Goroutine{gor(1, nil, wait("wg", waitgraph.Wait))},
+			},
+			want: "[{[1] []}]",
+		},
+		{
+			name: "wait group needs as many Dones as its counter",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{
+					{ID: "wg", Kind: waitgraph.WaitGroup, Exact: true, Quorum: 2,
+						Releasers: []waitgraph.Releaser{{Goroutine: 2}, {Goroutine: 3}, {Goroutine: 4}}},
+					mutex("m"),
+				},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("m", waitgraph.Lock)}, wait("wg", waitgraph.Wait)),
+					gor(2, nil, nil), // may Done
+					gor(3, nil, wait("m", waitgraph.Lock)),
+					gor(4, nil, wait("m", waitgraph.Lock)),
+				},
+			},
+			want: "[{[1 3 4] [1 3]}]",
+		},
+		{
+			name: "wait group: two free workers are enough",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{
+					{ID: "wg", Kind: waitgraph.WaitGroup, Exact: true, Quorum: 2,
+						Releasers: []waitgraph.Releaser{{Goroutine: 2}, {Goroutine: 3}, {Goroutine: 4}}},
+					mutex("m"),
+				},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("m", waitgraph.Lock)}, wait("wg", waitgraph.Wait)),
+					gor(2, nil, nil),
+					gor(3, nil, nil),
+					gor(4, nil, wait("m", waitgraph.Lock)),
+				},
+			},
+			want: "[]",
+		},
+		{
+			name: "partly observed channel: alone, not stuck",
+			graph: waitgraph.Graph{
+				Resources:  []*waitgraph.Resource{{ID: "ch", Kind: waitgraph.Chan, Exact: true, Partial: true}},
+				Goroutines: []*waitgraph.Goroutine{gor(1, nil, wait("ch", waitgraph.Recv))},
+			},
+			want: "[]",
+		},
+		{
+			name: "partly observed channels: in a cycle, stuck",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{
+					{ID: "c1", Kind: waitgraph.Chan, Exact: true, Partial: true, Releasers: []waitgraph.Releaser{{Goroutine: 2}}},
+					{ID: "c2", Kind: waitgraph.Chan, Exact: true, Partial: true, Releasers: []waitgraph.Releaser{{Goroutine: 1}}},
+					{ID: "c3", Kind: waitgraph.Chan, Exact: true, Partial: true, Releasers: []waitgraph.Releaser{{Goroutine: 1}}},
+				},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, nil, wait("c1", waitgraph.Recv)),
+					gor(2, nil, wait("c2", waitgraph.Recv)),
+					gor(3, nil, wait("c3", waitgraph.Recv)), // waits on the cycle, not on it
+				},
+			},
+			want: "[{[1 2] [1 2]}]",
+		},
+		{
+			name: "cancelable wait is never stuck",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{mutex("a"), mutex("b")},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{hold("a", waitgraph.Lock)}, &waitgraph.WaitFor{Resource: "b", Mode: waitgraph.Lock, Cancelable: true}),
+					gor(2, []waitgraph.Hold{hold("b", waitgraph.Lock)}, wait("a", waitgraph.Lock)),
+				},
+			},
+			want: "[]",
+		},
+		{
+			name: "semaphore: two holders each waiting for a second permit",
+			graph: waitgraph.Graph{
+				Resources: []*waitgraph.Resource{{ID: "sem", Kind: waitgraph.Semaphore, Exact: true}},
+				Goroutines: []*waitgraph.Goroutine{
+					gor(1, []waitgraph.Hold{{Resource: "sem", Mode: waitgraph.Acquire, Count: 1}}, &waitgraph.WaitFor{Resource: "sem", Mode: waitgraph.Acquire, Count: 1}),
+					gor(2, []waitgraph.Hold{{Resource: "sem", Mode: waitgraph.Acquire, Count: 1}}, &waitgraph.WaitFor{Resource: "sem", Mode: waitgraph.Acquire, Count: 1}),
+				},
+			},
+			want: "[{[1 2] [1 2]}]",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.graph.Stuck()
+			if s := fmt.Sprint(got); s != tc.want && !(s == "[]" && tc.want == "[]") {
+				t.Errorf("Stuck() = %v, want %v", s, tc.want)
 			}
 		})
 	}
 }
 
-// TestStuckLarge decides a graph with many goroutines on one lock and long
-// chains; it would take minutes if each decision scanned every goroutine.
-func TestStuckLarge(t *testing.T) {
-	const n = 50000
-	g := &Graph{Resources: []*Resource{{ID: "m", Kind: Mutex, Exact: true}}}
-	g.Goroutines = append(g.Goroutines, waiting(1, "c0", Recv, "m"))
-	for i := int64(2); i < n; i++ {
-		g.Goroutines = append(g.Goroutines, waiting(i, "m", Lock))
+func TestFindCycle(t *testing.T) {
+	succ := map[int][]int{1: {2}, 2: {3}, 3: {1}, 4: {1}}
+	got := waitgraph.FindCycle([]int{4, 1, 2, 3}, func(n int) []int { return succ[n] })
+	if !slices.Equal(got, []int{1, 2, 3}) {
+		t.Errorf("FindCycle = %v, want [1 2 3]", got)
 	}
-	// A chain of channels c0 <- c1 <- ... ending at a running goroutine.
-	for i := range 1000 {
-		g.Resources = append(g.Resources, &Resource{ID: fmt.Sprintf("c%d", i), Kind: Chan, Exact: true,
-			Releasers: []Releaser{{Goroutine: int64(n + i)}}})
-		next := fmt.Sprintf("c%d", i+1)
-		if i == 999 {
-			g.Goroutines = append(g.Goroutines, &Goroutine{ID: int64(n + i), Runnable: true})
-			continue
-		}
-		g.Goroutines = append(g.Goroutines, waiting(int64(n+i), next, Recv))
-	}
-	if got := g.Stuck(); got != nil {
-		t.Fatalf("Stuck = %d groups, want none: the chain ends at a running goroutine", len(got))
-	}
-	// Stop the last one: everything is stuck.
-	g.Goroutines[len(g.Goroutines)-1].Runnable = false
-	g.Goroutines[len(g.Goroutines)-1].Wait = &WaitFor{Resource: "c0", Mode: Recv}
-	got := g.Stuck()
-	if len(got) != 1 || len(got[0].Goroutines) != len(g.Goroutines) {
-		t.Fatalf("Stuck = %d groups, want one of every goroutine", len(got))
-	}
-	// The chain closes on itself: n, n+1, ..., n+999, n.
-	if c := got[0].Cycle; len(c) != 1000 || slices.Contains(c, 1) {
-		t.Errorf("cycle of %d goroutines, want the 1000 of the chain", len(c))
-	}
-}
-
-func TestLabelCount(t *testing.T) {
-	g := &Goroutine{ID: 7, Count: 3}
-	if got, want := g.Label(), "goroutine 7 and 2 alike"; got != want {
-		t.Errorf("Label = %q, want %q", got, want)
+	if got := waitgraph.FindCycle([]int{1, 2}, func(n int) []int { return nil }); got != nil {
+		t.Errorf("FindCycle on a DAG = %v", got)
 	}
 }
 
 func BenchmarkStuck(b *testing.B) {
-	g := &Graph{Resources: []*Resource{{ID: "m", Kind: Mutex, Exact: true}}}
-	g.Goroutines = append(g.Goroutines, &Goroutine{ID: 1, Holds: []Hold{{Resource: "m", Mode: Lock}}, Wait: &WaitFor{Resource: "x", Mode: Recv}})
-	g.Resources = append(g.Resources, &Resource{ID: "x", Kind: Chan, Exact: true})
-	for i := int64(2); i < 100000; i++ {
-		g.Goroutines = append(g.Goroutines, waiting(i, "m", Lock))
+	// 1000 goroutines queued on one mutex held by a running goroutine.
+	g := waitgraph.Graph{Resources: []*waitgraph.Resource{mutex("m")}}
+	g.Goroutines = append(g.Goroutines, gor(0, []waitgraph.Hold{hold("m", waitgraph.Lock)}, nil))
+	for i := int64(1); i <= 1000; i++ {
+		g.Goroutines = append(g.Goroutines, gor(i, nil, wait("m", waitgraph.Lock)))
 	}
 	for b.Loop() {
-		g.Stuck()
+		if s := g.Stuck(); s != nil {
+			b.Fatal(s)
+		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -60,7 +59,7 @@ func init() { analyzeCmd.run = runAnalyze }
 const exitUnreadable = 2
 
 func runAnalyze(ctx *env, args []string) (int, error) {
-	fs := newFlagSet(ctx, analyzeCmd)
+	fs := newFlagSet(ctx)
 	jsonOut := fs.String("json", "", "write the findings as JSON to `file` (- for standard output)")
 	dotOut := fs.String("dot", "", "write the wait-for graph in DOT to `file` (- for standard output)")
 	htmlOut := fs.String("html", "", "write a self-contained web page to `file` (- for standard output)")
@@ -122,18 +121,10 @@ func writeTo(ctx *env, name string, write func(io.Writer) error) error {
 	if err := write(&b); err != nil {
 		return err
 	}
-	if err := os.WriteFile(ctx.path(name), b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(name, b.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil
-}
-
-// path resolves name against the command's working directory.
-func (ctx *env) path(name string) string {
-	if ctx.dir == "" || strings.HasPrefix(name, "/") {
-		return name
-	}
-	return ctx.dir + "/" + name
 }
 
 // readInput reads and parses the dump from wherever the flags say.
@@ -159,7 +150,7 @@ func readInput(ctx *env, file, rawURL string, leak bool, pid int, killOK bool) (
 		}
 		return d, nil
 	}
-	f, err := os.Open(ctx.path(file))
+	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}

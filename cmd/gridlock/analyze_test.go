@@ -20,10 +20,10 @@ func dumpFile(name string) string {
 	return p
 }
 
-func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+func runAnalyzeCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	ctx := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, dir: t.TempDir()}
+	ctx := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
 	code = run(ctx, append([]string{"analyze"}, args...))
 	return code, out.String(), errb.String()
 }
@@ -50,7 +50,7 @@ func TestAnalyzeExitStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errs := runCmd(t, tt.stdin, tt.args...)
+			code, out, errs := runAnalyzeCmd(t, tt.stdin, tt.args...)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out, errs)
 			}
@@ -77,7 +77,7 @@ func mustRead(t *testing.T, name string) string {
 
 func TestAnalyzeOutputs(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := runCmd(t, "", "-json", "-", "-dot", filepath.Join(dir, "g.dot"), "-html", filepath.Join(dir, "p.html"), dumpFile("abba.sigquit"))
+	code, out, errs := runAnalyzeCmd(t, "", "-json", "-", "-dot", filepath.Join(dir, "g.dot"), "-html", filepath.Join(dir, "p.html"), dumpFile("abba.sigquit"))
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -113,14 +113,14 @@ func TestAnalyzeURL(t *testing.T) {
 		w.Write([]byte(body))
 	}))
 	defer srv.Close()
-	code, out, errs := runCmd(t, "", "-url", srv.URL)
+	code, out, errs := runAnalyzeCmd(t, "", "-url", srv.URL)
 	if code != 1 || !strings.Contains(out, "DEADLOCK") {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 	if got != "/debug/pprof/goroutine?debug=2" {
 		t.Errorf("fetched %s", got)
 	}
-	runCmd(t, "", "-url", srv.URL, "-leak")
+	runAnalyzeCmd(t, "", "-url", srv.URL, "-leak")
 	if got != "/debug/pprof/goroutineleak?debug=2" {
 		t.Errorf("with -leak fetched %s", got)
 	}

@@ -1,0 +1,36 @@
+// Package transfer is a deadlock kernel (article: resource ordering violation).
+//
+// The article's per-connection transfer: transfer(a, b) and transfer(b, a)
+// at the same moment.
+package transfer
+
+import "sync"
+
+type Conn struct {
+	mu      sync.Mutex
+	balance int
+}
+
+func transfer(from, to *Conn, n int, ready *sync.WaitGroup, start chan struct{}) {
+	from.mu.Lock()
+	defer from.mu.Unlock()
+	ready.Done()
+	<-start
+	to.mu.Lock() // the other transfer holds it
+	defer to.mu.Unlock()
+	from.balance -= n
+	to.balance += n
+}
+
+func run() {
+	x, y := &Conn{balance: 10}, &Conn{balance: 10}
+	var ready, done sync.WaitGroup
+	start := make(chan struct{})
+	ready.Add(2)
+	done.Add(2)
+	go func() { defer done.Done(); transfer(x, y, 1, &ready, start) }()
+	go func() { defer done.Done(); transfer(y, x, 1, &ready, start) }()
+	ready.Wait()
+	close(start)
+	done.Wait()
+}
