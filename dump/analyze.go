@@ -470,6 +470,16 @@ func displayStack(s *Stack) waitgraph.Stack {
 	return fr
 }
 
+// fromUser drops the frames above the program's own innermost one.
+func fromUser(s waitgraph.Stack) waitgraph.Stack {
+	for i, f := range s {
+		if isUserFunc(f.Func) {
+			return s[i:]
+		}
+	}
+	return s
+}
+
 func (z *analyzer) resourceID(kind waitgraph.ResourceKind, addr uint64, n *node) string {
 	if addr != 0 {
 		return fmt.Sprintf("%s 0x%x", kind, addr)
@@ -517,7 +527,7 @@ func (z *analyzer) resources() {
 		}
 		r.waiters = append(r.waiters, n)
 		n.res = r
-		n.gr.Wait = &waitgraph.WaitFor{Resource: id, Mode: n.b.Mode, For: n.wait, Stack: n.gr.Stack}
+		n.gr.Wait = &waitgraph.WaitFor{Resource: id, Mode: n.b.Mode, For: n.wait, Stack: fromUser(n.gr.Stack)}
 		if n.b.Mode == "" {
 			n.gr.Wait.Mode = waitgraph.Wait
 		}
@@ -545,7 +555,7 @@ func (z *analyzer) resources() {
 			if !isUserFunc(f.Func) {
 				continue
 			}
-			for _, k := range []string{f.Func, receiver(f.Func)} {
+			for _, k := range []string{f.Func, receiver(f.Func), closureOf(f.Func)} {
 				if k != "" && !seen[k] {
 					seen[k] = true
 					byFunc[k] = append(byFunc[k], b)
@@ -600,7 +610,7 @@ func (z *analyzer) resources() {
 			var bs []*Bucket
 			total := 0
 			for _, l := range lockers {
-				for _, k := range []string{l, receiver(l)} {
+				for _, k := range []string{l, receiver(l), closureOf(l)} {
 					for _, b := range byFunc[k] {
 						if !seenB[b] {
 							seenB[b] = true
@@ -716,6 +726,26 @@ func inLocker(s *Stack, lockers []string, below bool) string {
 			}
 			if rc := receiver(l); rc != "" && receiver(f.Func) == rc {
 				return "inside " + f.Func + ", a method of " + rc + ", whose " + shortName(l) + " locks it"
+			}
+			if c := closureOf(l); c != "" && closureOf(f.Func) == c {
+				return "inside " + f.Func + ", a function literal of " + strings.TrimPrefix(c, "@") + " like " + l + ", which locks it: they share its variables"
+			}
+		}
+	}
+	return ""
+}
+
+// closureOf returns "@F" for a function literal F.funcN (or F.gowrapN, or
+// one nested in them) and "" for other functions: the literals of one
+// function share its variables, and so its locks and channels.
+func closureOf(fn string) string {
+	i := strings.LastIndexByte(fn, '/')
+	name := fn[i+1:]
+	for _, mark := range []string{".func", ".gowrap"} {
+		if j := strings.Index(name, mark); j > 0 {
+			rest := name[j+len(mark):]
+			if rest != "" && rest[0] >= '0' && rest[0] <= '9' {
+				return "@" + fn[:i+1+j]
 			}
 		}
 	}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -123,5 +126,59 @@ func TestAnalyzeURL(t *testing.T) {
 	runAnalyzeCmd(t, "", "-url", srv.URL, "-leak")
 	if got != "/debug/pprof/goroutineleak?debug=2" {
 		t.Errorf("with -leak fetched %s", got)
+	}
+}
+
+// TestAnalyzePID sends SIGQUIT to a deadlocked process whose standard error
+// goes to a file, and reads the dump it leaves there.
+func TestAnalyzePID(t *testing.T) {
+	dir := module(t, map[string]string{"main.go": `package main
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+func main() {
+	var a, b sync.Mutex
+	go func() { a.Lock(); time.Sleep(20 * time.Millisecond); b.Lock() }()
+	go func() { b.Lock(); time.Sleep(20 * time.Millisecond); a.Lock() }()
+	time.Sleep(100 * time.Millisecond)
+	fmt.Println("ready")
+	for {
+		time.Sleep(time.Hour) // alive: the runtime does not see the deadlock
+	}
+}
+`})
+	bin := filepath.Join(dir, "abba")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	errFile, err := os.Create(filepath.Join(dir, "stderr.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errFile.Close()
+	cmd := exec.Command(bin)
+	cmd.Stderr = errFile
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		bufio.NewReader(stdout).ReadString('\n')
+		done <- nil
+	}()
+	<-done
+	defer cmd.Process.Kill()
+	go cmd.Wait()
+
+	code, out, errs := runAnalyzeCmd(t, "", "-pid", strconv.Itoa(cmd.Process.Pid), "-kill-ok")
+	if code != 1 || !strings.Contains(out, "DEADLOCK") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 }
