@@ -1266,18 +1266,29 @@ func (z *analyzer) busy() {
 	othersIdle := a.External == 0 && a.Blocked > 0
 	for _, n := range runners {
 		rec := recursion(n.b)
-		if !rec && !(othersIdle && (z.timeout || longest >= time.Minute || waitedOn[n.gr.ID])) {
+		// In the dump before this one (the same input may hold two), it
+		// was running at the same place: a loop.
+		again := z.d.Previous != nil && z.d.Previous[n.gr.ID] == runningAt(n.b.Stack)
+		if !rec && !again && !(othersIdle && (z.timeout || longest >= time.Minute || waitedOn[n.gr.ID])) {
 			continue
 		}
 		f := &report.Finding{Kind: report.Busy, Source: "dump", Certainty: report.Possible}
 		f.Goroutines = []*waitgraph.Goroutine{n.gr}
 		w := n.b.where
 		f.Positions = []string{w.Pos()}
-		if rec {
+		switch {
+		case rec:
 			f.Certainty = report.Likely
 			f.Summary = fmt.Sprintf("%s is %s in a deep recursion of %s: a runaway recursion grows the stack until the program dies",
 				z.label(n.gr.ID), n.b.Status, shortPos(w))
-		} else {
+		case again:
+			f.Certainty = report.Likely
+			f.Summary = fmt.Sprintf("%s is %s at %s, where it was already running in the dump before: a loop that never blocks",
+				z.label(n.gr.ID), n.b.Status, shortPos(w))
+			if waitedOn[n.gr.ID] {
+				f.Summary += "; goroutines waiting on a lock or channel it may release depend on it"
+			}
+		default:
 			f.Summary = fmt.Sprintf("%s is %s at %s while every other goroutine waits: a loop that never blocks? If a second dump shows it at the same place, it is",
 				z.label(n.gr.ID), n.b.Status, shortPos(w))
 			if waitedOn[n.gr.ID] {

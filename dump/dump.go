@@ -60,6 +60,12 @@ type Dump struct {
 	Stacks []*Stack
 	// Snapshot is gridlock's own wait-for graph, when the input had one.
 	Snapshot *waitgraph.Graph
+	// Dumps is the number of dumps the input held before the last one,
+	// which is the one parsed (a log with two SIGQUIT dumps has 1).
+	Dumps int
+	// Previous maps each goroutine that was running in the dump before the
+	// last one to where it was running (function file:line).
+	Previous map[int64]string
 	// Lines is the number of lines read.
 	Lines int
 	// Warning says what could not be read, if anything: the first problem,

@@ -78,6 +78,12 @@ func TestGenerate(t *testing.T) {
 			write(sc+".serve.res", p.res)
 			write(sc+".debug2.txt", p.get(t, "/debug/pprof/goroutine?debug=2"))
 			write(sc+".debug1.txt", p.get(t, "/debug/pprof/goroutine?debug=1"))
+			if sc == "busyloop" {
+				// Two dumps a moment apart, as one takes to tell a loop.
+				first := p.get(t, "/debug/pprof/goroutine?debug=2")
+				time.Sleep(300 * time.Millisecond)
+				write(sc+".twice.txt", append(append(first, '\n'), p.get(t, "/debug/pprof/goroutine?debug=2")...))
+			}
 			write(sc+".sigquit.txt", p.quit(t))
 			// The goroutine leak profile.
 			p = start(t, leak, env, "-mode", "serve", sc)

@@ -79,6 +79,7 @@ type parser struct {
 	pcs       []byte // the PC list of a profile record
 	parkedSet bool
 	inProfile bool      // after a "goroutine profile: total N" line
+	seen1     bool      // goroutine 1 was read in the current dump
 	addrs     waitAddrs // addresses seen in the current goroutine's frames
 
 	strs   map[string]string
@@ -279,12 +280,15 @@ func (p *parser) outside(line []byte) {
 		p.snapshot(t)
 		return
 	}
-	if p.d.Reason == "" {
-		for _, k := range reasonMarks {
-			if i := bytes.Index(t, k); i >= 0 && (i == 0 || t[i-1] == ' ' || t[i-1] == ']' || t[i-1] == '|') {
-				p.d.Reason = string(t[i:])
-				break
+	for _, k := range reasonMarks {
+		if i := bytes.Index(t, k); i >= 0 && (i == 0 || t[i-1] == ' ' || t[i-1] == ']' || t[i-1] == '|') {
+			if len(p.d.Goroutines) > 0 {
+				p.nextDump() // a second dump in the same input
 			}
+			if p.d.Reason == "" {
+				p.d.Reason = string(t[i:])
+			}
+			break
 		}
 	}
 	if bytes.HasSuffix(t, []byte("running tests:")) {
@@ -347,6 +351,24 @@ func (p *parser) header(line []byte, i int) bool {
 		return false
 	}
 	p.endGoroutine()
+	if id == 1 {
+		if p.seen1 {
+			// Goroutine 1 again: a second dump. runtime.Stack prints the
+			// goroutine that asked first, running: it belongs to the new
+			// dump.
+			var carry []Goroutine
+			if n := len(p.d.Goroutines); n > 1 && p.d.Goroutines[n-1].Status == "running" {
+				carry = append(carry, p.d.Goroutines[n-1])
+				p.d.Goroutines = p.d.Goroutines[:n-1]
+			}
+			p.nextDump()
+			p.d.Goroutines = append(p.d.Goroutines, carry...)
+			if len(carry) > 0 {
+				p.d.Format = Traceback
+			}
+		}
+		p.seen1 = true
+	}
 	if i > 0 && !bytes.HasSuffix(line[:i], []byte(" ")) && !bytes.HasSuffix(line[:i], []byte("\t")) &&
 		!bytes.HasSuffix(line[:i], []byte("|")) && !bytes.HasSuffix(line[:i], []byte(":")) {
 		// "xgoroutine 1 [": not a header after all; treat as text.
@@ -420,6 +442,9 @@ func (p *parser) profileHeader(line []byte, i int) bool {
 		return false
 	}
 	p.endGoroutine()
+	if len(p.d.Goroutines) > 0 {
+		p.nextDump()
+	}
 	p.setPrefix(line[:start])
 	if p.d.Format == "" || p.d.Format == Snapshot {
 		p.d.Format = f
@@ -781,6 +806,33 @@ func (p *parser) intern(b []byte) string {
 	s := string(b)
 	p.strs[s] = s
 	return s
+}
+
+// nextDump starts a new dump in the same input (two SIGQUITs in one log,
+// two goroutine?debug=2 one after the other): the last one is the one
+// analyzed, and of the one before it keeps where each running goroutine
+// was, which tells a loop from a goroutine that happened to be running.
+func (p *parser) nextDump() {
+	prev := make(map[int64]string)
+	for i := range p.d.Goroutines {
+		g := &p.d.Goroutines[i]
+		if g.ID != 0 && (g.Status == "running" || g.Status == "runnable" || g.Status == "preempted") {
+			prev[g.ID] = runningAt(p.d.Stacks[g.Stack])
+		}
+	}
+	p.d.Previous = prev
+	p.d.Dumps++
+	p.d.Goroutines = p.d.Goroutines[:0:0]
+	p.d.Reason, p.d.Tests = "", nil
+	p.d.Format = ""
+	p.seen1 = false
+}
+
+// runningAt names where a running goroutine is: its innermost frame of the
+// program's code, as "func file:line".
+func runningAt(s *Stack) string {
+	f := userFrame(s)
+	return fmt.Sprintf("%s %s:%d", f.Func, f.File, f.Line)
 }
 
 func (p *parser) finish() *Dump {

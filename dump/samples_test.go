@@ -109,6 +109,7 @@ var samples = []sample{
 	// A loop spinning with a lock held; one dump shows only contention.
 	{file: "busyloop.sigquit", res: []string{"mu"}, buckets: []want{{1, "sync.Mutex.Lock", "(*Flag).Set"}}},
 	{file: "busyloop.debug2"},
+	{file: "busyloop.twice", verdict: report.Busy, certainty: report.Likely, res: []string{"mu"}}, // the same place in two dumps
 	{file: "busyloop.quiet", verdict: report.Busy, certainty: report.Possible, res: []string{"mu"}},
 	{file: "busyloop.timeout", verdict: report.Busy, certainty: report.Possible, res: []string{"mu"}},
 	{file: "busyloop.leak1"},
@@ -185,7 +186,7 @@ func readDump(t *testing.T, name string) *dump.Dump {
 func resFile(name string) string {
 	scen, mode, _ := strings.Cut(name, ".")
 	switch {
-	case mode == "sigquit" || strings.HasPrefix(mode, "debug"):
+	case mode == "sigquit" || mode == "twice" || strings.HasPrefix(mode, "debug"):
 		mode = "serve"
 	case strings.HasPrefix(mode, "leak"):
 		mode = "leak"

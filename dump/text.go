@@ -87,6 +87,9 @@ func (a *Analysis) WriteText(w io.Writer, details bool) error {
 	if d.Snapshot != nil {
 		b.WriteString(", with gridlock's snapshot")
 	}
+	if d.Dumps > 0 {
+		fmt.Fprintf(&b, "; the last of %d dumps, compared with the one before", d.Dumps+1)
+	}
 	b.WriteString("\n")
 	if len(d.Tests) > 0 {
 		fmt.Fprintf(&b, "running tests: %s\n", strings.Join(d.Tests, ", "))
