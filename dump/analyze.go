@@ -77,9 +77,6 @@ type Bucket struct {
 // reader looks first.
 func (b *Bucket) Where() waitgraph.Frame { return b.where }
 
-// Certainty says how sure a finding from a dump is.
-type Certainty = report.Certainty
-
 // Analysis is what a dump shows.
 type Analysis struct {
 	Dump *Dump
