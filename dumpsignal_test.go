@@ -2,6 +2,7 @@ package gridlock_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"sync"
@@ -105,6 +106,26 @@ func TestDumpOnSignal(t *testing.T) {
 	}
 	if !names["accounts"] || !names["ledger"] {
 		t.Errorf("resources %v, want accounts and ledger", names)
+	}
+}
+
+// TestSnapshotJSON analyzes the engine's snapshot alone, as JSON: the
+// holders are exact, so the deadlock is certain.
+func TestSnapshotJSON(t *testing.T) {
+	abba(t)
+	b, err := json.MarshalIndent(gridlock.Snapshot(), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := dump.ParseBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := dump.Analyze(d)
+	if a.Verdict() != report.Deadlock || a.Findings[0].Certainty != report.Certain {
+		var out bytes.Buffer
+		a.WriteText(&out, true)
+		t.Fatalf("verdict %q, want a certain deadlock:\n%s", a.Verdict(), out.String())
 	}
 }
 

@@ -28,8 +28,18 @@ var ErrNoGoroutines = errors.New("no goroutine dump found")
 // Dump.Warning. Parse fails only when reading r fails, or when it finds no
 // goroutine and no snapshot at all (ErrNoGoroutines).
 func Parse(r io.Reader) (*Dump, error) {
+	br := bufio.NewReaderSize(r, 256<<10)
+	if first, err := firstByte(br); err == nil && first == '{' {
+		// A JSON snapshot alone, as json.Marshal(gridlock.Snapshot())
+		// writes it, indented or not.
+		var g waitgraph.Graph
+		if err := json.NewDecoder(br).Decode(&g); err != nil {
+			return &Dump{}, fmt.Errorf("reading a gridlock snapshot: %w", err)
+		}
+		return &Dump{Format: Snapshot, Snapshot: &g}, nil
+	}
 	p := newParser()
-	err := p.run(r)
+	err := p.run(br)
 	d := p.finish()
 	if err != nil {
 		return d, fmt.Errorf("reading dump: %w", err)
@@ -95,8 +105,27 @@ func newParser() *parser {
 	}
 }
 
-func (p *parser) run(r io.Reader) error {
-	br := bufio.NewReaderSize(r, 256<<10)
+// firstByte returns the first byte of br that is not white space, without
+// consuming it.
+func firstByte(br *bufio.Reader) (byte, error) {
+	for n := 1; ; n++ {
+		b, err := br.Peek(n)
+		if len(b) < n {
+			return 0, err
+		}
+		switch c := b[n-1]; c {
+		case ' ', '\t', '\r', '\n':
+			if n >= 4096 {
+				return c, nil
+			}
+			continue
+		default:
+			return c, nil
+		}
+	}
+}
+
+func (p *parser) run(br *bufio.Reader) error {
 	var long []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
