@@ -69,8 +69,9 @@ type Bucket struct {
 	// it prints, often a runaway recursion.
 	Elided bool
 
-	key   bucketKey
-	where waitgraph.Frame
+	key    bucketKey
+	where  waitgraph.Frame // shown: the program's own innermost frame
+	locker waitgraph.Frame // the innermost frame above the runtime and sync
 }
 
 // Where returns the innermost frame of the program's own code, the place a
@@ -265,7 +266,8 @@ func classRank(c Class) int {
 func (z *analyzer) newBucket(k bucketKey, g *Goroutine) *Bucket {
 	s := z.d.Stack(g)
 	b := &Bucket{Stack: s, Status: g.Status, key: k}
-	b.where = userFrame(s)
+	b.where = programFrame(s)
+	b.locker = userFrame(s)
 	b.Class = classOf(g, s)
 	if k.dumper {
 		b.Class = System
@@ -279,7 +281,37 @@ func (z *analyzer) newBucket(k bucketKey, g *Goroutine) *Bucket {
 	return b
 }
 
-// userFrame returns the innermost frame of the program's own code.
+// programFrame returns the innermost frame of the program's own code,
+// past the standard library's (net/http, bufio...), or userFrame's if it
+// has none.
+func programFrame(s *Stack) waitgraph.Frame {
+	for _, f := range s.Frames {
+		if isUserFunc(f.Func) && !isStdlib(f.Func) {
+			return f
+		}
+	}
+	return userFrame(s)
+}
+
+// isStdlib reports whether fn is in the standard library: its import path
+// has no dot in its first element, and it is not package main.
+func isStdlib(fn string) bool {
+	path := fn
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		if j := strings.IndexByte(path[i:], '.'); j >= 0 {
+			path = path[:i+j]
+		}
+	} else if j := strings.IndexByte(path, '.'); j >= 0 {
+		path = path[:j]
+	}
+	if path == "main" {
+		return false
+	}
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
+// userFrame returns the innermost frame above the runtime and sync.
 func userFrame(s *Stack) waitgraph.Frame {
 	for _, f := range s.Frames {
 		if isUserFunc(f.Func) {
@@ -681,7 +713,7 @@ func lockerFuncs(r *res) []string {
 	}
 	var fs []string
 	for _, w := range r.waiters {
-		f := w.b.where.Func
+		f := w.b.locker.Func
 		if f != "" && !slices.Contains(fs, f) {
 			fs = append(fs, f)
 		}
@@ -1038,12 +1070,7 @@ func (z *analyzer) allLeaked(grp waitgraph.Group) bool {
 }
 
 func whereOf(g *waitgraph.Goroutine) waitgraph.Frame {
-	for _, f := range g.Stack {
-		if isUserFunc(f.Func) {
-			return f
-		}
-	}
-	return g.Stack.Top()
+	return programFrame(&Stack{Frames: g.Stack})
 }
 
 // waitPhrase says "goroutine 21 waits for mutex 0x... at main.go:22, probably
@@ -1054,14 +1081,28 @@ func (z *analyzer) waitPhrase(id, next int64) string {
 		return z.label(id)
 	}
 	w := whereOf(g)
-	s := fmt.Sprintf("%s waits for %s (%s) at %s", z.label(id), g.Wait.Resource, g.Wait.Mode, shortPos(w))
+	verb := "waits"
+	if g.Count > 1 {
+		verb = "wait"
+	}
+	var s string
+	r := z.resource(g.Wait.Resource)
+	switch {
+	case r != nil && r.Addr == "" && r.Kind == waitgraph.Select:
+		s = fmt.Sprintf("%s %s in a select at %s", z.label(id), verb, shortPos(w))
+	case r != nil && r.Addr == "" && r.Kind == waitgraph.Unknown:
+		s = fmt.Sprintf("%s %s, parked (the dump does not say on what), at %s", z.label(id), verb, shortPos(w))
+	case g.Wait.Mode == waitgraph.Wait:
+		s = fmt.Sprintf("%s %s for %s at %s", z.label(id), verb, g.Wait.Resource, shortPos(w))
+	default:
+		s = fmt.Sprintf("%s %s for %s (%s) at %s", z.label(id), verb, g.Wait.Resource, g.Wait.Mode, shortPos(w))
+	}
 	if g.Wait.For > 0 {
 		s += fmt.Sprintf(" for %s", minutes(g.Wait.For))
 	}
 	if next == 0 {
 		return s
 	}
-	r := z.resource(g.Wait.Resource)
 	switch {
 	case r != nil && r.HoldersUnknown:
 		s += ", probably held by " + z.label(next)
