@@ -469,6 +469,9 @@ func (z *analyzer) nodes() {
 			z.nodes_ = append(z.nodes_, n)
 			z.a.Graph.Goroutines = append(z.a.Graph.Goroutines, n.gr)
 		}
+		if n.gr.Count > 0 && n.gr.Name != g.Labels {
+			n.gr.Name = "" // alike goroutines with different labels
+		}
 		n.gr.Count += g.Count
 		n.wait = max(n.wait, g.Waited)
 		if g.ID != 0 && d.Snapshot != nil {

@@ -325,3 +325,35 @@ func count(a *dump.Analysis, status, fn string) int {
 	}
 	return n
 }
+
+// TestRealLabelsAndAncestors reads the labels (GODEBUG=tracebacklabels=1,
+// pprof.Do in the program) and ancestors (GODEBUG=tracebackancestors=2) of
+// a real dump.
+func TestRealLabelsAndAncestors(t *testing.T) {
+	d := readDump(t, "workerpool.sigquit")
+	labels, ancestors := 0, 0
+	for _, g := range d.Goroutines {
+		if strings.HasPrefix(g.Labels, `"worker": "`) && g.Status == "chan receive" {
+			labels++
+		}
+		if len(g.Ancestors) > 0 {
+			ancestors++
+		}
+	}
+	if labels != 8 {
+		t.Errorf("%d workers with their label, want 8", labels)
+	}
+	if ancestors == 0 {
+		t.Error("no ancestors read")
+	}
+	d1 := readDump(t, "workerpool.debug1")
+	n := 0
+	for _, g := range d1.Goroutines {
+		if strings.HasPrefix(g.Labels, `"worker":"`) {
+			n += g.Count
+		}
+	}
+	if n != 8 {
+		t.Errorf("debug=1: %d goroutines with a label, want 8", n)
+	}
+}
