@@ -1342,8 +1342,14 @@ func (z *analyzer) busy() {
 }
 
 // runsUserCode reports that the goroutine is executing the program's code
-// (or library code it called), not parked in the scheduler.
+// (or library code it called), not parked in the scheduler nor panicking.
 func runsUserCode(s *Stack) bool {
+	for _, f := range s.Frames {
+		switch f.Func {
+		case "panic", "runtime.gopanic", "runtime.throw", "runtime.fatalpanic", "runtime.sigpanic":
+			return false // the goroutine that crashed the program
+		}
+	}
 	for i, f := range s.Frames {
 		switch f.Func {
 		case "runtime.gopark", "runtime.goparkunlock", "runtime.mcall", "runtime.park_m", "runtime.goexit",

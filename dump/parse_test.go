@@ -201,3 +201,25 @@ func TestParseLongLine(t *testing.T) {
 		t.Fatalf("%v, %d goroutines", err, len(d.Goroutines))
 	}
 }
+
+// TestPanicIsNotBusy: the goroutine that panicked is running, but it is
+// not a loop.
+func TestPanicIsNotBusy(t *testing.T) {
+	in := `panic: boom
+
+goroutine 1 [running]:
+main.main()
+	/src/app/main.go:9 +0x25
+exit status 2
+`
+	d, err := dump.ParseBytes([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Reason != "panic: boom" {
+		t.Errorf("reason %q", d.Reason)
+	}
+	if a := dump.Analyze(d); len(a.Findings) != 0 {
+		t.Errorf("findings on a panic: %s", a.Findings[0].Summary)
+	}
+}
