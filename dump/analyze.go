@@ -1282,7 +1282,13 @@ func (z *analyzer) busy() {
 	a := z.a
 	var runners []*node
 	for _, n := range z.nodes_ {
-		if n.b.Class == Running && runsUserCode(n.b.Stack) {
+		switch {
+		case n.b.Class == Running && runsUserCode(n.b.Stack):
+			runners = append(runners, n)
+		case n.b.Class == Blocked && n.b.Kind == waitgraph.Unknown && recursion(n.b):
+			// A counted profile calls a goroutine parked when the
+			// runtime's frames are on top, as when a runaway recursion
+			// grows its stack.
 			runners = append(runners, n)
 		}
 	}

@@ -97,8 +97,11 @@ func (a *Analysis) WriteText(w io.Writer, details bool) error {
 	if d.Warning != "" {
 		fmt.Fprintf(&b, "warning: %s\n", d.Warning)
 	}
-	fmt.Fprintf(&b, "goroutines: %d blocked, %d running, %d in I/O, a system call or asleep, %d of the runtime\n",
-		a.Blocked, a.Running, a.External, a.System)
+	fmt.Fprintf(&b, "goroutines: %d blocked, %d running, %d in I/O, a system call or asleep, %d of the runtime", a.Blocked, a.Running, a.External, a.System)
+	if a.Idle > 0 {
+		fmt.Fprintf(&b, ", %d idle (select {})", a.Idle)
+	}
+	b.WriteString("\n")
 	if len(a.Findings) > 0 {
 		b.WriteString("\nfindings:\n")
 		for i, f := range a.Findings {
