@@ -44,7 +44,8 @@ func Parse(r io.Reader) (*Dump, error) {
 	if err != nil {
 		return d, fmt.Errorf("reading dump: %w", err)
 	}
-	if len(d.Goroutines) == 0 && d.Snapshot == nil {
+	if len(d.Goroutines) == 0 && d.Snapshot == nil && d.Format != Profile && d.Format != LeakReport {
+		// (A profile may be empty: "goroutineleak profile: total 0".)
 		if d.Warning != "" {
 			return d, fmt.Errorf("%w (%s)", ErrNoGoroutines, d.Warning)
 		}

@@ -194,6 +194,16 @@ func TestParseNothing(t *testing.T) {
 	}
 }
 
+func TestParseEmptyLeakProfile(t *testing.T) {
+	d, err := dump.ParseBytes([]byte("goroutineleak profile: total 0\n"))
+	if err != nil || d.Format != dump.LeakReport || d.Total() != 0 {
+		t.Fatalf("%v, format %q, total %d", err, d.Format, d.Total())
+	}
+	if a := dump.Analyze(d); len(a.Findings) != 0 || !strings.Contains(a.Headline(), "no leaked goroutine") {
+		t.Errorf("headline %q", a.Headline())
+	}
+}
+
 func TestParseLongLine(t *testing.T) {
 	in := twoGoroutines + "\n" + strings.Repeat("x", 1<<20) + "\n" + twoGoroutines
 	d, err := dump.ParseBytes([]byte(in))

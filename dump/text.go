@@ -48,6 +48,8 @@ func frameMatches(f waitgraph.Frame, pattern string) bool {
 func (a *Analysis) Headline() string {
 	if len(a.Findings) == 0 {
 		switch {
+		case a.Dump.Format == LeakReport && a.Dump.Total() == 0:
+			return "the goroutine leak profile lists no leaked goroutine"
 		case a.Blocked+a.Running+a.External == 0:
 			return "no goroutine of the program in the dump"
 		case a.Running+a.External > 0:
