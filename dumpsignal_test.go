@@ -3,8 +3,10 @@ package gridlock_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"sync"
 	"syscall"
 	"testing"
@@ -16,29 +18,18 @@ import (
 	gsync "github.com/gridlock-go/gridlock/sync"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the signal goroutine and the
-// test to share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+// The deadlock of these tests lives in a child process (this test binary
+// run again), so that the engine of the tests that follow never sees it.
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
+const childEnv = "GRIDLOCK_DUMPSIGNAL_CHILD"
 
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Clone(l.b.Bytes())
-}
-
-// abba deadlocks two goroutines on two of gridlock's mutexes and returns
-// once both wait.
-func abba(t *testing.T) {
-	t.Helper()
+// TestDumpSignalChild is the child: it deadlocks two goroutines on
+// gridlock's mutexes, prints the engine's snapshot as JSON, dumps on
+// SIGUSR1 and waits to be killed.
+func TestDumpSignalChild(t *testing.T) {
+	if os.Getenv(childEnv) != "1" {
+		t.Skip("the child process of TestDumpOnSignal")
+	}
 	gridlock.Configure(gridlock.Config{Output: io.Discard})
 	var a, b gsync.Mutex
 	gridlock.Name(&a, "accounts")
@@ -56,45 +47,80 @@ func abba(t *testing.T) {
 		second <- true
 		a.Lock() // deadlocks
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for len(gridlock.Snapshot().Goroutines) < 2 && time.Now().Before(deadline) {
+	for deadline := time.Now().Add(5 * time.Second); len(gridlock.Snapshot().Goroutines) < 2 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
+	stop := gridlock.DumpOnSignal(syscall.SIGUSR1, os.Stdout)
+	defer stop()
+	snap, _ := json.MarshalIndent(gridlock.Snapshot(), "", "  ")
+	fmt.Printf("%s\nready\n", snap)
+	time.Sleep(time.Minute)
+}
+
+// child starts the child and returns it with its output so far.
+type child struct {
+	cmd *exec.Cmd
+	mu  sync.Mutex
+	out bytes.Buffer
+}
+
+func (c *child) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.out.Write(p)
+}
+
+func (c *child) bytes() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return bytes.Clone(c.out.Bytes())
+}
+
+func startChild(t *testing.T) *child {
+	t.Helper()
+	c := &child{cmd: exec.Command(os.Args[0], "-test.run=^TestDumpSignalChild$")}
+	c.cmd.Env = append(os.Environ(), childEnv+"=1")
+	c.cmd.Stdout = c
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.cmd.Process.Kill()
+		c.cmd.Wait()
+	})
+	for deadline := time.Now().Add(20 * time.Second); !bytes.Contains(c.bytes(), []byte("\nready\n")); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the child is not ready:\n%s", c.bytes())
+		}
+	}
+	return c
 }
 
 func TestDumpOnSignal(t *testing.T) {
-	abba(t)
-	var buf lockedBuffer
-	stop := gridlock.DumpOnSignal(syscall.SIGUSR1, &buf)
-	defer stop()
-	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
+	c := startChild(t)
+	_, before, _ := bytes.Cut(c.bytes(), []byte("\nready\n"))
+	if err := c.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
-	var a *dump.Analysis
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		b := buf.Bytes()
-		if !bytes.HasSuffix(b, []byte("\n\n")) {
-			continue
+	// Wait for the dump to be complete: its output stops growing.
+	var out []byte
+	for deadline, last := time.Now().Add(10*time.Second), -1; time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		b := c.bytes()
+		_, out, _ = bytes.Cut(b, []byte("\nready\n"))
+		if len(out) > len(before) && len(out) == last {
+			break
 		}
-		d, err := dump.ParseBytes(b)
-		if err != nil || d.Snapshot == nil {
-			continue
-		}
-		a = dump.Analyze(d)
-		break
+		last = len(out)
 	}
-	if a == nil {
-		t.Fatalf("no dump after SIGUSR1:\n%s", buf.Bytes())
+	d, err := dump.ParseBytes(out)
+	if err != nil || d.Snapshot == nil {
+		t.Fatalf("no dump with a snapshot after SIGUSR1 (%v):\n%s", err, out)
 	}
+	a := dump.Analyze(d)
 	if a.Verdict() != report.Deadlock {
 		var b bytes.Buffer
 		a.WriteText(&b, true)
 		t.Fatalf("verdict %q, want deadlock:\n%s", a.Verdict(), b.String())
-	}
-	if testing.Verbose() {
-		var b bytes.Buffer
-		a.WriteText(&b, false)
-		t.Log(b.String())
 	}
 	f := a.Findings[0]
 	if f.Certainty != report.Certain {
@@ -109,15 +135,12 @@ func TestDumpOnSignal(t *testing.T) {
 	}
 }
 
-// TestSnapshotJSON analyzes the engine's snapshot alone, as JSON: the
-// holders are exact, so the deadlock is certain.
+// TestSnapshotJSON analyzes the engine's snapshot alone, as indented JSON:
+// the holders are exact, so the deadlock is certain.
 func TestSnapshotJSON(t *testing.T) {
-	abba(t)
-	b, err := json.MarshalIndent(gridlock.Snapshot(), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := dump.ParseBytes(b)
+	c := startChild(t)
+	snap, _, _ := bytes.Cut(c.bytes(), []byte("\nready\n"))
+	d, err := dump.ParseBytes(snap)
 	if err != nil {
 		t.Fatal(err)
 	}
