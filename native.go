@@ -42,17 +42,13 @@ func Send[T any](ch chan<- T, v T) {
 		return
 	default:
 	}
-	wt := engine.BeginWaitOn(gid, pc, false, engine.WaitOn{Prim: p, Mode: waitgraph.Send})
-	defer wt.End()
-	for {
-		select {
-		case ch <- v:
-			p.NoteSend(gid)
-			return
-		case <-wt.C():
-			wt.Tick()
-		}
-	}
+	// Parked on the channel alone, re-checked from a timer of the
+	// engine's: a goroutine waiting on a timer too could never be proven
+	// blocked for good by the runtime's goroutine leak detector.
+	a := engine.BeginAsync(gid, pc, engine.WaitOn{Prim: p, Mode: waitgraph.Send})
+	defer a.End()
+	ch <- v
+	p.NoteSend(gid)
 }
 
 // Recv receives from ch, as <-ch does.
@@ -85,17 +81,12 @@ func recv[T any](gid uint64, pc uintptr, ch <-chan T) (T, bool) {
 		return v, ok
 	default:
 	}
-	wt := engine.BeginWaitOn(gid, pc, false, engine.WaitOn{Prim: p, Mode: waitgraph.Recv})
-	defer wt.End()
-	for {
-		select {
-		case v, ok := <-ch:
-			p.NoteRecv(gid)
-			return v, ok
-		case <-wt.C():
-			wt.Tick()
-		}
-	}
+	// Parked on the channel alone: see Send.
+	a := engine.BeginAsync(gid, pc, engine.WaitOn{Prim: p, Mode: waitgraph.Recv})
+	defer a.End()
+	v, ok := <-ch
+	p.NoteRecv(gid)
+	return v, ok
 }
 
 // Close closes ch, as close(ch) does.
@@ -114,7 +105,13 @@ func Range[T any](ch <-chan T) iter.Seq[T] {
 
 //go:noinline
 func rangeChan[T any](ch <-chan T, yield func(T) bool) {
-	gid, pc := rt.Enter()
+	gid, _ := rt.Enter()
+	// The call site is the range statement, which calls Range's iterator,
+	// which calls rangeChan: once per loop, not per value.
+	var pc uintptr
+	if pcs := rt.Callers(2, 1); len(pcs) == 1 {
+		pc = pcs[0]
+	}
 	for {
 		v, ok := recv(gid, pc, ch)
 		if !ok || !yield(v) {

@@ -1,6 +1,7 @@
 package gridlock_test
 
 import (
+	"runtime"
 	"strings"
 	stdsync "sync"
 	"sync/atomic"
@@ -162,4 +163,76 @@ func TestNativePipelineIsSilent(t *testing.T) {
 	if n != 5000 {
 		t.Errorf("received %d, want 5000", n)
 	}
+}
+
+// TestNativeWaitParksOnTheChannelAlone checks that a goroutine blocked in
+// Send or Recv waits on the channel alone, not in a select with a timer of
+// the engine's: a timer is reachable from the runtime's timer heap, so a
+// goroutine waiting on one is never proven blocked for good by the
+// runtime's goroutine leak detector (GOEXPERIMENT=goroutineleakprofile),
+// on which gridlock test relies for the goroutines that tests leave
+// blocked when they end.
+func TestNativeWaitParksOnTheChannelAlone(t *testing.T) {
+	in, out := make(chan int), make(chan int)
+	go gridlock.Send(out, 1)
+	go gridlock.Recv(in)
+	time.Sleep(50 * time.Millisecond) // past the grace period: registered
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	found := 0
+	for _, g := range strings.Split(stacks, "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		if !strings.Contains(g, "created by github.com/gridlock-go/gridlock_test.TestNativeWaitParksOnTheChannelAlone") {
+			continue
+		}
+		switch {
+		case strings.Contains(g, "gridlock.Send["):
+			found++
+			if !strings.Contains(header, "[chan send") {
+				t.Errorf("a goroutine blocked in Send is %s", header)
+			}
+		case strings.Contains(g, "gridlock.Recv["):
+			found++
+			if !strings.Contains(header, "[chan receive") {
+				t.Errorf("a goroutine blocked in Recv is %s", header)
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("found %d goroutines blocked in Send or Recv, want 2:\n%s", found, stacks)
+	}
+	<-out
+	close(in)
+}
+
+// TestRangeWaitsAtTheLoop checks that a goroutine blocked in a range over
+// Range(ch) is shown waiting at its range statement, not in gridlock's
+// iterator.
+func TestRangeWaitsAtTheLoop(t *testing.T) {
+	gridlocktest.Record(t) // the engine on
+	ch := make(chan int)
+	done := make(chan bool)
+	go func() {
+		for range gridlock.Range(ch) { // the loop
+		}
+		close(done)
+	}()
+	_, _, line, _ := runtime.Caller(0)
+	line -= 4
+	var at waitgraph.Frame
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, g := range gridlock.Snapshot().Goroutines {
+			if g.Wait != nil && len(g.Wait.Stack) > 0 && strings.HasSuffix(g.Wait.Stack[0].Func, "TestRangeWaitsAtTheLoop.func1") {
+				at = g.Wait.Stack[0]
+			}
+		}
+		if at.Line != 0 {
+			break
+		}
+	}
+	if at.Line != line {
+		t.Errorf("waits at %s, want line %d of the test", at, line)
+	}
+	close(ch)
+	<-done
 }

@@ -17,7 +17,8 @@ var runCmd = &command{
 	short: "run a program with deadlock detection, without editing it",
 	long: `
 Run builds the main package with the same instrumentation as gridlock test
-(an overlay in which your files import gridlock's mirror of sync; no file
+(an overlay in which your files import gridlock's mirror of sync and
+call its hooks for channel operations, selects and go statements; no file
 of yours is written) and runs it with the given arguments, its standard
 input, output and error being this command's, to reproduce a freeze of a
 service started locally.

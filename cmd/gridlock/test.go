@@ -23,19 +23,22 @@ Test runs the tests of the named packages (default ".") as go test does,
 with deadlock detection on, and changes no file of yours: the packages'
 files, their tests and the other packages of your module that they import
 are compiled from an overlay (go help build, -overlay) in which they import
-github.com/gridlock-go/gridlock/sync instead of sync, every line kept in
-place, so that findings point at your files and lines. Your module need not
+github.com/gridlock-go/gridlock/sync instead of sync, and in which their
+channel operations, select statements and go statements call gridlock's
+hooks, every line kept in place, so that findings point at your files and
+lines and name goroutines after the functions they run. Your module need not
 depend on gridlock: the build adds gridlock's source through a generated
 go.work, from the module cache or the clone this command was built from
 (set GRIDLOCK_SRC to choose another), with no network.
 
 Findings are printed on standard error as they come: lock-order
-inversions, recursive locks and deadlocks on locks as they happen; at a
-hang, when a test binary made no progress for -wait (or its go test
-timeout is near), the goroutines blocked for good, after which the hung
-binary is stopped instead of waiting out its timeout; and when a test
-binary is done, the goroutines its tests left blocked for good
-(partial-deadlock).
+inversions, recursive locks, locks held across a blocking operation, and
+circular waits through locks, channels, selects, wait groups and
+conditions as they happen; at a hang, when a test binary made no progress
+for -wait (or its go test timeout is near), the goroutines blocked for
+good, after which the hung binary is stopped instead of waiting out its
+timeout; and when a test binary is done, the goroutines its tests left
+blocked for good (partial-deadlock).
 
 Arguments after the packages, from the first that starts with "-" (a "--"
 before them is dropped), are go test flags, e.g.

@@ -41,7 +41,9 @@ func TestMain(m *testing.M) {
 func module(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	files["go.mod"] = "module example.com/m\n\ngo 1.22\n"
+	if files["go.mod"] == "" {
+		files["go.mod"] = "module example.com/m\n\ngo 1.22\n"
+	}
 	for name, content := range files {
 		path := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -64,11 +66,15 @@ type result struct {
 }
 
 type finding struct {
-	Package   string   `json:"package"`
-	Kind      string   `json:"kind"`
-	Summary   string   `json:"summary"`
-	Positions []string `json:"positions"`
-	Orders    []struct {
+	Package    string   `json:"package"`
+	Kind       string   `json:"kind"`
+	Summary    string   `json:"summary"`
+	Positions  []string `json:"positions"`
+	Goroutines []struct {
+		ID   int64  `json:"id"`
+		Name string `json:"name"`
+	} `json:"goroutines"`
+	Orders []struct {
 		Stack []struct {
 			File string `json:"file"`
 			Line int    `json:"line"`
@@ -260,6 +266,109 @@ func TestLeftBlockedAtTheEnd(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "ok  \texample.com/m") {
 		t.Errorf("go test's verdict is missing:\n%s", r)
+	}
+}
+
+// TestChannelDeadlocks checks that circular waits through native
+// channels, a range loop and a select, in unmodified code, are reported
+// as deadlocks at the user's lines, their goroutines named after the
+// functions the go statements call.
+func TestChannelDeadlocks(t *testing.T) {
+	dir := module(t, map[string]string{
+		"go.mod": "module example.com/m\n\ngo 1.23\n",
+		"relay/relay.go": `package relay
+
+func relay(in <-chan int, out chan<- int) {
+	for v := range in { // relay waits
+		out <- v
+	}
+}
+`,
+		"relay/relay_test.go": `package relay
+
+import "testing"
+
+func TestRelay(t *testing.T) {
+	a, b := make(chan int), make(chan int)
+	go relay(a, b)
+	a <- 1
+	<-b
+	<-b // the test waits
+}
+`,
+		"game/game.go": `package game
+
+func physics(collisions chan<- int, forces <-chan int, n int) {
+	for i := 0; i < n; i++ {
+		collisions <- i // physics waits
+		<-forces
+	}
+}
+
+func reaction(collisions <-chan int, forces chan<- int, n int) {
+	for i := 0; i < n; i++ {
+		select { // reaction waits in the select
+		case forces <- i:
+		}
+		forces <- i // reaction waits to send
+		<-collisions
+	}
+}
+`,
+		"game/game_test.go": `package game
+
+import "testing"
+
+func TestGame(t *testing.T) {
+	collisions, forces := make(chan int, 1), make(chan int, 1)
+	go reaction(collisions, forces, 3)
+	physics(collisions, forces, 3)
+}
+`,
+	})
+	r := gridlock(t, dir, "test", "-wait", "2s", "./...")
+	if r.code != 1 || len(r.findings) != 2 {
+		t.Fatalf("want exit 1 and two deadlocks, got %v\n%s", r.kinds(), r)
+	}
+	for _, tc := range []struct {
+		pkg, name string
+		lines     map[string][]string // file → markers of the lines where goroutines may wait
+	}{
+		{"example.com/m/relay", "relay", map[string][]string{"relay/relay.go": {"// relay waits"}, "relay/relay_test.go": {"// the test waits"}}},
+		{"example.com/m/game", "reaction", map[string][]string{"game/game.go": {"// physics waits", "// reaction waits in the select", "// reaction waits to send"}}},
+	} {
+		var f *finding
+		for i := range r.findings {
+			if r.findings[i].Package == tc.pkg {
+				f = &r.findings[i]
+			}
+		}
+		if f == nil || f.Kind != "deadlock" {
+			t.Errorf("%s: no deadlock among %v\n%s", tc.pkg, r.kinds(), r)
+			continue
+		}
+		allowed := map[string]bool{}
+		for file, markers := range tc.lines {
+			path := filepath.Join(dir, filepath.FromSlash(file))
+			for _, m := range markers {
+				allowed[fmt.Sprintf("%s:%d", path, testutil.Line(t, path, m))] = true
+			}
+		}
+		if len(f.Positions) != 2 {
+			t.Errorf("%s: positions %v, want two", tc.pkg, f.Positions)
+		}
+		for _, p := range f.Positions {
+			if !allowed[p] {
+				t.Errorf("%s: a goroutine waits at %s, want one of %v", tc.pkg, p, allowed)
+			}
+		}
+		named := false
+		for _, g := range f.Goroutines {
+			named = named || g.Name == tc.name
+		}
+		if !named {
+			t.Errorf("%s: no goroutine named %q in %+v", tc.pkg, tc.name, f.Goroutines)
+		}
 	}
 }
 

@@ -74,12 +74,16 @@ type AsyncWait struct {
 }
 
 // BeginAsync starts goroutine gid's wait for the primitives in on, at
-// call site pc, without the goroutine's help; see AsyncWait.
+// call site pc, without the goroutine's help; see AsyncWait. The goroutine
+// gid calls it itself.
 func BeginAsync(gid uint64, pc uintptr, on ...WaitOn) *AsyncWait {
 	if !Enabled() || len(on) == 0 {
 		return nil
 	}
 	g := goroutine(gid)
+	if g.remote.Load() {
+		g.applyRemote() // in the waiter, as BeginWaitOn does
+	}
 	a := &AsyncWait{}
 	a.w = Wait{g: g, pc: pc, since: time.Now()}
 	for _, o := range on {

@@ -2,8 +2,9 @@
 // gridlock test and gridlock run compile, without writing a file of the
 // user's: an overlay (see "go help build", -overlay) in which the user's
 // Go files import gridlock's mirror of the sync package instead of the
-// standard one, with every line kept in place, plus a generated file per
-// package that starts gridlock's agent; and a go.work that adds gridlock's
+// standard one and call gridlock's hooks for their channel operations,
+// select statements and go statements, with every line kept in place,
+// plus a generated file per package that starts gridlock's agent; and a go.work that adds gridlock's
 // source to the build, so that the user's module need not depend on
 // gridlock and no network is needed.
 package overlay
@@ -34,7 +35,7 @@ type Options struct {
 	BuildFlags []string
 	// Env is the environment of the go command; nil means os.Environ().
 	Env []string
-	// Steps rewrite each instrumented file; nil means SwapSync alone.
+	// Steps rewrite each instrumented file; nil means DefaultSteps.
 	Steps []Step
 	// Temp is the directory in which the overlay's files are written.
 	Temp string
@@ -85,7 +86,7 @@ func Build(o Options) (*Plan, error) {
 	}
 	steps := o.Steps
 	if steps == nil {
-		steps = []Step{SwapSync}
+		steps = DefaultSteps
 	}
 	p := &Plan{Replace: make(map[string]string)}
 	targets := make(map[string]*Target)
@@ -120,6 +121,7 @@ func Build(o Options) (*Plan, error) {
 	// Every file of the main module's packages that the targets import,
 	// and the targets' test files.
 	files := make(map[string]bool)
+	var paths []string // of the packages the files belong to
 	seen := make(map[*packages.Package]bool)
 	var visit func(*packages.Package)
 	visit = func(pkg *packages.Package) {
@@ -135,12 +137,21 @@ func Build(o Options) (*Plan, error) {
 				files[f] = true
 			}
 		}
+		if !slices.Contains(paths, pkg.PkgPath) {
+			paths = append(paths, pkg.PkgPath)
+		}
 		for _, imp := range pkg.Imports {
 			visit(imp)
 		}
 	}
 	for _, r := range roots {
 		visit(r)
+	}
+	// The rewrites of channel operations and go statements need the
+	// files' types.
+	typed, err := loadTypes(o, paths, o.Tests)
+	if err != nil {
+		return nil, err
 	}
 	sorted := make([]string, 0, len(files))
 	for f := range files {
@@ -153,19 +164,21 @@ func Build(o Options) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, err := ParseFile(path, src)
+		f, err := fileFor(path, src, typed)
 		if err != nil {
 			continue // go test reports it in its own words
 		}
-		for _, step := range steps {
-			if err := step(f); err != nil {
-				return nil, fmt.Errorf("rewriting %s: %w", path, err)
-			}
-		}
+		// TestMain's wrapping first: where its edits and a step's start at
+		// one offset (os.Exit(<-code)), its own must come first.
 		if _, ok := testFiles[path]; ok && o.Tests && findTestMain(f.AST) != nil {
 			testMains[filepath.Dir(path)] = f.AST.Name.Name
 			if err := WrapTestMain(f); err != nil {
 				return nil, err
+			}
+		}
+		for _, step := range steps {
+			if err := step(f); err != nil {
+				return nil, fmt.Errorf("rewriting %s: %w", path, err)
 			}
 		}
 		out, err := f.Result()

@@ -16,8 +16,14 @@ type File struct {
 	Fset *token.FileSet
 	AST  *ast.File
 	Buf  *Buffer
+	// Types is the file's type information, or nil when it is not known
+	// (the package does not type-check, or the file was parsed alone):
+	// steps that need it then leave the file alone.
+	Types *TypeInfo
 
-	added map[string]string // import path → name, imports added
+	added  map[string]string // import path → name, imports added
+	idents map[string]bool   // every identifier of the file, and names reserved
+	glName string            // the name under which gridlock's root package is imported
 }
 
 // ParseFile parses src, the content of the file at path, for rewriting.
@@ -83,12 +89,15 @@ func (f *File) Result() ([]byte, error) {
 // syntax and queues edits in the file's buffer, which keeps every line in
 // place (see Buffer).
 //
-// SwapSync is the step of the sync mirror. The rewrite of channel
-// operations, select statements and go statements into gridlock's hooks
-// (so that the runtime engine sees channel waits exactly, instead of the
-// goroutine dump at a hang) will be further steps of the same kind, with
-// the same guarantee: edits around operands, never across their lines.
+// SwapSync is the step of the sync mirror; Channels, Selects and
+// Goroutines rewrite channel operations, select statements and go
+// statements into gridlock's hooks, so that the runtime engine sees
+// channel waits and goroutines exactly, instead of only the goroutine dump
+// at a hang. All make edits around operands, never across their lines.
 type Step func(*File) error
+
+// DefaultSteps are the steps gridlock test and gridlock run apply.
+var DefaultSteps = []Step{SwapSync, Channels, Selects, Goroutines}
 
 // SwapSync makes the file import gridlock's mirror of the sync package
 // instead of the standard one. The mirror's package name is sync, so only

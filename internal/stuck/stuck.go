@@ -165,7 +165,9 @@ func Decide(in Input) Result {
 		res.Stuck = append(res.Stuck, grp.Goroutines...)
 		if len(grp.Cycle) > 0 {
 			res.Deadlocked = true
-			if !m.reportable(grp.Goroutines) || covered(grp.Goroutines, in.Reported) {
+			// A circular wait already reported is not reported again
+			// for the goroutines blocked behind it.
+			if !m.reportable(grp.Goroutines) || covered(grp.Cycle, in.Reported) {
 				continue
 			}
 			res.Findings = append(res.Findings, m.deadlock(grp))
@@ -218,9 +220,11 @@ type merger struct {
 
 func (m *merger) merge() {
 	if m.in.Graph != nil {
+		res := make(map[string]*waitgraph.Resource)
 		for _, r := range m.in.Graph.Resources {
 			c := *r
 			m.graph.Resources = append(m.graph.Resources, &c)
+			res[c.ID] = &c
 		}
 		for _, gr := range m.in.Graph.Goroutines {
 			c := *gr
@@ -240,6 +244,13 @@ func (m *merger) merge() {
 					if d.class == blocked {
 						c.Wait = m.synthetic(d)
 					}
+				}
+				if r := res[waitOf(&c)]; r != nil && d.class == blocked && (d.leaked || d.forever) {
+					// The runtime proved that nothing that can run reaches
+					// what it waits on: whoever the detector thinks may
+					// release it (or may exist unseen, for a channel it
+					// saw only in part) is blocked for good too.
+					r.Exact, r.Partial = true, false
 				}
 			}
 			m.add(&c)
@@ -284,13 +295,22 @@ func (m *merger) merge() {
 	m.frozen = true
 	// Nothing can run, so nothing outside the graph can release anyone:
 	// what the engine could not enumerate (a WaitGroup's owers, a
-	// channel's partners) is known now, it is the goroutines shown.
+	// channel's partners) is known now, it is the goroutines shown. A
+	// native channel, whose partners the engine sees only in the code it
+	// rewrote, is no exception: code it did not rewrite cannot run either.
 	for _, r := range m.graph.Resources {
-		r.Exact = true
+		r.Exact, r.Partial = true, false
 	}
 	for _, r := range m.synth {
 		r.Exact = true
 	}
+}
+
+func waitOf(gr *waitgraph.Goroutine) string {
+	if gr.Wait == nil {
+		return ""
+	}
+	return gr.Wait.Resource
 }
 
 func (m *merger) add(gr *waitgraph.Goroutine) {

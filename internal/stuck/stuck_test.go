@@ -80,6 +80,41 @@ func abba() *waitgraph.Graph {
 	}
 }
 
+// hookG is a goroutine parked in one of gridlock's hooks for native
+// channels, as gridlock test's rewrite makes them.
+const hookG = `goroutine %d [select]:
+github.com/gridlock-go/gridlock.recv[...](0x56df16?, 0x56df16?, 0x37c72d04310)
+	/gl/native.go:91 +0x25a
+github.com/gridlock-go/gridlock.Recv[...](0x37c72d04310)
+	/gl/native.go:63 +0x45
+example.com/m.run()
+	/m/m.go:%d +0xd6
+created by example.com/m.TestHang in goroutine 20
+	/m/m_test.go:14 +0xd6
+`
+
+// abbaJoined is abba with goroutine 32 waiting on a WaitGroup that
+// goroutines 30 and 31 owe a Done.
+func abbaJoined() *waitgraph.Graph {
+	g := abba()
+	g.Resources = append(g.Resources, &waitgraph.Resource{ID: "wg", Kind: waitgraph.WaitGroup, Exact: true, Quorum: 2,
+		Releasers: []waitgraph.Releaser{{Goroutine: 30, Needed: true}, {Goroutine: 31, Needed: true}}})
+	g.Goroutines = append(g.Goroutines, &waitgraph.Goroutine{ID: 32, Wait: &waitgraph.WaitFor{Resource: "wg", Mode: waitgraph.Wait, Stack: waitgraph.Stack{{Func: "example.com/m.run", File: "/m/m.go", Line: 70}}}})
+	return g
+}
+
+// nativeWaits is the detector's graph of goroutines 40 and 41, each
+// receiving from a native channel on which no goroutine was seen to send.
+func nativeWaits() *waitgraph.Graph {
+	return &waitgraph.Graph{
+		Resources: []*waitgraph.Resource{{ID: "chan#1", Kind: waitgraph.Chan, Partial: true}, {ID: "chan#2", Kind: waitgraph.Chan, Partial: true}},
+		Goroutines: []*waitgraph.Goroutine{
+			{ID: 40, Wait: &waitgraph.WaitFor{Resource: "chan#1", Mode: waitgraph.Recv, Stack: waitgraph.Stack{{Func: "example.com/m.run", File: "/m/m.go", Line: 60}}}},
+			{ID: 41, Wait: &waitgraph.WaitFor{Resource: "chan#2", Mode: waitgraph.Recv, Stack: waitgraph.Stack{{Func: "example.com/m.run", File: "/m/m.go", Line: 61}}}},
+		},
+	}
+}
+
 func TestDecide(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -124,6 +159,25 @@ func TestDecide(t *testing.T) {
 		name:   "a circular wait already reported, and the test behind it",
 		in:     Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51)), Hung: true, Reported: map[int64]bool{30: true, 31: true}},
 		frozen: true, mainStuck: true,
+		deadlocked: true,
+	}, {
+		name: "native channels with no partner seen, the program running",
+		in:   Input{Graph: nativeWaits(), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61), sleeperG), Hung: true},
+	}, {
+		name:      "native channels with no partner seen, the program frozen",
+		in:        Input{Graph: nativeWaits(), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
+		positions: []string{"/m/m.go:60", "/m/m.go:61"},
+		frozen:    true,
+	}, {
+		name:      "native channels, a goroutine the runtime proved blocked for good",
+		in:        Input{Graph: nativeWaits(), Stacks: dump(harnessG, agentG, strings.Replace(sprintf(hookG, 40, 60), "[select]", "[chan receive (leaked)]", 1), sprintf(hookG, 41, 61), sleeperG), Leaks: true, Hung: true},
+		want:      []report.Kind{report.PartialDeadlock},
+		positions: []string{"/m/m.go:60"},
+	}, {
+		name:       "a circular wait already reported, and a goroutine joined on it",
+		in:         Input{Graph: abbaJoined(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51), strings.Replace(sprintf(lockerG, 32, 70), "transfer", "run", 1)), Hung: true, Reported: map[int64]bool{30: true, 31: true}},
+		frozen:     true,
 		deadlocked: true,
 	}, {
 		name: "a waiter whose holder runs",

@@ -3,23 +3,31 @@
 // Two goroutines take two mutexes in opposite orders, at the same moment.
 package hang
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 var a, b sync.Mutex
 
-func first(ready *sync.WaitGroup, start chan struct{}) {
+func first(ready *sync.WaitGroup, start *atomic.Bool) {
 	a.Lock()
 	ready.Done()
-	<-start
+	for !start.Load() { // spins, without blocking, until every lock is taken
+		runtime.Gosched()
+	}
 	b.Lock() // a then b
 	b.Unlock()
 	a.Unlock()
 }
 
-func second(ready *sync.WaitGroup, start chan struct{}) {
+func second(ready *sync.WaitGroup, start *atomic.Bool) {
 	b.Lock()
 	ready.Done()
-	<-start
+	for !start.Load() { // spins, without blocking, until every lock is taken
+		runtime.Gosched()
+	}
 	a.Lock() // b then a
 	a.Unlock()
 	b.Unlock()
@@ -27,12 +35,12 @@ func second(ready *sync.WaitGroup, start chan struct{}) {
 
 func run() {
 	var ready, done sync.WaitGroup
-	start := make(chan struct{})
+	start := new(atomic.Bool)
 	ready.Add(2)
 	done.Add(2)
 	go func() { defer done.Done(); first(&ready, start) }()
 	go func() { defer done.Done(); second(&ready, start) }()
 	ready.Wait()
-	close(start)
+	start.Store(true)
 	done.Wait()
 }

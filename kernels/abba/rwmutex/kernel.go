@@ -4,26 +4,34 @@
 // waits to write a.
 package rwmutex
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 var (
 	config sync.RWMutex
 	state  sync.Mutex
 )
 
-func reader(ready *sync.WaitGroup, start chan struct{}) {
+func reader(ready *sync.WaitGroup, start *atomic.Bool) {
 	config.RLock()
 	ready.Done()
-	<-start
+	for !start.Load() { // spins, without blocking, until every lock is taken
+		runtime.Gosched()
+	}
 	state.Lock() // held by writer
 	state.Unlock()
 	config.RUnlock()
 }
 
-func writer(ready *sync.WaitGroup, start chan struct{}) {
+func writer(ready *sync.WaitGroup, start *atomic.Bool) {
 	state.Lock()
 	ready.Done()
-	<-start
+	for !start.Load() { // spins, without blocking, until every lock is taken
+		runtime.Gosched()
+	}
 	config.Lock() // waits for the reader
 	config.Unlock()
 	state.Unlock()
@@ -31,12 +39,12 @@ func writer(ready *sync.WaitGroup, start chan struct{}) {
 
 func run() {
 	var ready, done sync.WaitGroup
-	start := make(chan struct{})
+	start := new(atomic.Bool)
 	ready.Add(2)
 	done.Add(2)
 	go func() { defer done.Done(); reader(&ready, start) }()
 	go func() { defer done.Done(); writer(&ready, start) }()
 	ready.Wait()
-	close(start)
+	start.Store(true)
 	done.Wait()
 }

@@ -4,14 +4,20 @@
 // a.
 package three
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 var locks [3]sync.Mutex
 
-func worker(i int, ready *sync.WaitGroup, start chan struct{}) {
+func worker(i int, ready *sync.WaitGroup, start *atomic.Bool) {
 	locks[i].Lock()
 	ready.Done()
-	<-start
+	for !start.Load() { // spins, without blocking, until every lock is taken
+		runtime.Gosched()
+	}
 	locks[(i+1)%3].Lock() // the next lock, held by the next worker
 	locks[(i+1)%3].Unlock()
 	locks[i].Unlock()
@@ -19,13 +25,13 @@ func worker(i int, ready *sync.WaitGroup, start chan struct{}) {
 
 func run() {
 	var ready, done sync.WaitGroup
-	start := make(chan struct{})
+	start := new(atomic.Bool)
 	ready.Add(3)
 	done.Add(3)
 	for i := 0; i < 3; i++ {
 		go func(i int) { defer done.Done(); worker(i, &ready, start) }(i)
 	}
 	ready.Wait()
-	close(start)
+	start.Store(true)
 	done.Wait()
 }

@@ -4,18 +4,24 @@
 // at the same moment.
 package transfer
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 type Conn struct {
 	mu      sync.Mutex
 	balance int
 }
 
-func transfer(from, to *Conn, n int, ready *sync.WaitGroup, start chan struct{}) {
+func transfer(from, to *Conn, n int, ready *sync.WaitGroup, start *atomic.Bool) {
 	from.mu.Lock()
 	defer from.mu.Unlock()
 	ready.Done()
-	<-start
+	for !start.Load() { // spins, without blocking, until every lock is taken
+		runtime.Gosched()
+	}
 	to.mu.Lock() // the other transfer holds it
 	defer to.mu.Unlock()
 	from.balance -= n
@@ -25,12 +31,12 @@ func transfer(from, to *Conn, n int, ready *sync.WaitGroup, start chan struct{})
 func run() {
 	x, y := &Conn{balance: 10}, &Conn{balance: 10}
 	var ready, done sync.WaitGroup
-	start := make(chan struct{})
+	start := new(atomic.Bool)
 	ready.Add(2)
 	done.Add(2)
 	go func() { defer done.Done(); transfer(x, y, 1, &ready, start) }()
 	go func() { defer done.Done(); transfer(y, x, 1, &ready, start) }()
 	ready.Wait()
-	close(start)
+	start.Store(true)
 	done.Wait()
 }
