@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/gridlock-go/gridlock v0.0.0
+	github.com/maruel/panicparse/v2 v2.5.0
 	github.com/sasha-s/go-deadlock v0.3.9
 	golang.org/x/sync v0.25.0
 )

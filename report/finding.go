@@ -20,9 +20,31 @@ type Finding struct {
 	Positions []string `json:"positions,omitempty"`
 	Hint      string   `json:"hint,omitempty"`
 	// Source names the detector: "runtime", "dump", "vet".
-	Source string    `json:"source,omitempty"`
-	Time   time.Time `json:"time,omitzero"`
+	Source string `json:"source,omitempty"`
+	// Certainty says how sure the detector is; empty means certain. The
+	// runtime engine sees every watched lock and is certain; a goroutine
+	// dump, which does not show who holds a sync.Mutex nor what a select
+	// waits for, is often only likely.
+	Certainty Certainty `json:"certainty,omitempty"`
+	Time      time.Time `json:"time,omitzero"`
 }
+
+// Certainty says how sure a finding is.
+type Certainty string
+
+// The degrees of certainty.
+const (
+	// Certain: decided from complete information, such as the runtime
+	// engine's own records, the runtime's "all goroutines are asleep" or
+	// its "(leaked)" mark.
+	Certain Certainty = "certain"
+	// Likely: decided from what a dump suggests, such as the candidate
+	// holders of a mutex; the summary says what was assumed.
+	Likely Certainty = "likely"
+	// Possible: a pattern worth a look that one dump cannot confirm, such
+	// as a goroutine that may be looping.
+	Possible Certainty = "possible"
+)
 
 // Title returns the kind's title.
 func (f *Finding) Title() string { return f.Kind.Info().Title }

@@ -42,6 +42,12 @@ const (
 	// SelectSameLock: a select whose blocking cases need a lock the goroutine
 	// holds.
 	SelectSameLock Kind = "select-same-lock"
+	// LockContention: goroutines queue on a lock whose holder is still
+	// going (running, in I/O, asleep): slow, not stuck.
+	LockContention Kind = "lock-contention"
+	// Busy: a goroutine running the program's code while the rest waits on
+	// it: a loop that never blocks, or a runaway recursion.
+	Busy Kind = "busy"
 )
 
 // Info describes a kind of finding.
@@ -74,6 +80,10 @@ var catalog = []Info{
 		"acquire all the permits a task needs at once, or release what you hold before waiting for more"},
 	{SelectSameLock, "select needs a lock the goroutine holds",
 		"take the lock after the select, or make the select's cases independent of the lock"},
+	{LockContention, "lock contention: slow, not stuck",
+		"shorten the critical section: do the I/O, the sleep or the long computation before taking the lock or after releasing it, or split the lock"},
+	{Busy, "goroutine busy: running while others wait",
+		"take a second dump: a goroutine at the same place in both is looping; make the loop block or yield (a channel, a ticker, a context check), or bound the recursion"},
 }
 
 // Catalog returns the description of every kind of finding.

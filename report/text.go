@@ -22,7 +22,11 @@ func Text(f *Finding) string {
 // WriteText writes Text(f) to w.
 func WriteText(w io.Writer, f *Finding) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\ngridlock: %s: %s\n%s\n", rule, f.Kind, f.Title(), strings.Repeat("-", len(rule)))
+	if f.Certainty != "" && f.Certainty != Certain {
+		fmt.Fprintf(&b, "%s\ngridlock: %s (%s): %s\n%s\n", rule, f.Kind, f.Certainty, f.Title(), strings.Repeat("-", len(rule)))
+	} else {
+		fmt.Fprintf(&b, "%s\ngridlock: %s: %s\n%s\n", rule, f.Kind, f.Title(), strings.Repeat("-", len(rule)))
+	}
 	fmt.Fprintf(&b, "%s\n", f.Summary)
 	res := make(map[string]*waitgraph.Resource)
 	for _, r := range f.Resources {
@@ -64,6 +68,22 @@ func WriteText(w io.Writer, f *Finding) error {
 				fmt.Fprintf(&b, ", first used at %s", r.Site)
 			}
 			b.WriteString("\n")
+			// Candidates, when the holders are not known (a dump).
+			what := "may be released by"
+			if r.HoldersUnknown {
+				what = "may be held by"
+			}
+			for i, rel := range r.Releasers {
+				if i == 5 {
+					fmt.Fprintf(&b, "    ... and %d more\n", len(r.Releasers)-i)
+					break
+				}
+				fmt.Fprintf(&b, "    %s goroutine %d", what, rel.Goroutine)
+				if rel.Why != "" {
+					fmt.Fprintf(&b, ": %s", rel.Why)
+				}
+				b.WriteString("\n")
+			}
 		}
 	}
 	if f.Hint != "" {

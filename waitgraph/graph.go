@@ -109,14 +109,24 @@ type Goroutine struct {
 	// Runnable reports that the goroutine is running or can run: it is not
 	// blocked on anything, so it may still release what it holds.
 	Runnable bool `json:"runnable,omitempty"`
+	// Count is the number of goroutines this node stands for, when a source
+	// merges goroutines that are alike in every respect the graph shows (a
+	// goroutine dump's thousands of identical workers); 0 means one. Alike
+	// goroutines are released together, so the decision is the same.
+	Count int `json:"count,omitempty"`
 }
 
-// Label returns "goroutine N" or "goroutine N (name)".
+// Label returns "goroutine N" or "goroutine N (name)", followed by
+// " and K alike" when the node stands for more than one goroutine.
 func (g *Goroutine) Label() string {
+	s := fmt.Sprintf("goroutine %d", g.ID)
 	if g.Name != "" {
-		return fmt.Sprintf("goroutine %d (%s)", g.ID, g.Name)
+		s = fmt.Sprintf("goroutine %d (%s)", g.ID, g.Name)
 	}
-	return fmt.Sprintf("goroutine %d", g.ID)
+	if g.Count > 1 {
+		s += fmt.Sprintf(" and %d alike", g.Count-1)
+	}
+	return s
 }
 
 // Hold is a resource held by a goroutine.
@@ -165,6 +175,11 @@ type Resource struct {
 	// release a waiter of this resource. When false the detector assumes an
 	// unseen goroutine might, and never calls a waiter of it stuck.
 	Exact bool `json:"exact,omitempty"`
+	// HoldersUnknown reports, for a lock, that who holds it is not known,
+	// as in a goroutine dump, which does not show the holder of a
+	// sync.Mutex. Releasers then lists the candidate holders, any one of
+	// which may release a waiter (OR), and Holds of the lock are ignored.
+	HoldersUnknown bool `json:"holdersUnknown,omitempty"`
 	// Partial, with Exact, reports that the releasers were observed in
 	// part of the program only (a native channel seen from instrumented
 	// code, which other code may also use): a waiter of it is called stuck

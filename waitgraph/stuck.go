@@ -102,6 +102,14 @@ func (ix *index) needs(gr *Goroutine) Needs {
 		n.By = append(n.By, id)
 	}
 	switch {
+	case r.HoldersUnknown:
+		// The holder is one of the candidates, which one is not known:
+		// any of them may release the waiter (OR).
+		n.Known = r.Exact
+		n.CycleOnly = r.Partial
+		for _, rel := range r.Releasers {
+			add(rel.Goroutine)
+		}
 	case (gr.Wait.Mode == Lock || gr.Wait.Mode == RLock) && (r.Kind == Mutex || r.Kind == RWMutex):
 		// A Lock waiter needs every holder; an RLock waiter needs every
 		// write holder and, because a waiting writer blocks new readers,
