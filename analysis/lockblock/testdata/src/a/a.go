@@ -1,0 +1,201 @@
+package a
+
+import (
+	"net"
+	"os"
+	"sync"
+	"time"
+)
+
+type Server struct {
+	mu     sync.Mutex
+	rw     sync.RWMutex
+	events chan string
+	done   chan struct{}
+	wg     sync.WaitGroup
+	cond   *sync.Cond
+	ready  bool
+	other  sync.Mutex
+}
+
+func NewServer() *Server {
+	s := &Server{events: make(chan string)}
+	s.cond = sync.NewCond(&s.mu)
+	return s
+}
+
+// Caught: the article's broadcast task sending while holding the lock.
+
+func (s *Server) Send(msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events <- msg // want `lock-held-across-blocking: s.mu held while the goroutine sends on s.events`
+}
+
+func (s *Server) Recv() string {
+	s.rw.RLock()
+	m := <-s.events // want `s.rw held while the goroutine receives from s.events`
+	s.rw.RUnlock()
+	return m
+}
+
+func (s *Server) Drain() {
+	s.mu.Lock()
+	for m := range s.events { // want `s.mu held while the goroutine receives from s.events`
+		_ = m
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) Wait() {
+	s.mu.Lock()
+	select { // want `s.mu held while the goroutine waits in a select without default`
+	case <-s.done:
+	case m := <-s.events:
+		_ = m
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) Join() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.wg.Wait() // want `s.mu held while the goroutine waits for a sync.WaitGroup`
+}
+
+func (s *Server) Nap() {
+	s.mu.Lock()
+	time.Sleep(time.Second) // want `s.mu held while the goroutine sleeps`
+	s.mu.Unlock()
+}
+
+func (s *Server) Dial() (net.Conn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return net.Dial("tcp", "localhost:1") // want `s.mu held across a call that may block: net.Dial → .*`
+}
+
+func (s *Server) ReadConfig() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return os.ReadFile("config") // want `s.mu held while the goroutine does file I/O \(os.ReadFile\)`
+}
+
+// A Cond.Wait holding a lock other than its own.
+func (s *Server) WaitReadyHoldingOther() {
+	s.other.Lock()
+	s.mu.Lock()
+	for !s.ready {
+		s.cond.Wait() // want `s.other held while the goroutine waits on a sync.Cond`
+	}
+	s.mu.Unlock()
+	s.other.Unlock()
+}
+
+// Through a helper in the same package.
+func (s *Server) notify(m string) { s.events <- m }
+
+func (s *Server) Publish(m string) {
+	s.mu.Lock()
+	s.notify(m) // want `s.mu held across a call that may block: \(\*a.Server\).notify → sends on s.events at a.go:\d+`
+	s.mu.Unlock()
+}
+
+// Held on every path, across a branch.
+func (s *Server) Branchy(x bool) {
+	s.mu.Lock()
+	if x {
+		s.ready = true
+	}
+	<-s.done // want `s.mu held while the goroutine receives from s.done`
+	s.mu.Unlock()
+}
+
+// Silent: the correct patterns.
+
+func (s *Server) TrySend(msg string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case s.events <- msg:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Server) Spawn(msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	go func() { s.events <- msg }()
+}
+
+func (s *Server) WaitReady() {
+	s.mu.Lock()
+	for !s.ready {
+		s.cond.Wait()
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) Buffered() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make(chan int, 2)
+	ch <- 1
+	ch <- 2
+	close(ch)
+	n := 0
+	for v := range ch { // want `s.mu held while the goroutine receives from ch`
+		n += v
+	}
+	return n
+}
+
+func (s *Server) Unlocked(msg string) {
+	s.mu.Lock()
+	s.ready = true
+	s.mu.Unlock()
+	s.events <- msg
+}
+
+func (s *Server) SometimesLocked(x bool, msg string) {
+	if x {
+		s.mu.Lock()
+		s.ready = true
+		s.mu.Unlock()
+	}
+	s.events <- msg
+}
+
+// A fork-join helper: waits only for goroutines it started.
+func parallel(n int, f func(int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
+func (s *Server) Fanout() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	parallel(4, func(int) {})
+}
+
+func (s *Server) Ignored(msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	//gridlock:ignore lock-held-across-blocking the consumer never takes s.mu
+	s.events <- msg
+}
+
+func (s *Server) IgnoredUnused() {
+	s.mu.Lock() /* want "gridlock:ignore lock-held-across-blocking suppresses nothing" */ //gridlock:ignore lock-held-across-blocking nothing blocks here
+	s.ready = true
+	s.mu.Unlock()
+}
