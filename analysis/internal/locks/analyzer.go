@@ -437,6 +437,31 @@ func (a *state) mayRelease(rs *refs, c *ssa.CallCommon) []Ref {
 	return out
 }
 
+// Takes returns the locks that ins, a call of fn, leaves held: the lock of
+// a Lock or RLock call, or those of a lock helper.
+func (r *Result) Takes(fn *ssa.Function, ins ssa.Instruction) []Held {
+	call, ok := ins.(*ssa.Call)
+	if !ok {
+		return nil
+	}
+	r.a.mu.Lock()
+	defer r.a.mu.Unlock()
+	ops, refs := r.a.effects(r.a.flow(fn).refs, call.Common())
+	via := ""
+	if op, _ := LockOp(call.Common()); op == NoOp {
+		if fn, _ := callee(call.Common()); fn != nil {
+			via = funcName(fn)
+		}
+	}
+	var out []Held
+	for i, op := range ops {
+		if op.Acquires() {
+			out = append(out, Held{Ref: refs[i], Read: op.Read(), Pos: call.Pos(), Via: via})
+		}
+	}
+	return out
+}
+
 // MayRelease returns the locks that ins, a call or defer of fn, may
 // release on some path.
 func (r *Result) MayRelease(fn *ssa.Function, ins ssa.Instruction) []Ref {

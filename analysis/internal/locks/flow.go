@@ -13,6 +13,7 @@ type Held struct {
 	Ref
 	Read bool
 	Pos  token.Pos // where it was taken: the Lock call or the call of a lock helper
+	Via  string    // the lock helper that took it, if any
 }
 
 // A State is what the flow analysis knows before an instruction: the

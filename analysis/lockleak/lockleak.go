@@ -1,0 +1,212 @@
+package lockleak
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"regexp"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/gridlock-go/gridlock/analysis/internal/locks"
+	"github.com/gridlock-go/gridlock/report"
+)
+
+// Analyzer reports locks not released on some path.
+var Analyzer = &analysis.Analyzer{
+	Name:     "lockleak",
+	Doc:      "report a lock not released on some path out of the function that takes it",
+	URL:      report.LockLeak.Doc(),
+	Requires: []*analysis.Analyzer{locks.Analyzer},
+	Run:      run,
+}
+
+const kind = report.LockLeak
+
+const maxPath = 8
+
+func run(pass *analysis.Pass) (any, error) {
+	r := pass.ResultOf[locks.Analyzer].(*locks.Result)
+	for _, fn := range r.Funcs {
+		check(pass, r, fn)
+	}
+	r.ReportUnused(pass, kind)
+	return nil, nil
+}
+
+type site struct {
+	b    *ssa.BasicBlock
+	i    int
+	lock locks.Held
+}
+
+func check(pass *analysis.Pass, r *locks.Result, fn *ssa.Function) {
+	fd, _ := fn.Syntax().(*ast.FuncDecl)
+	if _, ok := locks.FuncAnnotated(fd, "acquires"); ok {
+		return
+	}
+	// The lock sites, and the locks released by a deferred call.
+	var sites []site
+	deferred := map[string]bool{}
+	index := map[ssa.Instruction]int{}
+	for _, b := range fn.Blocks {
+		for i, ins := range b.Instrs {
+			index[ins] = i
+			if d, ok := ins.(*ssa.Defer); ok {
+				for _, l := range r.MayRelease(fn, d) {
+					deferred[l.Key] = true
+				}
+			}
+		}
+	}
+	r.Visit(fn, func(ins ssa.Instruction, _ *locks.State) {
+		for _, h := range r.Takes(fn, ins) {
+			sites = append(sites, site{ins.Block(), index[ins], h})
+		}
+	})
+	for _, s := range sites {
+		if deferred[s.lock.Key] {
+			continue
+		}
+		ret, path, released := search(r, fn, s)
+		if ret == nil || !released {
+			continue
+		}
+		report1(pass, r, fn, s, ret, path)
+	}
+}
+
+// search looks for a path from the lock site to a return that does not
+// release the lock. It returns the return reached, the blocks on the way,
+// and whether the lock is released on some other path.
+func search(r *locks.Result, fn *ssa.Function, s site) (*ssa.Return, []*ssa.BasicBlock, bool) {
+	key := s.lock.Key
+	releases := func(ins ssa.Instruction) bool {
+		for _, l := range r.MayRelease(fn, ins) {
+			if l.Key == key {
+				return true
+			}
+		}
+		return false
+	}
+	var found *ssa.Return
+	var foundPath []*ssa.BasicBlock
+	released := false
+	seen := map[*ssa.BasicBlock]bool{}
+	var walk func(b *ssa.BasicBlock, from int, path []*ssa.BasicBlock)
+	walk = func(b *ssa.BasicBlock, from int, path []*ssa.BasicBlock) {
+		path = append(path, b)
+		for _, ins := range b.Instrs[from:] {
+			switch ins := ins.(type) {
+			case *ssa.Call:
+				if releases(ins) {
+					released = true
+					return
+				}
+				if fn, ok := ins.Call.Value.(*ssa.Function); ok && isNoReturn(fn) {
+					return
+				}
+			case *ssa.Return:
+				if found == nil {
+					found, foundPath = ins, append([]*ssa.BasicBlock(nil), path...)
+				}
+				return
+			case *ssa.Panic:
+				return
+			}
+		}
+		for _, succ := range b.Succs {
+			if !seen[succ] {
+				seen[succ] = true
+				walk(succ, 0, path)
+			}
+		}
+	}
+	walk(s.b, s.i+1, nil)
+	return found, foundPath, released
+}
+
+func isNoReturn(fn *ssa.Function) bool {
+	if fn.Pkg == nil {
+		return false
+	}
+	switch fn.Pkg.Pkg.Path() + "." + fn.Name() {
+	case "os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln", "log.Panic", "log.Panicf", "log.Panicln", "runtime.Goexit":
+		return true
+	}
+	return false
+}
+
+var simpleExpr = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
+func report1(pass *analysis.Pass, r *locks.Result, fn *ssa.Function, s site, ret *ssa.Return, path []*ssa.BasicBlock) {
+	var lines []string
+	last := ""
+	for _, b := range path {
+		for _, ins := range b.Instrs {
+			if p := ins.Pos(); p.IsValid() {
+				at := r.At(p)
+				if at != last {
+					lines = append(lines, at)
+					last = at
+				}
+				break
+			}
+		}
+	}
+	retAt := "the end of the function"
+	if ret.Pos().IsValid() {
+		retAt = "the return at " + r.At(ret.Pos())
+	}
+	if len(lines) > maxPath {
+		lines = append(lines[:maxPath-1], "…")
+	}
+	op := "Unlock"
+	if s.lock.Read {
+		op = "RUnlock"
+	}
+	d := analysis.Diagnostic{
+		Pos: r.Start(s.lock.Pos),
+		Message: fmt.Sprintf("%s is not released on the path to %s (through %s), though it is released on others",
+			s.lock.Name, retAt, strings.Join(lines, " → ")),
+	}
+	if ret.Pos().IsValid() {
+		d.Related = []analysis.RelatedInformation{{Pos: ret.Pos(), Message: "returns with " + s.lock.Name + " held"}}
+		if s.lock.Via != "" {
+			d.Message = strings.Replace(d.Message, " is not released", " (taken by "+s.lock.Via+") is not released", 1)
+		} else if fix, ok := unlockBefore(pass, ret.Pos(), s.lock.Name+"."+op+"()"); ok {
+			d.SuggestedFixes = []analysis.SuggestedFix{fix}
+		}
+	}
+	r.Report(pass, kind, d)
+}
+
+// unlockBefore returns a fix that inserts stmt on its own line before the
+// return statement at pos.
+func unlockBefore(pass *analysis.Pass, pos token.Pos, stmt string) (analysis.SuggestedFix, bool) {
+	name := strings.TrimSuffix(strings.TrimSuffix(stmt, ".Unlock()"), ".RUnlock()")
+	if !simpleExpr.MatchString(name) {
+		return analysis.SuggestedFix{}, false
+	}
+	tf := pass.Fset.File(pos)
+	if tf == nil {
+		return analysis.SuggestedFix{}, false
+	}
+	src, err := pass.ReadFile(tf.Name())
+	if err != nil {
+		return analysis.SuggestedFix{}, false
+	}
+	off := tf.Offset(pos)
+	lineStart := bytes.LastIndexByte(src[:off], '\n') + 1
+	indent := src[lineStart:off]
+	if len(bytes.TrimLeft(indent, " \t")) != 0 {
+		return analysis.SuggestedFix{}, false // the return shares its line
+	}
+	return analysis.SuggestedFix{
+		Message:   "release " + name + " before returning",
+		TextEdits: []analysis.TextEdit{{Pos: pos, End: pos, NewText: []byte(stmt + "\n" + string(indent))}},
+	}, true
+}
