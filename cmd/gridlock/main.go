@@ -117,13 +117,21 @@ func newFlagSet(ctx *env, c *command) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args with fs; a bad flag is a usage error (exit 2) and
-// -h a request for help (exit 0).
+// parseFlags parses args with fs; a bad flag is a usage error (exit 2),
+// reported in one line, and -h a request for help (exit 0).
 func parseFlags(fs *flag.FlagSet, args []string) (int, error) {
-	if err := fs.Parse(args); err != nil {
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(out)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
 			return 0, flag.ErrHelp
 		}
+		fmt.Fprintf(out, "%s: %v (see '%s -h')\n", fs.Name(), err, fs.Name())
 		return exitUsage, errSilent
 	}
 	return 0, nil

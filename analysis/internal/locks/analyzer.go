@@ -166,7 +166,6 @@ func (a *state) flow(fn *ssa.Function) *flow {
 	}
 	f := a.analyze(fn)
 	a.flows[fn] = f
-	debugFlow(a, f)
 	return f
 }
 
