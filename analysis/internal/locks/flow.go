@@ -68,18 +68,16 @@ func addKey(keys []string, k string) []string {
 // meet intersects s with t, in place.
 func (s *State) meet(t *State) {
 	s.Held = slices.DeleteFunc(s.Held, func(h Held) bool {
-		o, ok := t.Find(h.Key)
-		if !ok {
-			return true
-		}
-		if o.Pos < h.Pos {
-			h.Pos = o.Pos
-		}
-		return false
+		_, ok := t.Find(h.Key)
+		return !ok
 	})
 	for i := range s.Held {
-		if o, _ := t.Find(s.Held[i].Key); o.Read {
+		o, _ := t.Find(s.Held[i].Key)
+		if o.Read {
 			s.Held[i].Read = true
+		}
+		if o.Pos < s.Held[i].Pos {
+			s.Held[i].Pos, s.Held[i].Via = o.Pos, o.Via
 		}
 	}
 	s.released = slices.DeleteFunc(s.released, func(k string) bool { return !slices.Contains(t.released, k) })
