@@ -118,7 +118,14 @@ func search(r *locks.Result, fn *ssa.Function, s site) (*ssa.Return, []*ssa.Basi
 				return
 			}
 		}
-		for _, succ := range b.Succs {
+		for i, succ := range b.Succs {
+			if len(b.Succs) == 2 && conditionalRelease(b.Succs[1-i], succ, releases) {
+				// if flag { mu.Unlock() }: the branch not taken releases
+				// and rejoins this one. Whether the lock is held here is
+				// what the condition says; assume the code knows.
+				released = true
+				continue
+			}
 			if !seen[succ] {
 				seen[succ] = true
 				walk(succ, 0, path)
@@ -127,6 +134,20 @@ func search(r *locks.Result, fn *ssa.Function, s site) (*ssa.Return, []*ssa.Basi
 	}
 	walk(s.b, s.i+1, nil)
 	return found, foundPath, released
+}
+
+// conditionalRelease reports whether block other releases the lock and then
+// jumps to join: the shape of "if cond { mu.Unlock() }".
+func conditionalRelease(other, join *ssa.BasicBlock, releases func(ssa.Instruction) bool) bool {
+	if len(other.Succs) != 1 || other.Succs[0] != join {
+		return false
+	}
+	for _, ins := range other.Instrs {
+		if _, ok := ins.(*ssa.Call); ok && releases(ins) {
+			return true
+		}
+	}
+	return false
 }
 
 func isNoReturn(fn *ssa.Function) bool {

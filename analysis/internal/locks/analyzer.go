@@ -233,6 +233,13 @@ func (a *state) summarize(fn *ssa.Function) *FuncFact {
 		}
 	})
 	for _, b := range fn.Blocks {
+		if ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok {
+			for _, v := range ret.Results {
+				if _, isChan := v.Type().Underlying().(*types.Chan); isChan && a.madeHere(f.refs, v) {
+					s.Fresh = true
+				}
+			}
+		}
 		for _, ins := range b.Instrs {
 			var c *ssa.CallCommon
 			switch ins := ins.(type) {

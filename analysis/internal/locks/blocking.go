@@ -2,6 +2,7 @@ package locks
 
 import (
 	"go/constant"
+	"go/types"
 	"go/token"
 	"strings"
 
@@ -31,6 +32,11 @@ func (a *state) blocking(f *flow, ins ssa.Instruction, forSummary bool) *Block {
 	case *ssa.Select:
 		if !ins.Blocking {
 			return nil
+		}
+		for _, st := range ins.States {
+			if st.Dir == types.RecvOnly && isTimer(st.Chan) {
+				return nil // bounded by a timeout
+			}
 		}
 		if forSummary {
 			local := true
@@ -140,6 +146,35 @@ func (a *state) madeHere(rs *refs, v ssa.Value) bool {
 		return stores > 0
 	case *ssa.FieldAddr:
 		return a.madeHere(rs, v.X)
+	case *ssa.ChangeType:
+		return a.madeHere(rs, v.X)
+	case *ssa.Call:
+		if fn, _ := callee(v.Common()); fn != nil {
+			if s := a.summary(fn); s != nil && s.Fresh {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isTimer reports whether v is a timer's channel: time.After(d),
+// time.Tick(d), or the C of a time.Timer or time.Ticker. A select with
+// such a case is bounded by a timeout.
+func isTimer(v ssa.Value) bool {
+	switch v := v.(type) {
+	case *ssa.Call:
+		if fn, _ := callee(v.Common()); fn != nil && pkgPathOf(fn) == "time" {
+			return fn.Name() == "After" || fn.Name() == "Tick"
+		}
+	case *ssa.UnOp:
+		if fa, ok := v.X.(*ssa.FieldAddr); ok && v.Op == token.MUL {
+			_, n := structOf(fa.X.Type())
+			if n != nil && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "time" &&
+				(n.Obj().Name() == "Timer" || n.Obj().Name() == "Ticker") {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -223,7 +258,7 @@ func isTemp(name string) bool {
 // class of l.
 func (a *state) findConds(fns []*ssa.Function) {
 	for _, fn := range fns {
-		rs := newRefs()
+		rs := newRefs(a.varNames)
 		for _, b := range fn.Blocks {
 			for _, ins := range b.Instrs {
 				st, ok := ins.(*ssa.Store)
@@ -303,7 +338,7 @@ func HeldAcross(b *Block, held []Held) []Held {
 func (a *state) runtimeDecls(fns []*ssa.Function) []Decl {
 	var out []Decl
 	for _, fn := range fns {
-		rs := newRefs()
+		rs := newRefs(a.varNames)
 		for _, b := range fn.Blocks {
 			for _, ins := range b.Instrs {
 				call, ok := ins.(*ssa.Call)

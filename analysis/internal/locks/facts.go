@@ -17,6 +17,9 @@ type FuncFact struct {
 	// Release lists the locks the function may release (on some path),
 	// as paths relative to its parameters.
 	Release []string
+	// Fresh is set when the function returns a channel it made itself:
+	// waiting on it waits for work the function started.
+	Fresh bool
 }
 
 // AFact marks FuncFact as an analysis fact.
@@ -50,7 +53,7 @@ func (f *FuncFact) String() string {
 }
 
 func (f *FuncFact) empty() bool {
-	return f.Block == nil && len(f.Acquire) == 0 && len(f.Effect) == 0 && len(f.Release) == 0
+	return f.Block == nil && len(f.Acquire) == 0 && len(f.Effect) == 0 && len(f.Release) == 0 && !f.Fresh
 }
 
 // A Block is a witness that a function may block.

@@ -204,7 +204,7 @@ func noReturnCall(ins ssa.Instruction) bool {
 
 // analyze runs the must-held analysis on fn.
 func (a *state) analyze(fn *ssa.Function) *flow {
-	f := &flow{fn: fn, refs: newRefs(), entry: map[*ssa.BasicBlock]*State{}}
+	f := &flow{fn: fn, refs: newRefs(a.varNames), entry: map[*ssa.BasicBlock]*State{}}
 	if len(fn.Blocks) == 0 {
 		return f
 	}

@@ -2,6 +2,7 @@ package locks
 
 import (
 	"go/constant"
+	"go/token"
 	"go/types"
 	"strconv"
 	"strings"
@@ -34,10 +35,11 @@ func (r Ref) Portable() bool { return r.Key != "" && !r.Local() }
 type refs struct {
 	local map[ssa.Value]int
 	memo  map[ssa.Value]Ref
+	names map[token.Pos]string // variables assigned call results, by the call's Lparen
 }
 
-func newRefs() *refs {
-	return &refs{local: map[ssa.Value]int{}, memo: map[ssa.Value]Ref{}}
+func newRefs(names map[token.Pos]string) *refs {
+	return &refs{local: map[ssa.Value]int{}, memo: map[ssa.Value]Ref{}, names: names}
 }
 
 func (rs *refs) localRef(v ssa.Value, name string) Ref {
@@ -119,7 +121,9 @@ func (rs *refs) compute(v ssa.Value, depth int) Ref {
 		return rs.localRef(v, v.Comment)
 	}
 	name := ""
-	if n, ok := v.(interface{ Name() string }); ok {
+	if c, ok := v.(*ssa.Call); ok {
+		name = rs.names[c.Pos()]
+	} else if n, ok := v.(interface{ Name() string }); ok {
 		name = n.Name()
 	}
 	return rs.localRef(v, name)

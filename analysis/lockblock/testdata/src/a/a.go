@@ -199,3 +199,52 @@ func (s *Server) IgnoredUnused() {
 	s.ready = true
 	s.mu.Unlock()
 }
+
+// A select bounded by a timeout.
+func (s *Server) PostWithTimeout(msg string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case s.events <- msg:
+		return true
+	case <-time.After(50 * time.Millisecond):
+		return false
+	}
+}
+
+func (s *Server) PostWithTimer(msg string) bool {
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case s.events <- msg:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// check returns a channel it made, fed by a goroutine it started.
+func check() <-chan error {
+	ch := make(chan error)
+	go func() {
+		defer close(ch)
+		ch <- nil
+	}()
+	return ch
+}
+
+// commit waits only for the work check started: bounded.
+func commit() error {
+	for err := range check() {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) Commit() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return commit()
+}

@@ -136,3 +136,24 @@ func (s *Store) Ignored(k string) string {
 	s.mu.Unlock()
 	return v
 }
+
+// A lock taken and released under the same condition.
+func (s *Store) Cached(k string) string {
+	held := false
+	if s.data == nil {
+		s.mu.Lock()
+		held = true
+		s.data = map[string]string{}
+	}
+	v := s.data[k]
+	if v == "" {
+		if held {
+			s.mu.Unlock()
+		}
+		return ""
+	}
+	if held {
+		s.mu.Unlock()
+	}
+	return v
+}
