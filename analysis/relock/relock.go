@@ -28,7 +28,7 @@ func run(pass *analysis.Pass) (any, error) {
 				return
 			}
 			for _, acq := range r.Acquisitions(fn, ins) {
-				if acq.Try {
+				if acq.Try || acq.Cond {
 					continue
 				}
 				h, ok := s.Find(acq.Key)

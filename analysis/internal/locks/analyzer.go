@@ -213,6 +213,7 @@ func (a *state) summarize(fn *ssa.Function) *FuncFact {
 	f := a.flow(fn)
 	s := &FuncFact{}
 	seen := map[string]bool{}
+	guarded := flagGuarded(fn)
 	a.visit(f, func(ins ssa.Instruction, st *State) {
 		if s.Block == nil {
 			s.Block = a.blocking(f, ins, true)
@@ -229,7 +230,8 @@ func (a *state) summarize(fn *ssa.Function) *FuncFact {
 				continue
 			}
 			seen[k] = true
-			s.Acquire = append(s.Acquire, Acq{Path: acq.Key, Class: acq.Class, Name: acq.Name, Read: acq.Read, At: acq.At, Chain: acq.Chain})
+			s.Acquire = append(s.Acquire, Acq{Path: acq.Key, Class: acq.Class, Name: acq.Name, Read: acq.Read, At: acq.At, Chain: acq.Chain,
+				Cond: acq.Cond || guarded[ins.Block()]})
 		}
 	})
 	for _, b := range fn.Blocks {
@@ -276,12 +278,54 @@ func (a *state) summarize(fn *ssa.Function) *FuncFact {
 	return s
 }
 
+// flagGuarded returns the blocks of fn that run only when a boolean
+// parameter is true, or only when it is false: those dominated by a
+// branch on the parameter.
+func flagGuarded(fn *ssa.Function) map[*ssa.BasicBlock]bool {
+	var heads []*ssa.BasicBlock
+	for _, b := range fn.Blocks {
+		if len(b.Instrs) == 0 {
+			continue
+		}
+		iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If)
+		if !ok {
+			continue
+		}
+		c := iff.Cond
+		if u, ok := c.(*ssa.UnOp); ok && u.Op == token.NOT {
+			c = u.X
+		}
+		if _, ok := c.(*ssa.Parameter); !ok {
+			continue
+		}
+		for _, s := range b.Succs {
+			if len(s.Preds) == 1 {
+				heads = append(heads, s)
+			}
+		}
+	}
+	out := map[*ssa.BasicBlock]bool{}
+	if len(heads) == 0 {
+		return out
+	}
+	for _, b := range fn.Blocks {
+		for _, h := range heads {
+			if h.Dominates(b) {
+				out[b] = true
+				break
+			}
+		}
+	}
+	return out
+}
+
 // An Acquisition is a lock taken by an instruction, directly or through a
 // call.
 type Acquisition struct {
 	Ref
 	Read  bool
 	Try   bool
+	Cond  bool      // taken only if a boolean parameter of a callee says so
 	Pos   token.Pos // the instruction
 	At    string    // where the lock is taken, if through a call
 	Chain []string  // the calls from the instruction to where it is taken
@@ -324,7 +368,7 @@ func (a *state) acquisitions(rs *refs, ins ssa.Instruction) []Acquisition {
 		if len(chain) > maxChain {
 			chain = append(chain[:maxChain-1:maxChain-1], "…")
 		}
-		out = append(out, Acquisition{Ref: r, Read: acq.Read, Pos: call.Pos(), At: acq.At, Chain: chain})
+		out = append(out, Acquisition{Ref: r, Read: acq.Read, Pos: call.Pos(), At: acq.At, Chain: chain, Cond: acq.Cond})
 	}
 	return out
 }
@@ -500,7 +544,7 @@ func (r *Result) collect() {
 		f := a.flow(fn)
 		a.visit(f, func(ins ssa.Instruction, s *State) {
 			for _, acq := range a.acquisitions(f.refs, ins) {
-				if acq.Class == "" || acq.Try {
+				if acq.Class == "" || acq.Try || acq.Cond {
 					continue
 				}
 				for _, h := range s.Held {

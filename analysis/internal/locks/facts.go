@@ -105,6 +105,9 @@ type Acq struct {
 	Read  bool
 	At    string   // where it is taken, as "file.go:12"
 	Chain []string // the calls that lead there, outermost first
+	// Cond is set when the lock is taken only if a boolean parameter
+	// says so (somewhere on the chain), as in "if !stop { begin() }".
+	Cond bool
 }
 
 // An Effect is a lock operation whose effect outlasts the function: a lock

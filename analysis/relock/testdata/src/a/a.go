@@ -110,3 +110,18 @@ func (c *Cache) Loop(keys []string) {
 		c.mu.Unlock()
 	}
 }
+
+// refresh locks c.mu only when asked to.
+func (c *Cache) refresh(lock bool) {
+	if lock {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+	}
+	c.items = map[string]int{}
+}
+
+func (c *Cache) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refresh(false)
+}
