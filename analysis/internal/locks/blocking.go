@@ -148,6 +148,8 @@ func (a *state) madeHere(rs *refs, v ssa.Value) bool {
 		return a.madeHere(rs, v.X)
 	case *ssa.ChangeType:
 		return a.madeHere(rs, v.X)
+	case *ssa.Extract:
+		return a.madeHere(rs, v.Tuple)
 	case *ssa.Call:
 		if fn, _ := callee(v.Common()); fn != nil {
 			if s := a.summary(fn); s != nil && s.Fresh {

@@ -248,3 +248,29 @@ func (s *Server) Commit() error {
 	defer s.mu.Unlock()
 	return commit()
 }
+
+// restoreWorker returns channels it made, served by a goroutine it started.
+func restoreWorker() (chan<- int, <-chan int) {
+	in, out := make(chan int), make(chan int, 1)
+	go func() {
+		n := 0
+		for v := range in {
+			n += v
+		}
+		out <- n
+	}()
+	return in, out
+}
+
+func restore() int {
+	in, out := restoreWorker()
+	in <- 1
+	close(in)
+	return <-out
+}
+
+func (s *Server) Restore() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return restore()
+}
