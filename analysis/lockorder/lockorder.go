@@ -142,7 +142,7 @@ func cycleKey(cycle []locks.Edge) string {
 // hierarchy is the declared lock hierarchy.
 type hierarchy struct {
 	decls  map[string]locks.Decl
-	names  map[string]string   // declared name → class
+	names  map[string]string    // declared name → class
 	before map[[2]string]string // (a, b) → where "a before b" is declared
 }
 

@@ -49,7 +49,7 @@ type state struct {
 
 // A Result is the lock analysis of one package.
 type Result struct {
-	a *state
+	a       *state
 	Pass    *analysis.Pass
 	Funcs   []*ssa.Function // the package's functions, including literals, in source order
 	Edges   []Edge          // order edges seen in this package

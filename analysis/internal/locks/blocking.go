@@ -2,8 +2,8 @@ package locks
 
 import (
 	"go/constant"
-	"go/types"
 	"go/token"
+	"go/types"
 	"strings"
 
 	"golang.org/x/tools/go/ssa"
@@ -385,4 +385,3 @@ func (a *state) runtimeDecls(fns []*ssa.Function) []Decl {
 	}
 	return out
 }
-

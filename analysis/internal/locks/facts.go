@@ -145,9 +145,9 @@ func (f *PkgFact) String() string {
 // An Edge records that lock class To was taken while class From was held.
 type Edge struct {
 	From, To string
-	Func     string   // the function in which it happens
-	At       string   // where To is taken, as "file.go:12"
-	Chain    []string // calls from Func to where To is taken
+	Func     string    // the function in which it happens
+	At       string    // where To is taken, as "file.go:12"
+	Chain    []string  // calls from Func to where To is taken
 	pos      token.Pos // in the package that saw it; not exported
 }
 

@@ -54,7 +54,7 @@ func opNamed(name string) Op {
 
 // The packages whose Mutex and RWMutex are locks.
 var lockPkgs = map[string]bool{
-	"sync":                                true,
+	"sync":                                 true,
 	"github.com/gridlock-go/gridlock/sync": true,
 }
 

@@ -8,6 +8,6 @@ type Table struct {
 	rows []string
 }
 
-func (t *Table) Lock()   { t.mu.Lock() }
-func (t *Table) Unlock() { t.mu.Unlock() }
+func (t *Table) Lock()    { t.mu.Lock() }
+func (t *Table) Unlock()  { t.mu.Unlock() }
 func (t *Table) Len() int { return len(t.rows) }
