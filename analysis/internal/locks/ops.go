@@ -165,13 +165,31 @@ func pkgPathOf(fn *ssa.Function) string {
 func opaque(path string) bool {
 	switch path {
 	case "runtime", "reflect", "sync", "sync/atomic", "unsafe", "internal/sync",
-		"internal/synctest", "testing", "fmt", "log", "log/slog", "iter",
-		"github.com/gridlock-go/gridlock", "github.com/gridlock-go/gridlock/sync":
+		"internal/synctest", "testing", "iter",
+		"github.com/gridlock-go/gridlock", "github.com/gridlock-go/gridlock/sync",
+		// crypto/rand.Read does not block once the system is up.
+		"crypto/rand", "crypto/internal/sysrand":
+		return true
+	}
+	if logging[path] {
 		return true
 	}
 	return strings.HasPrefix(path, "runtime/") ||
 		strings.HasPrefix(path, "internal/runtime/") ||
 		strings.HasPrefix(path, "github.com/gridlock-go/gridlock/internal/")
+}
+
+// logging lists the logging packages: a log line is not considered a
+// blocking operation (its writer is usually an interface anyway, and a log
+// line under a lock is seldom the problem).
+var logging = map[string]bool{
+	"fmt": true, "log": true, "log/slog": true, "log/syslog": true,
+	"k8s.io/klog": true, "k8s.io/klog/v2": true,
+	"go.uber.org/zap": true, "go.uber.org/zap/zapcore": true,
+	"github.com/sirupsen/logrus": true, "github.com/go-logr/logr": true,
+	"github.com/rs/zerolog": true, "github.com/rs/zerolog/log": true,
+	"google.golang.org/grpc/grpclog": true, "google.golang.org/grpc/internal/grpclog": true,
+	"github.com/golang/glog": true,
 }
 
 // modelled returns the blocking behaviour of functions known by name: the
