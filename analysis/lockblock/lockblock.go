@@ -39,7 +39,7 @@ func run(pass *analysis.Pass) (any, error) {
 					return // selectlock reports it
 				}
 			}
-			held := locks.HeldAcross(b, s.Held)
+			held := locks.HeldAcross(b, r.HeldDuring(fn, ins, s))
 			if len(held) == 0 {
 				return
 			}

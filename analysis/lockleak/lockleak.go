@@ -68,7 +68,7 @@ func check(pass *analysis.Pass, r *locks.Result, fn *ssa.Function) {
 		}
 	})
 	for _, s := range sites {
-		if deferred[s.lock.Key] {
+		if deferred[s.lock.Key] || accumulates(r, fn, s) {
 			continue
 		}
 		ret, path, released := search(r, fn, s)
@@ -101,6 +101,11 @@ func search(r *locks.Result, fn *ssa.Function, s site) (*ssa.Return, []*ssa.Basi
 		path = append(path, b)
 		for _, ins := range b.Instrs[from:] {
 			switch ins := ins.(type) {
+			case *ssa.Go:
+				if releases(ins) {
+					released = true
+					return
+				}
 			case *ssa.Call:
 				if releases(ins) {
 					released = true
@@ -134,6 +139,55 @@ func search(r *locks.Result, fn *ssa.Function, s site) (*ssa.Return, []*ssa.Basi
 	}
 	walk(s.b, s.i+1, nil)
 	return found, foundPath, released
+}
+
+// accumulates reports whether the lock is taken in a loop that does not
+// release it: locks taken one per iteration and released by another loop,
+// whose counts the analysis cannot match.
+func accumulates(r *locks.Result, fn *ssa.Function, s site) bool {
+	loop := sameLoop(s.b)
+	if len(loop) == 0 {
+		return false
+	}
+	for b := range loop {
+		for _, ins := range b.Instrs {
+			for _, l := range r.MayRelease(fn, ins) {
+				if l.Key == s.lock.Key {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// sameLoop returns the blocks on a cycle through b, or nil.
+func sameLoop(b *ssa.BasicBlock) map[*ssa.BasicBlock]bool {
+	reach := func(from *ssa.BasicBlock, succs func(*ssa.BasicBlock) []*ssa.BasicBlock) map[*ssa.BasicBlock]bool {
+		seen := map[*ssa.BasicBlock]bool{}
+		stack := append([]*ssa.BasicBlock(nil), succs(from)...)
+		for len(stack) > 0 {
+			x := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if !seen[x] {
+				seen[x] = true
+				stack = append(stack, succs(x)...)
+			}
+		}
+		return seen
+	}
+	fwd := reach(b, func(x *ssa.BasicBlock) []*ssa.BasicBlock { return x.Succs })
+	if !fwd[b] {
+		return nil
+	}
+	back := reach(b, func(x *ssa.BasicBlock) []*ssa.BasicBlock { return x.Preds })
+	loop := map[*ssa.BasicBlock]bool{}
+	for x := range fwd {
+		if back[x] {
+			loop[x] = true
+		}
+	}
+	return loop
 }
 
 // conditionalRelease reports whether block other releases the lock and then

@@ -27,11 +27,12 @@ func run(pass *analysis.Pass) (any, error) {
 			if len(s.Held) == 0 || feedsSelect(ins) {
 				return
 			}
+			held := &locks.State{Held: r.HeldDuring(fn, ins, s)}
 			for _, acq := range r.Acquisitions(fn, ins) {
 				if acq.Try || acq.Cond {
 					continue
 				}
-				h, ok := s.Find(acq.Key)
+				h, ok := held.Find(acq.Key)
 				if !ok {
 					continue
 				}

@@ -218,6 +218,15 @@ func (a *state) summarize(fn *ssa.Function) *FuncFact {
 		if s.Block == nil {
 			s.Block = a.blocking(f, ins, true)
 		}
+		if c, ok := ins.(ssa.CallInstruction); ok {
+			if _, isGo := ins.(*ssa.Go); !isGo {
+				for _, r := range a.entryReleases(f.refs, c.Common(), st) {
+					if r.Portable() && !slices.Contains(s.Unlocks, r.Key) && len(s.Unlocks) < maxAcquire {
+						s.Unlocks = append(s.Unlocks, r.Key)
+					}
+				}
+			}
+		}
 		for _, acq := range a.acquisitions(f.refs, ins) {
 			if !acq.Portable() || acq.Try || len(s.Acquire) >= maxAcquire {
 				continue
@@ -512,6 +521,47 @@ func (r *Result) Takes(fn *ssa.Function, ins ssa.Instruction) []Held {
 	return out
 }
 
+// entryReleases returns the locks that a call in a state st may release
+// without st holding them: its function's caller's locks.
+func (a *state) entryReleases(rs *refs, c *ssa.CallCommon, st *State) []Ref {
+	var out []Ref
+	if op, v := LockOp(c); op != NoOp {
+		if op.Releases() {
+			if r := rs.of(v); !held(st, r.Key) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	fn, bindings := callee(c)
+	if fn == nil {
+		return nil
+	}
+	s := a.summary(fn)
+	if s == nil {
+		return nil
+	}
+	arg := argRef(rs, c, bindings)
+	for _, e := range s.Effect {
+		if e.Op.Releases() {
+			if r, ok := subst(e.Path, arg); ok && !held(st, r.Key) {
+				out = append(out, r)
+			}
+		}
+	}
+	for _, p := range s.Unlocks {
+		if r, ok := subst(p, arg); ok && !held(st, r.Key) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func held(st *State, key string) bool {
+	_, ok := st.Find(key)
+	return ok
+}
+
 // MayRelease returns the locks that ins, a call or defer of fn, may
 // release on some path.
 func (r *Result) MayRelease(fn *ssa.Function, ins ssa.Instruction) []Ref {
@@ -522,8 +572,33 @@ func (r *Result) MayRelease(fn *ssa.Function, ins ssa.Instruction) []Ref {
 		return r.a.mayRelease(r.a.flow(fn).refs, ins.Common())
 	case *ssa.Defer:
 		return r.a.mayRelease(r.a.flow(fn).refs, ins.Common())
+	case *ssa.Go:
+		// A lock handed to a goroutine that releases it.
+		return r.a.mayRelease(r.a.flow(fn).refs, ins.Common())
 	}
 	return nil
+}
+
+// HeldDuring returns the locks of s that stay held for the whole of ins:
+// a call that may release its caller's lock (an unlock helper, a function
+// that unlocks, waits and relocks) does not hold it throughout.
+func (r *Result) HeldDuring(fn *ssa.Function, ins ssa.Instruction, s *State) []Held {
+	if _, ok := ins.(*ssa.Call); !ok || len(s.Held) == 0 {
+		return s.Held
+	}
+	r.a.mu.Lock()
+	rel := r.a.entryReleases(r.a.flow(fn).refs, ins.(*ssa.Call).Common(), &State{})
+	r.a.mu.Unlock()
+	if len(rel) == 0 {
+		return s.Held
+	}
+	var out []Held
+	for _, h := range s.Held {
+		if !slices.ContainsFunc(rel, func(x Ref) bool { return x.Key == h.Key }) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // Start returns the start of the call expression whose left parenthesis
@@ -543,12 +618,16 @@ func (r *Result) collect() {
 	for _, fn := range r.Funcs {
 		f := a.flow(fn)
 		a.visit(f, func(ins ssa.Instruction, s *State) {
+			var released []Ref
+			if c, ok := ins.(*ssa.Call); ok && len(s.Held) > 0 {
+				released = a.entryReleases(f.refs, c.Common(), &State{})
+			}
 			for _, acq := range a.acquisitions(f.refs, ins) {
 				if acq.Class == "" || acq.Try || acq.Cond {
 					continue
 				}
 				for _, h := range s.Held {
-					if h.Class == "" || h.Key == acq.Key {
+					if h.Class == "" || h.Key == acq.Key || slices.ContainsFunc(released, func(x Ref) bool { return x.Key == h.Key }) {
 						continue
 					}
 					p := pair{h.Class, acq.Class}

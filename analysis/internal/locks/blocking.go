@@ -25,7 +25,7 @@ func (a *state) blocking(f *flow, ins ssa.Instruction, forSummary bool) *Block {
 		}
 		return &Block{What: "receives from " + a.chanName(rs, ins.X), At: a.at(ins.Pos())}
 	case *ssa.Send:
-		if a.bufferedEnough(f.fn, ins) || (forSummary && a.madeHere(rs, ins.Chan)) {
+		if a.bufferedEnough(f.fn, ins) || a.drained(f, ins) || (forSummary && a.madeHere(rs, ins.Chan)) {
 			return nil
 		}
 		return &Block{What: "sends on " + a.chanName(rs, ins.Chan), At: a.at(ins.Pos())}
@@ -198,7 +198,7 @@ func (a *state) bufferedEnough(fn *ssa.Function, send *ssa.Send) bool {
 		return false
 	}
 	loops := a.loopBlocks(fn)
-	sends := int64(0)
+	var sends []*ssa.Send
 	for _, r := range *mc.Referrers() {
 		switch r := r.(type) {
 		case *ssa.Send:
@@ -208,8 +208,13 @@ func (a *state) bufferedEnough(fn *ssa.Function, send *ssa.Send) bool {
 			if loops[r.Block()] {
 				return false
 			}
-			sends++
-		case *ssa.UnOp, *ssa.Select, *ssa.DebugRef:
+			sends = append(sends, r)
+		case *ssa.UnOp, *ssa.Select, *ssa.DebugRef, *ssa.Return, *ssa.ChangeType:
+			// Returned, it escapes only once the sends here are done.
+		case *ssa.Store:
+			if !resultSlot(r.Addr) {
+				return false
+			}
 		case *ssa.Call:
 			// close(ch) and len(ch) leave the buffer alone.
 			if b, ok := r.Call.Value.(*ssa.Builtin); !ok || (b.Name() != "close" && b.Name() != "len" && b.Name() != "cap") {
@@ -219,7 +224,84 @@ func (a *state) bufferedEnough(fn *ssa.Function, send *ssa.Send) bool {
 			return false
 		}
 	}
-	return sends <= n
+	return int64(len(sends)) <= n || (n >= 1 && exclusive(sends))
+}
+
+// resultSlot reports whether v is a local variable used only to hold a
+// result until the function returns (as SSA does when there are defers).
+func resultSlot(v ssa.Value) bool {
+	al, ok := v.(*ssa.Alloc)
+	if !ok || al.Heap || al.Referrers() == nil {
+		return false
+	}
+	for _, r := range *al.Referrers() {
+		switch r := r.(type) {
+		case *ssa.Store:
+		case *ssa.UnOp:
+			if r.Referrers() == nil {
+				continue
+			}
+			for _, u := range *r.Referrers() {
+				if _, ok := u.(*ssa.Return); !ok {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// exclusive reports whether no path runs two of the sends: each send's
+// block reaches no other send (as sends in the two arms of an if).
+func exclusive(sends []*ssa.Send) bool {
+	blocks := map[*ssa.BasicBlock]bool{}
+	for _, s := range sends {
+		if blocks[s.Block()] {
+			return false // two sends in one block
+		}
+		blocks[s.Block()] = true
+	}
+	for _, s := range sends {
+		seen := map[*ssa.BasicBlock]bool{}
+		stack := append([]*ssa.BasicBlock(nil), s.Block().Succs...)
+		for len(stack) > 0 {
+			b := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if seen[b] {
+				continue
+			}
+			seen[b] = true
+			if blocks[b] {
+				return false
+			}
+			stack = append(stack, b.Succs...)
+		}
+	}
+	return true
+}
+
+// drained reports whether a send is preceded, on every path, by a
+// receive from the same channel in a select with a default case: the
+// "drop the stale value, then send" idiom on a buffered channel, whose
+// senders a lock serializes.
+func (a *state) drained(f *flow, send *ssa.Send) bool {
+	key := f.refs.of(send.Chan).Key
+	for _, b := range f.fn.Blocks {
+		for _, ins := range b.Instrs {
+			sel, ok := ins.(*ssa.Select)
+			if !ok || sel.Blocking || !b.Dominates(send.Block()) {
+				continue
+			}
+			for _, st := range sel.States {
+				if st.Dir == types.RecvOnly && f.refs.of(st.Chan).Key == key {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (a *state) chanName(rs *refs, v ssa.Value) string {

@@ -17,6 +17,10 @@ type FuncFact struct {
 	// Release lists the locks the function may release (on some path),
 	// as paths relative to its parameters.
 	Release []string
+	// Unlocks lists the locks the function may release while it does not
+	// hold them itself: it releases its caller's lock, and may take it
+	// again later (as "unlock, wait, relock" or a "...AndUnlock" helper).
+	Unlocks []string
 	// Fresh is set when the function returns a channel it made itself:
 	// waiting on it waits for work the function started.
 	Fresh bool
@@ -53,7 +57,7 @@ func (f *FuncFact) String() string {
 }
 
 func (f *FuncFact) empty() bool {
-	return f.Block == nil && len(f.Acquire) == 0 && len(f.Effect) == 0 && len(f.Release) == 0 && !f.Fresh
+	return f.Block == nil && len(f.Acquire) == 0 && len(f.Effect) == 0 && len(f.Release) == 0 && len(f.Unlocks) == 0 && !f.Fresh
 }
 
 // A Block is a witness that a function may block.

@@ -274,3 +274,40 @@ func (s *Server) Restore() int {
 	defer s.mu.Unlock()
 	return restore()
 }
+
+// One send on each path, on a channel with room for one.
+func (s *Server) Initial(ok bool) chan string {
+	ch := make(chan string, 1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ok {
+		ch <- "ok"
+	} else {
+		ch <- "unknown"
+	}
+	return ch
+}
+
+// Drop the stale value, then send: the lock serializes the senders.
+func (s *Server) Latest(update chan string, v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-update:
+	default:
+	}
+	update <- v
+}
+
+// waitUnlocked releases its caller's lock while it waits.
+func (s *Server) waitUnlocked() {
+	s.mu.Unlock()
+	<-s.done
+	s.mu.Lock()
+}
+
+func (s *Server) Pause() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.waitUnlocked()
+}

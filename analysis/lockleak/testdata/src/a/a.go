@@ -157,3 +157,26 @@ func (s *Store) Cached(k string) string {
 	}
 	return v
 }
+
+func (s *Store) release() { s.mu.Unlock() }
+
+// Handoff gives the lock to a goroutine that releases it.
+func (s *Store) Handoff(k string) {
+	s.mu.Lock()
+	if s.data == nil {
+		s.mu.Unlock()
+		return
+	}
+	go s.release()
+}
+
+// Accumulate takes n read locks in one loop and releases them in another.
+func (s *Store) Accumulate(n int) {
+	i := 0
+	for ; i < n; i++ {
+		s.rw.RLock()
+	}
+	for ; i > 0; i-- {
+		s.rw.RUnlock()
+	}
+}

@@ -125,3 +125,18 @@ func (c *Cache) Reset() {
 	defer c.mu.Unlock()
 	c.refresh(false)
 }
+
+// reloadAndUnlock is called with c.mu held; it releases it, then takes it
+// again to publish.
+func (c *Cache) reloadAndUnlock() {
+	c.mu.Unlock()
+	items := map[string]int{}
+	c.mu.Lock()
+	c.items = items
+	c.mu.Unlock()
+}
+
+func (c *Cache) Reload() {
+	c.mu.Lock()
+	c.reloadAndUnlock()
+}
