@@ -29,6 +29,7 @@ type FuncFact struct {
 // AFact marks FuncFact as an analysis fact.
 func (*FuncFact) AFact() {}
 
+// String describes the fact for tests and debugging.
 func (f *FuncFact) String() string {
 	var b strings.Builder
 	if f.Block != nil {
@@ -75,6 +76,7 @@ type Block struct {
 	CondLock string
 }
 
+// String describes the witness: the chain, what blocks and where.
 func (b *Block) String() string {
 	s := b.What
 	if b.At != "" {
@@ -135,6 +137,7 @@ type PkgFact struct {
 // AFact marks PkgFact as an analysis fact.
 func (*PkgFact) AFact() {}
 
+// String lists the edges and declarations.
 func (f *PkgFact) String() string {
 	var parts []string
 	for _, e := range f.Edges {
@@ -170,6 +173,7 @@ type Decl struct {
 	At       string
 }
 
+// String names the class and its level.
 func (d Decl) String() string {
 	s := ShortClass(d.Class)
 	if d.Level != 0 {

@@ -30,6 +30,7 @@ func (o Op) Releases() bool { return o == Unlock || o == RUnlock }
 // Read reports whether o is a read-lock operation.
 func (o Op) Read() bool { return o == RLock || o == RUnlock || o == TryRLock }
 
+// String returns the name of the method, as "RLock".
 func (o Op) String() string {
 	return [...]string{"", "Lock", "RLock", "Unlock", "RUnlock", "TryLock", "TryRLock"}[o]
 }
