@@ -17,16 +17,19 @@ import (
 	"sync"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/buildssa"
 	"golang.org/x/tools/go/ssa"
 )
 
 // Analyzer computes the Result shared by gridlock's passes and exports
 // the facts that carry it across packages.
+//
+// It builds the SSA form of the package itself rather than requiring
+// buildssa: it skips the packages it does not analyse (the runtime,
+// reflect, sync, logging, ...), and needs none of the control-flow facts
+// that buildssa's ctrlflow computes for every package.
 var Analyzer = &analysis.Analyzer{
 	Name:       "gridlocklocks",
 	Doc:        "compute lock sets and lock/blocking summaries for gridlock's passes",
-	Requires:   []*analysis.Analyzer{buildssa.Analyzer},
 	Run:        run,
 	FactTypes:  []analysis.Fact{new(FuncFact), new(PkgFact)},
 	ResultType: reflect.TypeFor[*Result](),
@@ -45,7 +48,11 @@ type state struct {
 	condLocks map[string]string // class of a sync.Cond → class of its lock
 	loops     map[*ssa.Function]map[*ssa.BasicBlock]bool
 	varNames  map[token.Pos]string // the variable a call's result is assigned to, by the call's Lparen
+	models    map[*ssa.Function]*model
 }
+
+// A model is what the table says of a function; nil if it says nothing.
+type model struct{ fact *FuncFact }
 
 // A Result is the lock analysis of one package.
 type Result struct {
@@ -79,7 +86,6 @@ type ChanUse struct {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	ssainfo := pass.ResultOf[buildssa.Analyzer].(*buildssa.SSA)
 	a := &state{
 		pass:      pass,
 		local:     map[*ssa.Function]bool{},
@@ -90,13 +96,17 @@ func run(pass *analysis.Pass) (any, error) {
 		condLocks: map[string]string{},
 		loops:     map[*ssa.Function]map[*ssa.BasicBlock]bool{},
 		varNames:  map[token.Pos]string{},
+		models:    map[*ssa.Function]*model{},
 	}
 	r := &Result{a: a, Pass: pass, Chans: map[string][]ChanUse{}}
-	r.Funcs = ssainfo.SrcFuncs
+	r.ignores = parseIgnores(pass, &r.Malformed)
+	if opaque(pass.Pkg.Path()) {
+		return r, nil
+	}
+	r.Funcs = buildSSA(pass)
 	for _, fn := range r.Funcs {
 		a.local[fn] = true
 	}
-	r.ignores = parseIgnores(pass, &r.Malformed)
 	r.starts = map[token.Pos]token.Pos{}
 	inspectFiles(pass, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -119,9 +129,6 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 		return true
 	})
-	if opaque(pass.Pkg.Path()) {
-		return r, nil
-	}
 	a.findConds(r.Funcs)
 	r.Decls = append(r.Decls, parseDecls(pass, &r.Malformed)...)
 	r.Decls = append(r.Decls, a.runtimeDecls(r.Funcs)...)
@@ -145,6 +152,37 @@ func run(pass *analysis.Pass) (any, error) {
 		pass.ExportPackageFact(&PkgFact{Edges: r.Edges, Decls: r.Decls})
 	}
 	return r, nil
+}
+
+// buildSSA builds the SSA form of the package and returns its functions,
+// including function literals, in source order (as buildssa does).
+func buildSSA(pass *analysis.Pass) []*ssa.Function {
+	prog := ssa.NewProgram(pass.Fset, 0)
+	for _, p := range pass.Pkg.Imports() {
+		prog.CreatePackage(p, nil, nil, true)
+	}
+	pkg := prog.CreatePackage(pass.Pkg, pass.Files, pass.TypesInfo, false)
+	pkg.Build()
+	var funcs []*ssa.Function
+	var add func(f *ssa.Function)
+	add = func(f *ssa.Function) {
+		funcs = append(funcs, f)
+		for _, anon := range f.AnonFuncs {
+			add(anon)
+		}
+	}
+	for _, file := range pass.Files {
+		for _, decl := range file.Decls {
+			if fd, ok := decl.(*ast.FuncDecl); ok {
+				if obj, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
+					if f := prog.FuncValue(obj); f != nil {
+						add(f)
+					}
+				}
+			}
+		}
+	}
+	return funcs
 }
 
 // At formats pos as "file.go:12", free of directories.
@@ -172,11 +210,18 @@ func (a *state) flow(fn *ssa.Function) *flow {
 // summary returns the summary of fn: computed for the package's own
 // functions, from facts or the table for others; nil if nothing is known.
 func (a *state) summary(fn *ssa.Function) *FuncFact {
-	if b, ok := modelled(fn); ok {
-		if b == nil {
-			return nil
+	m, ok := a.models[fn]
+	if !ok {
+		if b, known := modelled(fn); known {
+			m = &model{}
+			if b != nil {
+				m.fact = &FuncFact{Block: b}
+			}
 		}
-		return &FuncFact{Block: b}
+		a.models[fn] = m
+	}
+	if m != nil {
+		return m.fact
 	}
 	if o := fn.Origin(); o != nil {
 		fn = o

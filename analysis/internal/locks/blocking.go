@@ -82,7 +82,7 @@ func (a *state) callBlocks(f *flow, c *ssa.CallCommon, pos token.Pos, forSummary
 			}
 		}
 	}
-	if _, table := modelled(fn); table {
+	if a.models[fn] != nil { // from the table
 		c := *b
 		c.At = a.at(pos)
 		c.On = on.Key
