@@ -138,7 +138,9 @@ func run(pass *analysis.Pass) (any, error) {
 		if s == nil || s.empty() || fn.Parent() != nil {
 			continue
 		}
-		if obj := fn.Object(); obj != nil && obj.Pkg() == pass.Pkg {
+		// Only exported names can be called from another package: facts on
+		// the others would only make every importer's facts larger.
+		if obj := fn.Object(); obj != nil && obj.Pkg() == pass.Pkg && obj.Exported() {
 			pass.ExportObjectFact(obj, s)
 		}
 	}
