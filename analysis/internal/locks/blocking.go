@@ -23,12 +23,12 @@ func (a *state) blocking(f *flow, ins ssa.Instruction, forSummary bool) *Block {
 		if forSummary && a.madeHere(rs, ins.X) {
 			return nil
 		}
-		return &Block{What: "receives from " + a.chanName(rs, ins.X), At: a.at(ins.Pos())}
+		return &Block{What: "receives from " + a.chanName(rs, ins.X), At: a.at(ins.Pos()), On: portable(rs.of(ins.X))}
 	case *ssa.Send:
 		if a.bufferedEnough(f.fn, ins) || a.drained(f, ins) || (forSummary && a.madeHere(rs, ins.Chan)) {
 			return nil
 		}
-		return &Block{What: "sends on " + a.chanName(rs, ins.Chan), At: a.at(ins.Pos())}
+		return &Block{What: "sends on " + a.chanName(rs, ins.Chan), At: a.at(ins.Pos()), On: portable(rs.of(ins.Chan))}
 	case *ssa.Select:
 		if !ins.Blocking {
 			return nil
@@ -101,6 +101,14 @@ func (a *state) callBlocks(f *flow, c *ssa.CallCommon, pos token.Pos, forSummary
 		out.On = on.Key
 	}
 	return out
+}
+
+// portable returns r's key if it may appear in a summary, or "".
+func portable(r Ref) string {
+	if r.Portable() {
+		return r.Key
+	}
+	return ""
 }
 
 // rootValue returns the local value at the root of r, or nil.

@@ -311,3 +311,39 @@ func (s *Server) Pause() {
 	defer s.mu.Unlock()
 	s.waitUnlocked()
 }
+
+// feed sends on a channel its caller passes in.
+func feed(out chan<- int, n int) {
+	for i := range n {
+		out <- i
+	}
+}
+
+// sum feeds a channel it made to a goroutine it started: bounded.
+func sum(n int) int {
+	ch := make(chan int)
+	res := make(chan int)
+	go func() {
+		t := 0
+		for v := range ch {
+			t += v
+		}
+		res <- t
+	}()
+	feed(ch, n)
+	close(ch)
+	return <-res
+}
+
+func (s *Server) Sum() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sum(3)
+}
+
+// Feed passes a channel it did not make: its caller may block.
+func (s *Server) Feed(out chan int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	feed(out, 3) // want `s.mu held across a call that may block: a.feed → sends on out`
+}
