@@ -4,6 +4,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/ssa"
@@ -77,7 +78,7 @@ func (a *state) callBlocks(f *flow, c *ssa.CallCommon, pos token.Pos, forSummary
 		r, ok := subst(b.On, argRef(rs, c, bindings))
 		if ok {
 			on = r
-			if forSummary && a.madeHere(rs, rootValue(rs, r)) {
+			if forSummary && a.onMadeHere(rs, b.On, c, bindings) {
 				return nil
 			}
 		}
@@ -111,21 +112,32 @@ func portable(r Ref) string {
 	return ""
 }
 
-// rootValue returns the local value at the root of r, or nil.
-func rootValue(rs *refs, r Ref) ssa.Value {
-	if !r.Local() {
-		return nil
+// onMadeHere reports whether the object a callee waits on, at path on
+// relative to its parameters, is one the caller made itself: a channel it
+// made, or a variable it declared, passed in — not something behind a
+// pointer it holds.
+func (a *state) onMadeHere(rs *refs, on string, c *ssa.CallCommon, bindings []ssa.Value) bool {
+	if len(on) < 2 || (on[0] != 'p' && on[0] != 'f') {
+		return false
 	}
-	key := r.Key[1:]
-	if i := strings.IndexAny(key, ".["); i >= 0 {
-		key = key[:i]
+	end := strings.IndexAny(on, ".[")
+	if end < 0 {
+		end = len(on)
 	}
-	for v, n := range rs.local {
-		if itoa(n) == key {
-			return v
-		}
+	i, err := strconv.Atoi(on[1:end])
+	if err != nil || strings.Contains(on[end:], "*") {
+		return false
 	}
-	return nil
+	var v ssa.Value
+	switch {
+	case on[0] == 'p' && i < len(c.Args):
+		v = c.Args[i]
+	case on[0] == 'f' && i < len(bindings):
+		v = bindings[i]
+	default:
+		return false
+	}
+	return a.madeHere(rs, v)
 }
 
 // madeHere reports whether v is a channel made, or a variable declared, in
