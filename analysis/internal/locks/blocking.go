@@ -157,7 +157,9 @@ func (a *state) madeHere(rs *refs, v ssa.Value) bool {
 		stores := 0
 		for _, r := range *al.Referrers() {
 			if st, ok := r.(*ssa.Store); ok && st.Addr == al {
-				if _, ok := st.Val.(*ssa.MakeChan); !ok {
+				switch st.Val.(type) {
+				case *ssa.MakeChan, *ssa.Alloc: // a channel or an object made here
+				default:
 					return false
 				}
 				stores++

@@ -347,3 +347,20 @@ func (s *Server) Feed(out chan int) {
 	defer s.mu.Unlock()
 	feed(out, 3) // want `s.mu held across a call that may block: a.feed → sends on out`
 }
+
+// refreshAll waits for goroutines it started, through a pointer to a wait
+// group it made.
+func refreshAll(n int) {
+	wg := &sync.WaitGroup{}
+	for range n {
+		wg.Add(1)
+		go func() { defer wg.Done() }()
+	}
+	wg.Wait()
+}
+
+func (s *Server) Refresh() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	refreshAll(3)
+}
