@@ -2,16 +2,44 @@
 
 package sync
 
-import "sync"
+import (
+	"context"
+	"sync"
+	"time"
+)
 
-// Mutex is the standard library's sync.Mutex (built with gridlock_off).
-type Mutex = sync.Mutex
+// Mutex is the standard library's sync.Mutex (built with gridlock_off),
+// with LockContext.
+type Mutex struct{ sync.Mutex }
 
-// RWMutex is the standard library's sync.RWMutex (built with gridlock_off).
-type RWMutex = sync.RWMutex
+// LockContext locks m, or gives up when ctx is done and returns its error.
+func (m *Mutex) LockContext(ctx context.Context) error { return poll(ctx, m.TryLock) }
 
-// WaitGroup is the standard library's sync.WaitGroup.
-type WaitGroup = sync.WaitGroup
+// RWMutex is the standard library's sync.RWMutex (built with
+// gridlock_off), with LockContext and RLockContext.
+type RWMutex struct{ sync.RWMutex }
+
+// LockContext locks rw for writing, or gives up when ctx is done.
+func (rw *RWMutex) LockContext(ctx context.Context) error { return poll(ctx, rw.TryLock) }
+
+// RLockContext locks rw for reading, or gives up when ctx is done.
+func (rw *RWMutex) RLockContext(ctx context.Context) error { return poll(ctx, rw.TryRLock) }
+
+// WaitGroup is the standard library's sync.WaitGroup (built with
+// gridlock_off), with WaitContext.
+type WaitGroup struct{ sync.WaitGroup }
+
+// WaitContext waits for the counter to reach zero or ctx to be done.
+func (wg *WaitGroup) WaitContext(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // Cond is the standard library's sync.Cond.
 type Cond = sync.Cond
@@ -21,3 +49,29 @@ func NewCond(l Locker) *Cond { return sync.NewCond(l) }
 
 // Once is the standard library's sync.Once.
 type Once = sync.Once
+
+// poll tries to take a lock until it succeeds or ctx is done, backing off
+// up to 10ms between tries.
+func poll(ctx context.Context, try func() bool) error {
+	if try() {
+		return nil
+	}
+	d := 50 * time.Microsecond
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if try() {
+				return nil
+			}
+			return ctx.Err()
+		case <-t.C:
+			if try() {
+				return nil
+			}
+			d = min(2*d, 10*time.Millisecond)
+			t.Reset(d)
+		}
+	}
+}

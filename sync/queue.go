@@ -33,7 +33,17 @@ func getWaiter() *waiter {
 	return w
 }
 
+// putWaiter returns w to the pool, unless a panic (strict mode, from a
+// re-check) left it in a queue: then it stays with the queue.
 func putWaiter(w *waiter) {
+	if w.queued {
+		return
+	}
+	select {
+	case <-w.ch: // a wake-up nobody read: do not hand it to the next user
+		return
+	default:
+	}
 	*w = waiter{ch: w.ch}
 	waiters.Put(w)
 }

@@ -3,6 +3,7 @@
 package sync
 
 import (
+	"context"
 	"sync/atomic"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
@@ -56,7 +57,14 @@ func (rw *RWMutex) queue() *rwq {
 //go:noinline
 func (rw *RWMutex) RLock() {
 	gid, pc := rt.Enter()
-	rw.rlock(gid, pc)
+	// rlock, by hand: one call less on the uncontended path.
+	if rw.tryRLock() {
+		if engine.Enabled() {
+			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+		}
+		return
+	}
+	rw.rlockContended(gid, pc, nil, "")
 }
 
 func (rw *RWMutex) rlock(gid uint64, pc uintptr) {
@@ -66,19 +74,34 @@ func (rw *RWMutex) rlock(gid uint64, pc uintptr) {
 		}
 		return
 	}
-	rw.rlockContended(gid, pc, nil)
+	rw.rlockContended(gid, pc, nil, "")
 }
 
-func (rw *RWMutex) rlockContended(gid uint64, pc uintptr, done <-chan struct{}) bool {
-	if !engine.Enabled() {
-		return rw.rlockSlow(nil, nil, pc, done)
+// RLockContext locks rw for reading, or gives up when ctx is done; see
+// Mutex.LockContext.
+//
+//go:noinline
+func (rw *RWMutex) RLockContext(ctx context.Context) error {
+	gid, pc := rt.Enter()
+	if rw.tryRLock() {
+		if engine.Enabled() {
+			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+		}
+		return nil
 	}
-	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
-	if !rw.rlockSlow(g, l, pc, done) {
-		return false
+	return rw.rlockContended(gid, pc, ctx, "RLockContext")
+}
+
+func (rw *RWMutex) rlockContended(gid uint64, pc uintptr, ctx context.Context, op string) error {
+	if !engine.Enabled() {
+		return rw.rlockSlow(nil, nil, pc, ctx, op)
+	}
+	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state, ctx != nil)
+	if err := rw.rlockSlow(g, l, pc, ctx, op); err != nil {
+		return err
 	}
 	engine.After(g, l, engine.Read, pc)
-	return true
+	return nil
 }
 
 func (rw *RWMutex) tryRLock() bool {
@@ -132,25 +155,51 @@ func (rw *RWMutex) RUnlock() {
 //go:noinline
 func (rw *RWMutex) Lock() {
 	gid, pc := rt.Enter()
+	// lockAt, by hand: one call less on the uncontended path.
 	if rw.state.CompareAndSwap(0, rwWriter) {
 		if engine.Enabled() {
 			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
 		}
 		return
 	}
-	rw.lockContended(gid, pc, nil)
+	rw.lockContended(gid, pc, nil, "")
 }
 
-func (rw *RWMutex) lockContended(gid uint64, pc uintptr, done <-chan struct{}) bool {
-	if !engine.Enabled() {
-		return rw.lockSlow(nil, nil, pc, done)
+func (rw *RWMutex) lockAt(gid uint64, pc uintptr) {
+	if rw.state.CompareAndSwap(0, rwWriter) {
+		if engine.Enabled() {
+			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+		}
+		return
 	}
-	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
-	if !rw.lockSlow(g, l, pc, done) {
-		return false
+	rw.lockContended(gid, pc, nil, "")
+}
+
+// LockContext locks rw for writing, or gives up when ctx is done; see
+// Mutex.LockContext.
+//
+//go:noinline
+func (rw *RWMutex) LockContext(ctx context.Context) error {
+	gid, pc := rt.Enter()
+	if rw.state.CompareAndSwap(0, rwWriter) {
+		if engine.Enabled() {
+			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+		}
+		return nil
+	}
+	return rw.lockContended(gid, pc, ctx, "LockContext")
+}
+
+func (rw *RWMutex) lockContended(gid uint64, pc uintptr, ctx context.Context, op string) error {
+	if !engine.Enabled() {
+		return rw.lockSlow(nil, nil, pc, ctx, op)
+	}
+	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state, ctx != nil)
+	if err := rw.lockSlow(g, l, pc, ctx, op); err != nil {
+		return err
 	}
 	engine.After(g, l, engine.Write, pc)
-	return true
+	return nil
 }
 
 // TryLock tries to lock rw for writing and reports whether it succeeded.
@@ -199,7 +248,11 @@ func (rw *RWMutex) setBits(set, clear uint64) {
 	}
 }
 
-func (rw *RWMutex) rlockSlow(g *engine.G, l *engine.Lock, pc uintptr, done <-chan struct{}) bool {
+func (rw *RWMutex) rlockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx context.Context, op string) error {
+	var done <-chan struct{}
+	if ctx != nil {
+		done = ctx.Done()
+	}
 	q := rw.queue()
 	q.readers.mu.Lock()
 	for {
@@ -207,7 +260,7 @@ func (rw *RWMutex) rlockSlow(g *engine.G, l *engine.Lock, pc uintptr, done <-cha
 		if old&(rwWriter|rwPending) == 0 && old&rwReaders != rwReaders {
 			if rw.state.CompareAndSwap(old, old+1) {
 				q.readers.mu.Unlock()
-				return true
+				return nil
 			}
 			continue
 		}
@@ -222,7 +275,7 @@ func (rw *RWMutex) rlockSlow(g *engine.G, l *engine.Lock, pc uintptr, done <-cha
 	wt := engine.BeginWait(g, l, engine.Read, pc, done != nil)
 	defer wt.End()
 	if _, ok := park(w, wt, done); ok {
-		return true // admitted: the reader count includes us
+		return nil // admitted: the reader count includes us
 	}
 	q.readers.mu.Lock()
 	if w.queued {
@@ -231,14 +284,18 @@ func (rw *RWMutex) rlockSlow(g *engine.G, l *engine.Lock, pc uintptr, done <-cha
 			rw.setBits(0, rwReadQueued)
 		}
 		q.readers.mu.Unlock()
-		return false
+		return wt.Explain(op, ctx.Err())
 	}
 	q.readers.mu.Unlock()
 	<-w.ch
-	return true
+	return nil
 }
 
-func (rw *RWMutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, done <-chan struct{}) bool {
+func (rw *RWMutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx context.Context, op string) error {
+	var done <-chan struct{}
+	if ctx != nil {
+		done = ctx.Done()
+	}
 	q := rw.queue()
 	q.readers.mu.Lock()
 	for {
@@ -246,7 +303,7 @@ func (rw *RWMutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, done <-chan
 		if old&(rwWriter|rwReaders) == 0 && q.writers.head == nil {
 			if rw.state.CompareAndSwap(old, old|rwWriter) {
 				q.readers.mu.Unlock()
-				return true
+				return nil
 			}
 			continue
 		}
@@ -262,7 +319,7 @@ func (rw *RWMutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, done <-chan
 	wt := engine.BeginWait(g, l, engine.Write, pc, done != nil)
 	defer wt.End()
 	if _, ok := park(w, wt, done); ok {
-		return true // handed the lock
+		return nil // handed the lock
 	}
 	q.readers.mu.Lock()
 	if w.queued {
@@ -276,11 +333,11 @@ func (rw *RWMutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, done <-chan
 		for _, r := range admit {
 			r.ch <- msgHandoff
 		}
-		return false
+		return wt.Explain(op, ctx.Err())
 	}
 	q.readers.mu.Unlock()
 	<-w.ch
-	return true
+	return nil
 }
 
 // admitReaders lets every queued reader in, if no writer holds the lock.

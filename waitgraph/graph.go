@@ -157,10 +157,19 @@ type Resource struct {
 	// that do not hold them (channels, wait groups, conditions), lists the
 	// goroutines that may still release a waiter; see Releaser.
 	Releasers []Releaser `json:"releasers,omitempty"`
+	// Quorum, if positive, is how many distinct releasers must act to
+	// release a waiter: a WaitGroup with a counter of 2 needs two Done
+	// calls. Zero means one (OR) unless releasers are marked Needed (AND).
+	Quorum int `json:"quorum,omitempty"`
 	// Exact reports that Holds and Releasers list everything that can
 	// release a waiter of this resource. When false the detector assumes an
 	// unseen goroutine might, and never calls a waiter of it stuck.
 	Exact bool `json:"exact,omitempty"`
+	// Partial, with Exact, reports that the releasers were observed in
+	// part of the program only (a native channel seen from instrumented
+	// code, which other code may also use): a waiter of it is called stuck
+	// only as part of a circular wait, never alone.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Label returns the resource's name and kind, e.g. "ledger (mutex)".

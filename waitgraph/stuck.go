@@ -27,47 +27,28 @@ type Needs struct {
 	All bool
 	// By lists the goroutines that can release the waiter.
 	By []int64
+	// Quorum, if positive, is how many of By must act (k of n); it
+	// overrides All.
+	Quorum int
 	// NoneNeeded reports that the wait needs nobody (a lock with no
 	// conflicting holder): the goroutine is about to run.
 	NoneNeeded bool
+	// CycleOnly reports that the releasers are known only in part: the
+	// goroutine is stuck only on a circular wait.
+	CycleOnly bool
 }
 
 // Needs returns what goroutine gr needs to be released from its wait.
 func (g *Graph) Needs(gr *Goroutine) Needs {
-	if gr.Wait == nil || gr.Wait.Cancelable {
-		return Needs{}
-	}
-	r := g.Resource(gr.Wait.Resource)
-	if r == nil {
-		return Needs{}
-	}
-	switch gr.Wait.Mode {
-	case Lock, RLock:
-		if r.Kind == Mutex || r.Kind == RWMutex {
-			return g.lockNeeds(gr, r)
-		}
-	}
-	var n Needs
-	n.Known = r.Exact
-	anyNeeded := false
-	for _, rel := range r.Releasers {
-		if rel.Needed {
-			anyNeeded = true
-		}
-	}
-	n.All = anyNeeded
-	for _, rel := range r.Releasers {
-		if !anyNeeded || rel.Needed {
-			n.By = appendUnique(n.By, rel.Goroutine)
-		}
-	}
-	if !anyNeeded {
-		// Holders of a semaphore release permits too.
-		for _, h := range g.holders(r.ID) {
-			n.By = appendUnique(n.By, h.id)
-		}
-	}
-	return n
+	return g.index().needs(gr)
+}
+
+// index holds what Needs looks up, computed once per decision.
+type index struct {
+	g       *Graph
+	res     map[string]*Resource
+	holders map[string][]holder
+	writers map[string][]int64 // goroutines waiting to write-lock each resource
 }
 
 type holder struct {
@@ -75,74 +56,205 @@ type holder struct {
 	mode Mode
 }
 
-func (g *Graph) holders(res string) []holder {
-	var hs []holder
+func (g *Graph) index() *index {
+	ix := &index{g: g, res: make(map[string]*Resource, len(g.Resources)), holders: make(map[string][]holder), writers: make(map[string][]int64)}
+	for _, r := range g.Resources {
+		ix.res[r.ID] = r
+	}
 	for _, gr := range g.Goroutines {
 		for _, h := range gr.Holds {
-			if h.Resource == res {
-				hs = append(hs, holder{gr.ID, h.Mode})
-			}
+			ix.holders[h.Resource] = append(ix.holders[h.Resource], holder{gr.ID, h.Mode})
+		}
+		if w := gr.Wait; w != nil && w.Mode == Lock && !w.Cancelable {
+			ix.writers[w.Resource] = append(ix.writers[w.Resource], gr.ID)
 		}
 	}
-	return hs
+	return ix
 }
 
-// lockNeeds: a Lock waiter needs every holder; an RLock waiter needs every
-// write holder and, because a waiting writer blocks new readers, every
-// goroutine waiting to write.
-func (g *Graph) lockNeeds(gr *Goroutine, r *Resource) Needs {
-	n := Needs{Known: r.Exact, All: true}
-	for _, h := range g.holders(r.ID) {
-		if gr.Wait.Mode == Lock || h.mode == Lock {
-			n.By = appendUnique(n.By, h.id)
-		}
+func (ix *index) needs(gr *Goroutine) Needs {
+	if gr.Wait == nil || gr.Wait.Cancelable {
+		return Needs{}
 	}
-	if gr.Wait.Mode == RLock {
-		for _, o := range g.Goroutines {
-			if o != gr && o.Wait != nil && o.Wait.Resource == r.ID && o.Wait.Mode == Lock && !o.Wait.Cancelable {
-				n.By = appendUnique(n.By, o.ID)
+	r := ix.res[gr.Wait.Resource]
+	if r == nil {
+		return Needs{}
+	}
+	var n Needs
+	var seen map[int64]bool // only for long lists
+	add := func(id int64) {
+		if len(n.By) < 16 {
+			if slices.Contains(n.By, id) {
+				return
+			}
+		} else {
+			if seen == nil {
+				seen = make(map[int64]bool, 2*len(n.By))
+				for _, b := range n.By {
+					seen[b] = true
+				}
+			}
+			if seen[id] {
+				return
+			}
+			seen[id] = true
+		}
+		n.By = append(n.By, id)
+	}
+	switch {
+	case (gr.Wait.Mode == Lock || gr.Wait.Mode == RLock) && (r.Kind == Mutex || r.Kind == RWMutex):
+		// A Lock waiter needs every holder; an RLock waiter needs every
+		// write holder and, because a waiting writer blocks new readers,
+		// every goroutine waiting to write.
+		n.Known, n.All = r.Exact, true
+		for _, h := range ix.holders[r.ID] {
+			if gr.Wait.Mode == Lock || h.mode == Lock {
+				add(h.id)
 			}
 		}
-	}
-	if len(n.By) == 0 {
-		n.NoneNeeded = true
+		if gr.Wait.Mode == RLock {
+			for _, id := range ix.writers[r.ID] {
+				if id != gr.ID {
+					add(id)
+				}
+			}
+		}
+		n.NoneNeeded = len(n.By) == 0
+	default:
+		n.Known = r.Exact
+		n.CycleOnly = r.Partial
+		for _, rel := range r.Releasers {
+			if rel.Needed {
+				n.All = true
+			}
+		}
+		for _, rel := range r.Releasers {
+			if !n.All || rel.Needed {
+				add(rel.Goroutine)
+			}
+		}
+		if !n.All {
+			// Holders of a semaphore release permits too.
+			for _, h := range ix.holders[r.ID] {
+				add(h.id)
+			}
+		}
+		if r.Quorum > 0 {
+			n.Quorum = r.Quorum
+		}
 	}
 	return n
 }
 
-func appendUnique(s []int64, v int64) []int64 {
-	if slices.Contains(s, v) {
-		return s
-	}
-	return append(s, v)
-}
-
-// Stuck returns the groups of goroutines that are blocked for good, decided
-// as a fixed point: start from every blocked goroutine whose releasers are
-// known, drop any that a goroutine outside the set may release, repeat.
-// Goroutines blocked on something the graph cannot see through (an unknown
-// resource, a cancelable wait) are assumed to make progress.
+// Stuck returns the groups of goroutines that are blocked for good. It is
+// the greatest fixed point of "blocked, and not releasable by a goroutine
+// outside the set", computed by propagating freedom: runnable goroutines,
+// and goroutines blocked on something the graph cannot see through (an
+// unknown resource, a cancelable wait), are free; a waiter is free once any
+// of its releasers is free (OR) or all of them are (AND). What is never
+// freed is stuck. It runs in time linear in the size of the graph.
 func (g *Graph) Stuck() []Group {
-	needs := make(map[int64]Needs)
-	in := make(map[int64]bool)
-	alive := make(map[int64]bool)
-	for _, gr := range g.Goroutines {
-		alive[gr.ID] = true
+	ix := g.index()
+	// Dense indices: goroutine i is g.Goroutines[i].
+	pos := make(map[int64]int32, len(g.Goroutines))
+	for i, gr := range g.Goroutines {
+		pos[gr.ID] = int32(i)
 	}
-	for _, gr := range g.Goroutines {
-		n := g.Needs(gr)
-		if n.Known && !n.NoneNeeded {
-			needs[gr.ID] = n
-			in[gr.ID] = true
+	n := len(g.Goroutines)
+	needs := make([]Needs, n)
+	blocked := make([]bool, n)
+	free := make([]bool, n)
+	remaining := make([]int32, n) // releasers that must still become free; -1: never
+	var depFrom, depTo []int32    // dependency edges releaser → waiter
+	var work []int32
+	for i, gr := range g.Goroutines {
+		nd := ix.needs(gr)
+		if !nd.Known || nd.NoneNeeded {
+			free[i] = true
+			work = append(work, int32(i))
+			continue
+		}
+		needs[i], blocked[i] = nd, true
+		count := int32(0)
+		for _, by := range nd.By {
+			j, ok := pos[by]
+			if !ok || j == int32(i) {
+				continue // gone, or itself: never frees it
+			}
+			depFrom, depTo = append(depFrom, j), append(depTo, int32(i))
+			count++
+		}
+		switch {
+		case nd.Quorum > 0:
+			// k of n: freed once k releasers are free.
+			remaining[i] = int32(nd.Quorum)
+			if count < remaining[i] {
+				remaining[i] = -1
+			}
+		case nd.All:
+			remaining[i] = count
+			if int(count) != len(nd.By) || count == 0 {
+				remaining[i] = -1
+			}
+		default:
+			remaining[i] = 1
 		}
 	}
-	for changed := true; changed; {
-		changed = false
-		for id := range in {
-			if releasable(id, needs[id], in, alive) {
-				delete(in, id)
-				changed = true
+	// Group dependency edges by releaser.
+	start := make([]int32, n+1)
+	for _, f := range depFrom {
+		start[f+1]++
+	}
+	for i := range n {
+		start[i+1] += start[i]
+	}
+	deps := make([]int32, len(depTo))
+	fill := slices.Clone(start[:n])
+	for k, f := range depFrom {
+		deps[fill[f]] = depTo[k]
+		fill[f]++
+	}
+	// propagate frees whoever the goroutines in work release, in turn.
+	propagate := func(work []int32) {
+		for len(work) > 0 {
+			i := work[len(work)-1]
+			work = work[:len(work)-1]
+			for _, d := range deps[start[i]:start[i+1]] {
+				if free[d] || remaining[d] < 0 {
+					continue
+				}
+				remaining[d]--
+				if remaining[d] > 0 {
+					continue
+				}
+				free[d] = true
+				work = append(work, d)
 			}
+		}
+	}
+	propagate(work)
+	// A goroutine whose releasers are known only in part is stuck only on
+	// a circular wait: free those off every cycle, and what they free in
+	// turn, until none is left.
+	for {
+		var off []int32
+		for i := range g.Goroutines {
+			if blocked[i] && !free[i] && needs[i].CycleOnly && !onCycle(int32(i), needs, pos, blocked, free) {
+				off = append(off, int32(i))
+			}
+		}
+		if len(off) == 0 {
+			break
+		}
+		for _, i := range off {
+			free[i] = true
+		}
+		propagate(off)
+	}
+	in := make(map[int64]bool)
+	for i, gr := range g.Goroutines {
+		if blocked[i] && !free[i] {
+			in[gr.ID] = true
 		}
 	}
 	if len(in) == 0 {
@@ -151,9 +263,15 @@ func (g *Graph) Stuck() []Group {
 	// Edges inside the stuck set: a goroutine to those of its releasers
 	// that are stuck too.
 	edges := make(map[int64][]int64)
-	for id := range in {
-		for _, by := range needs[id].By {
-			if in[by] {
+	for i, gr := range g.Goroutines {
+		id := gr.ID
+		if !in[id] {
+			continue
+		}
+		for _, by := range needs[i].By {
+			// Waiting for oneself is a cycle only where it blocks (a lock
+			// held by the waiter); one permit of one's own is no help.
+			if in[by] && (by != id || needs[i].All || needs[i].Quorum > 0) {
 				edges[id] = append(edges[id], by)
 			}
 		}
@@ -162,19 +280,26 @@ func (g *Graph) Stuck() []Group {
 	return groups(in, edges)
 }
 
-func releasable(id int64, n Needs, in, alive map[int64]bool) bool {
-	free := func(by int64) bool { return alive[by] && !in[by] && by != id }
-	if n.All {
-		for _, by := range n.By {
-			if !free(by) {
-				return false
+// onCycle reports whether goroutine i can reach itself through stuck
+// releasers.
+func onCycle(i int32, needs []Needs, pos map[int64]int32, blocked, free []bool) bool {
+	seen := make(map[int32]bool)
+	stack := []int32{i}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, by := range needs[n].By {
+			j, ok := pos[by]
+			if !ok || !blocked[j] || free[j] {
+				continue
 			}
-		}
-		return len(n.By) > 0
-	}
-	for _, by := range n.By {
-		if free(by) {
-			return true
+			if j == i {
+				return true
+			}
+			if !seen[j] {
+				seen[j] = true
+				stack = append(stack, j)
+			}
 		}
 	}
 	return false

@@ -33,11 +33,11 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	dir            string // working directory, "" for the process's
+	cmd            *command // the command being run
 }
 
 // commands is the table of subcommands.
-var commands = []*command{vetCmd}
+var commands = []*command{testCmd, runCmd, findingsCmd, vetCmd}
 
 // exitUsage is the exit status for a bad command line.
 const exitUsage = 2
@@ -68,6 +68,7 @@ func run(ctx *env, args []string) int {
 		fmt.Fprintf(ctx.stderr, "gridlock %s: unknown command\nRun 'gridlock help' for usage.\n", args[0])
 		return exitUsage
 	}
+	ctx.cmd = c
 	code, err := c.run(ctx, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -105,9 +106,10 @@ func printUsage(w io.Writer, c *command) {
 	fmt.Fprintf(w, "usage: gridlock %s %s\n\n%s\n", c.name, c.usage, strings.TrimSpace(c.long))
 }
 
-// newFlagSet returns a flag set for c whose errors and -h output go to
-// ctx.stderr, with the command's usage.
-func newFlagSet(ctx *env, c *command) *flag.FlagSet {
+// newFlagSet returns a flag set for the command being run whose errors and
+// -h output go to ctx.stderr, with the command's usage.
+func newFlagSet(ctx *env) *flag.FlagSet {
+	c := ctx.cmd
 	fs := flag.NewFlagSet("gridlock "+c.name, flag.ContinueOnError)
 	fs.SetOutput(ctx.stderr)
 	fs.Usage = func() {

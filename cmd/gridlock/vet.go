@@ -26,7 +26,7 @@ var vetCmd = &command{
 	run:   runVet,
 }
 
-const vetUsage = "[-json] [-sarif file] [-fix [-diff]] [-tags list] [packages]"
+const vetUsage = "[-C dir] [-json] [-sarif file] [-fix [-diff]] [-tags list] [packages]"
 
 const vetLong = `
 Vet runs gridlock's static analyzers on the named packages (default ./...)
@@ -74,13 +74,13 @@ func init() {
 }
 
 func runVet(ctx *env, args []string) (int, error) {
-	// vetCmd itself would be an initialization cycle.
-	fs := newFlagSet(ctx, &command{name: "vet", usage: vetUsage, long: vetLong})
+	fs := newFlagSet(ctx)
 	jsonOut := fs.Bool("json", false, "print go vet's JSON output")
 	sarifFile := fs.String("sarif", "", "also write the findings as SARIF 2.1.0 to `file`")
 	fix := fs.Bool("fix", false, "apply the suggested fixes")
 	diff := fs.Bool("diff", false, "with -fix, print the fixes as a diff instead of applying them")
 	tags := fs.String("tags", "", "build `tags` for go vet")
+	dir := fs.String("C", "", "run in `dir` instead of the current directory, as go -C does")
 	if code, err := parseFlags(fs, args); err != nil {
 		return code, err
 	}
@@ -106,7 +106,7 @@ func runVet(ctx *env, args []string) (int, error) {
 			goArgs = append(goArgs, "-diff")
 		}
 		goArgs = append(goArgs, pkgs...)
-		cmd := goCommand(ctx, goArgs)
+		cmd := goCommand(*dir, goArgs)
 		cmd.Stdout, cmd.Stderr = ctx.stdout, ctx.stderr
 		if err := cmd.Run(); err != nil {
 			return exitCode(err)
@@ -115,7 +115,7 @@ func runVet(ctx *env, args []string) (int, error) {
 	}
 	goArgs = append(goArgs, "-json")
 	goArgs = append(goArgs, pkgs...)
-	cmd := goCommand(ctx, goArgs)
+	cmd := goCommand(*dir, goArgs)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	runErr := cmd.Run()
@@ -124,14 +124,14 @@ func runVet(ctx *env, args []string) (int, error) {
 		ctx.stdout.Write(out.Bytes())
 	} else {
 		for _, f := range findings {
-			fmt.Fprintf(ctx.stderr, "%s: %s\n", relPosn(ctx, f.Posn), f.Message)
+			fmt.Fprintf(ctx.stderr, "%s: %s\n", relPosn(*dir, f.Posn), f.Message)
 			for _, r := range f.Related {
-				fmt.Fprintf(ctx.stderr, "\t%s: %s\n", relPosn(ctx, r.Posn), r.Message)
+				fmt.Fprintf(ctx.stderr, "\t%s: %s\n", relPosn(*dir, r.Posn), r.Message)
 			}
 		}
 	}
 	if *sarifFile != "" {
-		if err := writeSARIF(ctx, *sarifFile, findings); err != nil {
+		if err := writeSARIF(*dir, *sarifFile, findings); err != nil {
 			return 1, err
 		}
 	}
@@ -154,9 +154,9 @@ func runVet(ctx *env, args []string) (int, error) {
 	return 0, nil
 }
 
-func goCommand(ctx *env, args []string) *exec.Cmd {
+func goCommand(dir string, args []string) *exec.Cmd {
 	cmd := exec.Command("go", args...)
-	cmd.Dir = ctx.dir
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), vettoolEnv+"=1")
 	cmd.Stdin = nil
 	return cmd
@@ -259,13 +259,15 @@ func dedupe(ss []string) []string {
 	return out
 }
 
-func writeSARIF(ctx *env, file string, findings []sarif.Finding) error {
-	root := ctx.dir
-	if root == "" {
-		root, _ = os.Getwd()
+// writeSARIF writes the findings to file as SARIF, with paths relative to
+// dir (the working directory if "").
+func writeSARIF(dir, file string, findings []sarif.Finding) error {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("writing SARIF: %w", err)
 	}
-	if !filepath.IsAbs(file) && ctx.dir != "" {
-		file = filepath.Join(ctx.dir, file)
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(dir, file) // as go -C, relative to dir
 	}
 	var b bytes.Buffer
 	if err := sarif.Write(&b, "gridlock vet", "", root, findings); err != nil {
@@ -277,11 +279,12 @@ func writeSARIF(ctx *env, file string, findings []sarif.Finding) error {
 	return nil
 }
 
-// relPosn shortens a position to one relative to the working directory.
-func relPosn(ctx *env, posn string) string {
-	dir := ctx.dir
-	if dir == "" {
-		dir, _ = os.Getwd()
+// relPosn shortens a position to one relative to dir (the working
+// directory if "").
+func relPosn(dir, posn string) string {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return posn
 	}
 	if rel, err := filepath.Rel(dir, posn); err == nil && !strings.HasPrefix(rel, "..") {
 		return rel

@@ -103,6 +103,13 @@ func TestVet(t *testing.T) {
 		}
 	})
 
+	t.Run("-C", func(t *testing.T) {
+		_, stderr, code := run1(t, t.TempDir(), nil, gridlock, "vet", "-C", mod, "./...")
+		if code != 1 || !strings.Contains(stderr, wantFindings[0]) {
+			t.Errorf("gridlock vet -C: exit code %d, output:\n%s", code, stderr)
+		}
+	})
+
 	t.Run("vettool", func(t *testing.T) {
 		_, stderr, code := run1(t, mod, nil, "go", "vet", "-vettool="+gridlockVet, "./...")
 		if code == 0 {

@@ -26,7 +26,10 @@ func Goid() uint64 {
 // order against every held lock the first time this chain of classes is
 // seen. It returns the goroutine's state and the lock's record for After.
 // The caller has checked Enabled.
-func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, readers *atomic.Uint64) (*G, *Lock) {
+//
+// A cancelable acquisition (LockContext) of a lock the goroutine holds is
+// not reported: it ends with an error that explains itself.
+func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, readers *atomic.Uint64, cancelable bool) (*G, *Lock) {
 	if !e.fastIDs {
 		gid = rt.SlowGoid()
 	}
@@ -35,11 +38,14 @@ func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr,
 	if g.remote.Load() {
 		g.applyRemote()
 	}
-	if g.n > 0 {
-		g.compact()
-	}
-	if l.ownerOf() == g {
-		recursive(g, l, m, pc, Write)
+	if cancelable {
+		// No recursion report: the wait ends with an explained error.
+	} else if l.ownerOf() == g {
+		// A lock handed between goroutines before may be released for
+		// its holder: a mutex used as a semaphore.
+		if !l.remote.Load() {
+			recursive(g, l, m, pc, Write)
+		}
 	} else if kind == waitgraph.RWMutex && g.n > 0 {
 		if h := g.find(l); h != nil {
 			recursive(g, l, m, pc, h.mode)
@@ -80,28 +86,16 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	if l == nil {
 		l = r.create(kind, pc, readers)
 	}
-	g := l.lastG()
-	if g == nil || g.id != gid || g.dead {
+	g := l.lastFor(gid)
+	if g == nil {
 		g = goroutine(gid)
 		l.setLast(g)
 	}
 	if g.remote.Load() {
 		g.applyRemote()
 	}
-	// Drop the entries of locks released since, usually at the top.
-	for n := g.n - 1; n >= 0 && n < inlineHeld; n-- {
-		h := &g.held[n]
-		if h.mode != Write || h.lock.ownerOf() == g {
-			break
-		}
-		h.lock = nil
-		g.n = n
-	}
 	var prev uint64
 	if g.n > 0 {
-		if g.n > 1 || g.n > inlineHeld {
-			g.compact()
-		}
 		prev = g.chain()
 	}
 	key := chainKey(prev, l.cid)
@@ -148,9 +142,6 @@ func Tried(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, 
 	if g.remote.Load() {
 		g.applyRemote()
 	}
-	if g.n > 0 {
-		g.compact()
-	}
 	record(g, l, m, pc, true)
 }
 
@@ -169,14 +160,75 @@ func record(g *G, l *Lock, m Mode, pc uintptr, try bool) {
 }
 
 // ReleaseWrite records that the write lock behind r is about to be
-// released. It only clears the lock's owner: the owner's held list drops
-// the entry at its next lock operation (see G.compact), so that Unlock
-// costs one store whichever goroutine calls it. It must be called before
-// the lock is actually released.
+// released by the calling goroutine. It must be called before the lock is
+// actually released. The owner pops the lock from its held list; another
+// goroutine (Go allows it) marks the lock as handed over and leaves the
+// entry for the owner to drop at its next lock operation, since it must
+// not touch another goroutine's list.
 func ReleaseWrite(r *Ref) {
-	if l := r.p.Load(); l != nil {
-		l.setOwner(nil)
+	l := r.p.Load()
+	if l == nil {
+		return
 	}
+	o := l.ownerOf()
+	if o == nil {
+		return
+	}
+	l.setOwner(nil)
+	var gid uint64
+	if e.fastIDs {
+		gid = rt.Goid()
+	} else {
+		gid = rt.SlowGoid()
+	}
+	if o.ownID() == gid {
+		if n := o.n - 1; n >= 0 && n < inlineHeld && o.held[n].lock == l {
+			o.held[n].lock = nil
+			o.n = n
+			return
+		}
+		o.remove(l, Write)
+		return
+	}
+	l.remote.Store(true)
+	o.remote.Store(true)
+}
+
+// Owner returns the goroutine holding l for writing, or nil.
+//
+//go:norace
+func (l *Lock) Owner() *G { return l.owner }
+
+// ClearOwner records that l is no longer held for writing.
+//
+//go:norace
+func (l *Lock) ClearOwner() { l.owner = nil }
+
+// PopTop pops l from the top of g's held list, if it is there. Only g's
+// own goroutine calls it.
+func (g *G) PopTop(l *Lock) bool {
+	if n := g.n - 1; n >= 0 && n < inlineHeld && g.held[n].lock == l {
+		g.held[n].lock = nil
+		g.n = n
+		return true
+	}
+	return false
+}
+
+// OwnID returns g's goroutine id, from any goroutine.
+//
+//go:norace
+func (g *G) OwnID() uint64 { return g.id }
+
+// ReleaseWriteSlow completes ReleaseWrite when the lock is not at the top
+// of its owner's list or another goroutine releases it.
+func ReleaseWriteSlow(l *Lock, o *G, gid uint64) {
+	if o.id == gid {
+		o.remove(l, Write)
+		return
+	}
+	l.remote.Store(true)
+	o.remote.Store(true)
 }
 
 // ReleaseRead records that the read lock behind r is about to be released

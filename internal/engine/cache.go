@@ -9,9 +9,8 @@ import (
 // inserts under Engine.mu. It is lockdep's chain-hash cache: a (held classes
 // → new class) chain validated once is then one lookup.
 type cache struct {
-	t       atomic.Pointer[cacheTable]
-	max     int // slots
-	dropped *atomic.Int64
+	t   atomic.Pointer[cacheTable]
+	max int // slots
 }
 
 type cacheTable struct {

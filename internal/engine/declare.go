@@ -54,10 +54,13 @@ func Declare(l any, d Declaration, pc uintptr) bool {
 	case c.singleton && (d.Level != 0 || d.Nestable):
 		// A level without a name: the class of the declaring call site,
 		// like lockdep's static lock keys.
-		c = e.siteClasses[pc]
+		// Keyed by the symbolized site, since a constructor inlined at
+		// several call sites has several pcs for one line.
+		name := siteName(pc)
+		c = e.siteClasses[name]
 		if c == nil {
-			c = &Class{id: e.nextID.Add(1), name: siteName(pc), kind: kind, site: pc, writer: new(atomic.Bool)}
-			e.siteClasses[pc] = c
+			c = &Class{id: e.nextID.Add(1), name: name, kind: kind, site: pc, writer: new(atomic.Bool)}
+			e.siteClasses[name] = c
 		}
 	}
 	if d.Level != 0 {

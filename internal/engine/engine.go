@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -76,7 +78,7 @@ type Engine struct {
 
 	mu          sync.Mutex // classes, order graphs, caches' inserts, dedupe
 	classes     map[string]*Class
-	siteClasses map[uintptr]*Class
+	siteClasses map[string]*Class
 	chains      cache // chain key → flags
 	pairs       cache // same-class instance pairs already checked
 	classGraph  *orderGraph
@@ -87,6 +89,10 @@ type Engine struct {
 
 	wmu     sync.Mutex // wait registry
 	waiters map[*G]*waitRec
+	byRes   map[waitable][]*G // waiters of each resource
+	heldBy  map[*Lock][]*G    // waiters holding each lock
+
+	exited exitedSet // recently exited tracked goroutines
 
 	reportMu   sync.Mutex // opening the report file
 	reportFile *os.File
@@ -137,13 +143,15 @@ func initSlow() bool {
 		e.opts.Store(o)
 	}
 	e.classes = make(map[string]*Class)
-	e.siteClasses = make(map[uintptr]*Class)
+	e.siteClasses = make(map[string]*Class)
 	e.chains.init(1<<12, 1<<20)
 	e.pairs.init(1<<10, 1<<20)
 	e.classGraph = newOrderGraph(maxNodes, maxEdges)
 	e.instGraph = newOrderGraph(maxNodes, maxEdges)
 	e.seen = make(map[uint64]bool)
 	e.waiters = make(map[*G]*waitRec)
+	e.byRes = make(map[waitable][]*G)
+	e.heldBy = make(map[*Lock][]*G)
 	e.gtab.Store(newGTable(1 << 10))
 	if o.Level == LevelOff {
 		e.state.Store(stateOff)
@@ -232,7 +240,23 @@ func disable(format string, args ...any) {
 // mode) are raised outside guarded functions.
 func guard() {
 	if r := recover(); r != nil {
-		disable("%v", r)
+		disable("%v at %s", r, panicSite())
+	}
+}
+
+// panicSite returns the innermost frame of gridlock's own code on the
+// stack of a panic being recovered.
+func panicSite() string {
+	var pcs [32]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
+	for {
+		f, more := frames.Next()
+		if strings.Contains(f.Function, "gridlock-go/gridlock/internal/") && !strings.HasSuffix(f.Function, ".guard") && !strings.HasSuffix(f.Function, ".panicSite") {
+			return fmt.Sprintf("%s (%s:%d)", f.Function, filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return "?"
+		}
 	}
 }
 
@@ -261,8 +285,8 @@ func newG(id uint64) *G {
 }
 
 // maintainGTable makes room: it first drops the states of goroutines that
-// hold nothing, wait for nothing and have not taken a lock during the last
-// two maintenance rounds (goroutine ids are never reused, so the state of an
+// hold nothing, wait for nothing and have not taken a lock since the
+// last maintenance round (goroutine ids are never reused, so the state of an
 // exited goroutine is garbage), then grows the table if it is still more
 // than a quarter full. Called with e.gmu held.
 func maintainGTable(t *gtable) *gtable {
@@ -304,13 +328,13 @@ func maintainGTable(t *gtable) *gtable {
 func markDead(g *G) { g.dead = true }
 
 // idle reports whether g's state can be dropped: it has not taken a lock
-// for two maintenance rounds and holds nothing, or holds only locks that
+// since the last maintenance round and holds nothing, or holds only locks that
 // other goroutines have released since (a goroutine that handed its locks
 // over and exited). It never modifies g, whose owner may still run.
 //
 //go:norace
 func idle(g *G, epoch uint32) bool {
-	if epoch-g.epoch < 2 {
+	if epoch-g.epoch < 1 || g.tracked && !e.exited.has(g.id) {
 		return false
 	}
 	if g.n == 0 {

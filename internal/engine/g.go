@@ -49,7 +49,8 @@ type G struct {
 	dead  bool   // dropped from the goroutine table
 
 	// remote is set when another goroutine released a lock this goroutine
-	// holds; the owner applies remoteLocks at its next lock operation.
+	// holds; the owner applies remoteLocks (read locks) and drops entries
+	// of write locks it no longer owns at its next lock operation.
 	remote      atomic.Bool
 	remoteMu    sync.Mutex
 	remoteLocks []released
@@ -59,11 +60,25 @@ type G struct {
 	// deadlock of one goroutine.
 	recursiveOn *Lock
 
+	// Goroutines started by gridlock.Go.
+	tracked bool
+	parent  uint64
+	adds    []*Prim // wait groups this goroutine added to, for Go's children
+	semas   []*Prim // semaphores it acquired permits of; guarded by Engine.wmu
+
 	// Slow path.
-	ready chan uint8  // wake-ups for a parked waiter; buffer 1
-	timer *time.Timer // detection re-checks while parked
-	wait  *waitRec    // guarded by Engine.wmu
-	name  string      // guarded by Engine.wmu
+	ready   chan uint8  // wake-ups for a parked waiter; buffer 1
+	timer   *time.Timer // detection re-checks while parked
+	wait    *waitRec    // guarded by Engine.wmu
+	w       Wait        // the goroutine's wait handle, reused
+	waitSeq uint64      // counts the goroutine's waits
+	// granted is what Prim.Grant handed to wait seq before that wait
+	// could register; guarded by Engine.wmu.
+	granted struct {
+		res waitable
+		seq uint64
+	}
+	name string // guarded by Engine.wmu
 }
 
 type released struct {
@@ -73,6 +88,16 @@ type released struct {
 
 // ID returns the goroutine id.
 func (g *G) ID() uint64 { return g.id }
+
+// isDead reports whether g was dropped from the goroutine table.
+//
+//go:norace
+func (g *G) isDead() bool { return g.dead }
+
+// ownID reads g.id from any goroutine: ids never change once set.
+//
+//go:norace
+func (g *G) ownID() uint64 { return g.id }
 
 // Ready returns the channel on which a parked waiter of this goroutine is
 // woken. It has a buffer of one; every enqueued waiter receives exactly one
@@ -89,13 +114,6 @@ func (g *G) at(i int) *held {
 		return &g.held[i]
 	}
 	return &g.more[i-inlineHeld]
-}
-
-func (g *G) top() *held {
-	if g.n == 0 {
-		return nil
-	}
-	return g.at(g.n - 1)
 }
 
 func (g *G) chain() uint64 {
@@ -148,25 +166,10 @@ func (g *G) find(l *Lock) *held {
 	return nil
 }
 
-// compact drops entries for write locks that g no longer owns: Unlock
-// clears the lock's owner and leaves the entry for g to drop here, at its
-// next lock operation, so that Unlock needs neither the goroutine's id nor
-// its state. Read holds have no owner and are removed by RUnlock.
+// compact drops entries for write locks that g no longer owns, released
+// by another goroutine (see remoteRelease).
 func (g *G) compact() {
-	for g.n > 0 {
-		var h *held
-		if g.n <= inlineHeld {
-			h = &g.held[g.n-1]
-		} else {
-			h = g.at(g.n - 1)
-		}
-		if h.mode == Read || h.lock.ownerOf() == g {
-			break
-		}
-		h.lock = nil
-		g.n--
-	}
-	for i := g.n - 2; i >= 0; i-- {
+	for i := g.n - 1; i >= 0; i-- {
 		if h := g.at(i); h.mode == Write && h.lock.ownerOf() != g {
 			g.removeAt(i)
 		}
@@ -209,8 +212,11 @@ func (g *G) applyRemote() {
 	g.remote.Store(false)
 	g.remoteMu.Unlock()
 	for _, r := range rs {
-		g.remove(r.lock, r.mode)
+		if r.mode == Read {
+			g.remove(r.lock, r.mode)
+		}
 	}
+	g.compact()
 }
 
 // heldSnapshot returns a copy of the held list. Other goroutines call it

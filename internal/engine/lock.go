@@ -48,9 +48,9 @@ type Lock struct {
 	// acquire it (legal in Go): a wait for it may be ended by anyone, so
 	// circular waits through it are not reported as deadlocks.
 	remote atomic.Bool
-	// node is set when the lock has a node in an order graph and a cleanup
+	// graphed is set when the lock has a node in an order graph and a cleanup
 	// that removes the node once the lock is garbage.
-	node atomic.Bool
+	graphed atomic.Bool
 	// readers is an RWMutex's state word, whose low 32 bits count the
 	// goroutines holding the read lock; nil for a Mutex.
 	readers *atomic.Uint64
@@ -75,8 +75,17 @@ func (l *Lock) ownerOf() *G { return l.owner }
 //go:norace
 func (l *Lock) setOwner(g *G) { l.owner = g }
 
+// lastFor returns the goroutine that last acquired l if it is gid, else
+// nil. The G may belong to another goroutine: its fields are read without
+// synchronization, and a stale value only costs a table lookup.
+//
 //go:norace
-func (l *Lock) lastG() *G { return l.last }
+func (l *Lock) lastFor(gid uint64) *G {
+	if g := l.last; g != nil && g.id == gid && !g.dead {
+		return g
+	}
+	return nil
+}
 
 //go:norace
 func (l *Lock) setLast(g *G) { l.last = g }

@@ -115,7 +115,7 @@ func watchClass(c *Class, l *Lock) {
 }
 
 func watchLock(l *Lock) {
-	if l.node.Swap(true) {
+	if l.graphed.Swap(true) {
 		return
 	}
 	e.cleanups++
@@ -193,6 +193,14 @@ func once(kind report.Kind, parts ...uint64) bool {
 	}
 	e.seen[k] = true
 	return true
+}
+
+// onceKey is once for a string key.
+func onceKey(kind report.Kind, key string) bool {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteString(key)
+	return once(kind, h.Sum64())
 }
 
 func appendNew(fs []*report.Finding, f *report.Finding) []*report.Finding {

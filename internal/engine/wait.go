@@ -11,79 +11,218 @@ import (
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
-// waitRec is a goroutine's registered wait for a lock.
+// waitable is something a goroutine can wait for: a lock or a primitive.
+type waitable interface {
+	// node returns the resource for a graph being built.
+	node(b *builder) *waitgraph.Resource
+	// release adds to b the goroutines that may release waiter w from its
+	// wait on, and returns the releasers that do not hold the resource
+	// (for primitives), how many of them must act (0: one), and whether
+	// the engine knows every goroutine that could.
+	release(b *builder, w *waitRec, on waitOn) (rels []waitgraph.Releaser, quorum int, exact bool)
+}
+
+// waitOn is one thing a wait is for; a select waits for several.
+type waitOn struct {
+	res   waitable
+	mode  waitgraph.Mode
+	count int64 // semaphore permits
+}
+
+// waitRec is a goroutine's registered wait.
 type waitRec struct {
 	g          *G
-	lock       *Lock
-	mode       Mode
+	on         []waitOn
 	since      time.Time
 	pc         uintptr
 	cancelable bool
 	recursive  bool // already reported as recursive-lock
 	longDone   bool
 	next       time.Duration
+	holds      []held // g's held list when the wait began (stable while it waits)
+	deadlocked bool   // part of a reported deadlock: no long-wait on top
 }
 
-// Wait is a registered wait, returned by BeginWait. A nil *Wait is valid
-// and does nothing: the engine was off when the wait began.
+// lock returns the lock a lock wait is for, or nil.
+func (r *waitRec) lock() *Lock {
+	if len(r.on) == 1 {
+		if l, ok := r.on[0].res.(*Lock); ok {
+			return l
+		}
+	}
+	return nil
+}
+
+// Wait is a goroutine's wait, returned by BeginWait and BeginWaitOn. It
+// is registered with the detector only if it lasts past a grace period
+// (the first delivery on C): most waits end sooner, and then cost a timer
+// reset and nothing else. A nil *Wait is valid and does nothing: the
+// engine was off when the wait began.
 type Wait struct {
-	rec *waitRec
+	g          *G
+	on         []waitOn
+	pc         uintptr
+	cancelable bool
+	since      time.Time
+	seq        uint64
+	rec        *waitRec // set once registered
+}
+
+// Seq identifies the wait among its goroutine's waits, for Prim.Grant.
+func (w *Wait) Seq() uint64 {
+	if w == nil {
+		return 0
+	}
+	return w.seq
 }
 
 // Re-check schedule for a parked waiter.
 const (
+	grace      = time.Millisecond
 	firstCheck = 100 * time.Millisecond
 	maxCheck   = 2 * time.Second
 )
 
-// BeginWait registers that g is about to park waiting for l in mode m, at
-// call site pc, and checks at once whether the wait closes a circular wait.
-// cancelable says the wait may end without the lock (a context). The
-// waiter must call End when the wait is over, and Tick whenever the channel
-// from C delivers.
+// BeginWait starts g's wait for l in mode m, at call site pc. cancelable
+// says the wait may end without the lock (a context). The waiter must call
+// Tick whenever the channel from C delivers, and End when the wait is
+// over. The first Tick registers the wait and checks at once whether it
+// closes a circular wait.
 func BeginWait(g *G, l *Lock, m Mode, pc uintptr, cancelable bool) *Wait {
 	if g == nil || l == nil || e.state.Load() != stateOn {
 		return nil
 	}
-	rec := &waitRec{g: g, lock: l, mode: m, since: time.Now(), pc: pc, cancelable: cancelable, next: firstCheck}
-	rec.recursive = g.recursiveOn == l
+	w := prepare(g, pc, cancelable)
+	w.on = append(w.on, waitOn{res: l, mode: mode(m)})
+	return w
+}
+
+// WaitOn is one thing a primitive's wait is for.
+type WaitOn struct {
+	Prim  *Prim
+	Mode  waitgraph.Mode
+	Count int64 // semaphore permits
+}
+
+// BeginWaitOn starts goroutine gid's wait for the primitives in on
+// (several for a select), at call site pc; see BeginWait. Once registered,
+// a lock held across the wait and a semaphore wait by a holder of the same
+// semaphore are reported at once.
+func BeginWaitOn(gid uint64, pc uintptr, cancelable bool, on ...WaitOn) *Wait {
+	if !Enabled() || len(on) == 0 {
+		return nil
+	}
+	if !e.fastIDs {
+		gid = rt.SlowGoid()
+	}
+	g := goroutine(gid)
+	if g.remote.Load() {
+		g.applyRemote()
+	}
+	w := prepare(g, pc, cancelable)
+	for _, o := range on {
+		w.on = append(w.on, waitOn{res: o.Prim, mode: o.Mode, count: o.Count})
+	}
+	return w
+}
+
+// prepare readies g's wait handle: one per goroutine, reused, since a
+// goroutine waits for one thing at a time.
+func prepare(g *G, pc uintptr, cancelable bool) *Wait {
+	g.waitSeq++
+	w := &g.w
+	*w = Wait{g: g, on: w.on[:0], pc: pc, cancelable: cancelable, since: time.Now(), seq: g.waitSeq}
+	w.reset(grace)
+	return w
+}
+
+// register enters the wait in the registry, reports what a blocking
+// operation under a lock means, and checks for a circular wait. It
+// reports false if the wait was granted meanwhile (Prim.Grant).
+func (w *Wait) register() {
+	g := w.g
+	rec := &waitRec{g: g, on: slices.Clone(w.on), since: w.since, pc: w.pc, cancelable: w.cancelable, next: firstCheck}
+	if l := rec.lock(); l != nil {
+		rec.recursive = g.recursiveOn == l
+	}
+	rec.holds = g.heldSnapshot()
 	var fs []*report.Finding
 	func() {
 		defer guard()
 		e.wmu.Lock()
 		defer e.wmu.Unlock()
+		if gr := g.granted; gr.res != nil && gr.seq == w.seq {
+			return // granted before it could register: nothing to wait for
+		}
+		if rec.lock() == nil {
+			fs = appendNew(fs, blockingFinding(rec))
+		}
+		w.rec = rec
 		g.wait = rec
 		e.waiters[g] = rec
-		fs = detect(g)
+		for _, o := range rec.on {
+			e.byRes[o.res] = append(e.byRes[o.res], g)
+		}
+		for _, h := range rec.holds {
+			e.heldBy[h.lock] = append(e.heldBy[h.lock], g)
+		}
+		// A wait closes a circular wait only if someone may be waiting for
+		// this goroutine: it holds something, or it is a writer that
+		// blocks new readers. Other waits are checked at their first
+		// re-check.
+		if len(rec.holds) > 0 || len(g.semas) > 0 || (rec.on[0].mode == waitgraph.Lock && rec.lock() != nil && rec.lock().kind == waitgraph.RWMutex) {
+			fs = append(fs, detect(g)...)
+		}
 	}()
 	deliver(fs)
-	w := &Wait{rec: rec}
-	w.arm()
-	return w
 }
 
 // C returns the channel on which the waiter is told to call Tick.
 func (w *Wait) C() <-chan time.Time {
-	if w == nil || w.rec.g.timer == nil {
+	if w == nil || w.g.timer == nil {
 		return nil
 	}
-	return w.rec.g.timer.C
+	return w.g.timer.C
 }
 
-func (w *Wait) arm() {
-	r := w.rec
+func (w *Wait) reset(d time.Duration) {
+	if w.g.timer == nil {
+		w.g.timer = time.NewTimer(d)
+	} else {
+		w.g.timer.Reset(d)
+	}
+}
+
+func (w *Wait) arm() { w.reset(nextCheck(w.rec)) }
+
+// nextCheck returns when to re-check r next, in time to report it as long,
+// and doubles its interval up to maxCheck.
+func nextCheck(r *waitRec) time.Duration {
 	d := r.next
 	if !r.longDone {
 		if untilLong := time.Until(r.since.Add(longWait())); untilLong < d {
 			d = max(untilLong, time.Millisecond)
 		}
 	}
-	if r.g.timer == nil {
-		r.g.timer = time.NewTimer(d)
-	} else {
-		r.g.timer.Reset(d)
-	}
 	r.next = min(2*r.next, maxCheck)
+	return d
+}
+
+// recheck re-checks a registered wait: a circular wait that formed since,
+// or a wait that has become long.
+func recheck(r *waitRec) {
+	var fs []*report.Finding
+	func() {
+		defer guard()
+		e.wmu.Lock()
+		defer e.wmu.Unlock()
+		fs = detect(r.g)
+		if !r.longDone && !r.deadlocked && !r.recursive && time.Since(r.since) >= longWait() {
+			r.longDone = true
+			fs = appendNew(fs, longWaitFinding(r))
+		}
+	}()
+	deliver(fs)
 }
 
 func longWait() time.Duration {
@@ -93,45 +232,75 @@ func longWait() time.Duration {
 	return DefaultLongWait
 }
 
-// Tick re-checks the wait: a circular wait that formed since, or a wait
-// that has become long.
+// Tick registers the wait the first time, then re-checks it: a circular
+// wait that formed since, or a wait that has become long.
 func (w *Wait) Tick() {
 	if w == nil {
 		return
 	}
-	r := w.rec
-	if e.state.Load() == stateOn {
-		var fs []*report.Finding
-		func() {
-			defer guard()
-			e.wmu.Lock()
-			defer e.wmu.Unlock()
-			fs = detect(r.g)
-			if !r.longDone && time.Since(r.since) >= longWait() {
-				r.longDone = true
-				fs = appendNew(fs, longWaitFinding(r))
-			}
-		}()
-		deliver(fs)
+	if e.state.Load() != stateOn {
+		w.reset(maxCheck)
+		return
 	}
+	if w.rec == nil {
+		w.register()
+		if w.rec == nil {
+			w.reset(maxCheck) // granted: the waiter is about to wake
+			return
+		}
+		w.arm()
+		return
+	}
+	recheck(w.rec)
 	w.arm()
 }
 
-// End unregisters the wait.
+// End ends the wait.
 func (w *Wait) End() {
 	if w == nil {
 		return
 	}
-	g := w.rec.g
-	e.wmu.Lock()
-	if g.wait == w.rec {
+	if w.rec != nil {
+		e.wmu.Lock()
+		unregister(w.rec)
+		e.wmu.Unlock()
+		w.rec = nil
+	}
+	if w.g.timer != nil {
+		w.g.timer.Stop()
+	}
+}
+
+// unregister removes a wait from the registry. Called with e.wmu held.
+func unregister(rec *waitRec) {
+	g := rec.g
+	if g.wait == rec {
 		g.wait = nil
 		delete(e.waiters, g)
+		for _, o := range rec.on {
+			e.byRes[o.res] = dropG(e.byRes[o.res], g)
+			if len(e.byRes[o.res]) == 0 {
+				delete(e.byRes, o.res)
+			}
+		}
+		for _, h := range rec.holds {
+			e.heldBy[h.lock] = dropG(e.heldBy[h.lock], g)
+			if len(e.heldBy[h.lock]) == 0 {
+				delete(e.heldBy, h.lock)
+			}
+		}
 	}
-	e.wmu.Unlock()
-	if g.timer != nil {
-		g.timer.Stop()
+}
+
+func dropG(gs []*G, g *G) []*G {
+	for i, x := range gs {
+		if x == g {
+			gs[i] = gs[len(gs)-1]
+			gs[len(gs)-1] = nil
+			return gs[:len(gs)-1]
+		}
 	}
+	return gs
 }
 
 // detect looks for a circular wait through g's wait. Called with e.wmu held.
@@ -149,32 +318,58 @@ func detect(g *G) []*report.Finding {
 		if len(grp.Cycle) == 1 && g.wait.recursive {
 			continue // reported as recursive-lock
 		}
+		if reported(grp) {
+			continue
+		}
 		fs = appendNew(fs, deadlockFinding(g, grp))
 	}
 	return fs
 }
 
+// reported reports whether every waiting goroutine of a stuck group was
+// already part of a reported deadlock. A deadlock lasts forever: it is
+// reported once, even after Reset.
+func reported(grp waitgraph.Group) bool {
+	for _, id := range grp.Cycle {
+		g := e.gtab.Load().lookup(uint64(id))
+		if g == nil || g.wait == nil || !g.wait.deadlocked {
+			return false
+		}
+	}
+	return true
+}
+
 // mayBeStuck is a cheap pre-check: a goroutine waiting for a mutex whose
 // owner is running cannot be part of a deadlock yet.
 func mayBeStuck(g *G) bool {
-	l := g.wait.lock
+	l := g.wait.lock()
+	if l == nil {
+		return true
+	}
 	if o := l.ownerOf(); o != nil {
 		return o.wait != nil || o == g
 	}
-	return l.kind != waitgraph.Mutex
+	return l.kind != waitgraph.Mutex && l.kind != waitgraph.Once
 }
 
 // builder builds the part of the wait-for graph reachable from a waiter.
 type builder struct {
 	graph   *waitgraph.Graph
 	gs      map[*G]*waitgraph.Goroutine
-	res     map[*Lock]*waitgraph.Resource
+	others  map[uint64]*waitgraph.Goroutine // goroutines the engine has no state for
+	res     map[waitable]*waitgraph.Resource
 	stacks  bool // symbolize sites
 	unknown int64
 }
 
 func newBuilder(stacks bool) *builder {
-	return &builder{graph: &waitgraph.Graph{}, gs: make(map[*G]*waitgraph.Goroutine), res: make(map[*Lock]*waitgraph.Resource), stacks: stacks}
+	return &builder{
+		graph:  &waitgraph.Graph{},
+		gs:     make(map[*G]*waitgraph.Goroutine),
+		others: make(map[uint64]*waitgraph.Goroutine),
+		res:    make(map[waitable]*waitgraph.Resource),
+		stacks: stacks,
+	}
 }
 
 func (b *builder) site(pc uintptr) waitgraph.Stack {
@@ -184,10 +379,108 @@ func (b *builder) site(pc uintptr) waitgraph.Stack {
 	return site(pc)
 }
 
-func (b *builder) resource(l *Lock) *waitgraph.Resource {
-	if r := b.res[l]; r != nil {
+func (b *builder) resource(w waitable) *waitgraph.Resource {
+	if r := b.res[w]; r != nil {
 		return r
 	}
+	r := w.node(b)
+	b.res[w] = r
+	b.graph.Resources = append(b.graph.Resources, r)
+	return r
+}
+
+// goroutine adds goroutine gid to the graph and returns its node, or nil if
+// it is known to have exited.
+func (b *builder) goroutine(gid uint64) *waitgraph.Goroutine {
+	if e.exited.has(gid) {
+		return nil
+	}
+	if g := e.gtab.Load().lookup(gid); g != nil && !g.isDead() {
+		return b.visit(g)
+	}
+	if gr := b.others[gid]; gr != nil {
+		return gr
+	}
+	// No state: it has taken no lock and waits for nothing watched. It
+	// may run and release.
+	gr := &waitgraph.Goroutine{ID: int64(gid), Runnable: true}
+	b.others[gid] = gr
+	b.graph.Goroutines = append(b.graph.Goroutines, gr)
+	return gr
+}
+
+func (b *builder) visit(g *G) *waitgraph.Goroutine {
+	if gr := b.gs[g]; gr != nil {
+		return gr
+	}
+	gr := &waitgraph.Goroutine{ID: int64(g.ownID()), Name: g.name}
+	b.gs[g] = gr
+	b.graph.Goroutines = append(b.graph.Goroutines, gr)
+	rec := g.wait
+	if rec != nil {
+		if p, ok := rec.on[0].res.(*Prim); ok && p.kind == waitgraph.Semaphore && p.grantedTo(g.id) {
+			rec = nil // granted: about to run
+		}
+	}
+	if rec == nil {
+		// Running: its held list may change under us, so only what the
+		// resources' own records say is used.
+		gr.Runnable = true
+		return gr
+	}
+	for _, h := range rec.holds {
+		if !g.valid(&h) {
+			continue // released by another goroutine since
+		}
+		gr.Holds = append(gr.Holds, waitgraph.Hold{Resource: b.resource(h.lock).ID, Mode: mode(h.mode), Stack: b.site(h.pc)})
+	}
+	for _, p := range g.semas {
+		if n := p.Holding(g.id); n > 0 {
+			gr.Holds = append(gr.Holds, waitgraph.Hold{Resource: b.resource(p).ID, Mode: waitgraph.Acquire, Count: n})
+		}
+	}
+	var r *waitgraph.Resource
+	if len(rec.on) == 1 {
+		r = b.resource(rec.on[0].res)
+	} else {
+		r = &waitgraph.Resource{ID: fmt.Sprintf("select@%d", g.id), Kind: waitgraph.Select, Exact: true}
+		var names []string
+		for _, o := range rec.on {
+			names = append(names, fmt.Sprintf("%s %s", o.mode, b.resource(o.res).ID))
+		}
+		r.Name = strings.Join(names, ", ")
+		b.graph.Resources = append(b.graph.Resources, r)
+	}
+	gr.Wait = &waitgraph.WaitFor{Resource: r.ID, Mode: rec.on[0].mode, Count: rec.on[0].count, Since: rec.since, Stack: b.site(rec.pc), Cancelable: rec.cancelable}
+	if len(rec.on) > 1 {
+		gr.Wait.Mode = waitgraph.Wait
+	}
+	for _, o := range rec.on {
+		rels, quorum, exact := o.res.release(b, rec, o)
+		for _, rel := range rels {
+			if !hasReleaser(r.Releasers, rel.Goroutine) {
+				r.Releasers = append(r.Releasers, rel)
+			}
+		}
+		if quorum > 0 {
+			r.Quorum = quorum
+		}
+		r.Exact = r.Exact && exact
+	}
+	return gr
+}
+
+func hasReleaser(rs []waitgraph.Releaser, id int64) bool {
+	for _, r := range rs {
+		if r.Goroutine == id {
+			return true
+		}
+	}
+	return false
+}
+
+// node describes a lock for a graph.
+func (l *Lock) node(b *builder) *waitgraph.Resource {
 	r := resourceOf(l.info())
 	if l.class.name != "" {
 		r.ID = fmt.Sprintf("%s#%d", l.class.name, l.id)
@@ -198,31 +491,13 @@ func (b *builder) resource(l *Lock) *waitgraph.Resource {
 	// A lock released by goroutines that did not take it may be released
 	// by anyone: never call its waiters stuck.
 	r.Exact = !l.remote.Load()
-	b.res[l] = r
-	b.graph.Resources = append(b.graph.Resources, r)
 	return r
 }
 
-func (b *builder) visit(g *G) *waitgraph.Goroutine {
-	if gr := b.gs[g]; gr != nil {
-		return gr
-	}
-	gr := &waitgraph.Goroutine{ID: int64(g.id), Name: g.name}
-	b.gs[g] = gr
-	b.graph.Goroutines = append(b.graph.Goroutines, gr)
-	rec := g.wait
-	if rec == nil {
-		// Running: its held list may change under us, so only what the
-		// locks' owner fields say is used.
-		gr.Runnable = true
-		return gr
-	}
-	for _, h := range g.heldSnapshot() {
-		gr.Holds = append(gr.Holds, waitgraph.Hold{Resource: b.resource(h.lock).ID, Mode: mode(h.mode), Stack: b.site(h.pc)})
-	}
-	r := b.resource(rec.lock)
-	gr.Wait = &waitgraph.WaitFor{Resource: r.ID, Mode: mode(rec.mode), Since: rec.since, Stack: b.site(rec.pc), Cancelable: rec.cancelable}
-	l := rec.lock
+// release visits the goroutines a waiter for l needs: the owner, the
+// readers, and, for a reader, the writers queued before it.
+func (l *Lock) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser, int, bool) {
+	r := b.resource(l)
 	if o := l.ownerOf(); o != nil {
 		og := b.visit(o)
 		if o.wait == nil && !holds(og, r.ID) {
@@ -231,13 +506,17 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 	}
 	if l.kind == waitgraph.RWMutex {
 		found := 0
-		for wg, wr := range e.waiters {
+		for _, wg := range e.heldBy[l] {
 			if holdsRead(wg, l) {
 				b.visit(wg)
 				found++
 			}
-			if rec.mode == Read && wr.lock == l && wr.mode == Write {
-				b.visit(wg)
+		}
+		if on.mode == waitgraph.RLock {
+			for _, wg := range e.byRes[l] {
+				if wr := wg.wait; wr != nil && wr.on[0].mode == waitgraph.Lock {
+					b.visit(wg)
+				}
 			}
 		}
 		if l.readers != nil {
@@ -251,7 +530,7 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 			}
 		}
 	}
-	return gr
+	return nil, 0, !l.remote.Load()
 }
 
 func holds(gr *waitgraph.Goroutine, res string) bool {
@@ -268,29 +547,41 @@ func holds(gr *waitgraph.Goroutine, res string) bool {
 func deadlockFinding(g *G, grp waitgraph.Group) *report.Finding {
 	b := newBuilder(true)
 	b.visit(g)
-	var lockIDs []uint64
-	for l := range b.res {
-		lockIDs = append(lockIDs, l.id)
+	var ids []string
+	for _, r := range b.graph.Resources {
+		ids = append(ids, r.ID)
 	}
-	slices.Sort(lockIDs)
-	parts := make([]uint64, 0, len(grp.Goroutines)+len(lockIDs))
 	for _, id := range grp.Goroutines {
-		parts = append(parts, uint64(id))
+		ids = append(ids, fmt.Sprint(id))
 	}
-	parts = append(parts, lockIDs...)
+	slices.Sort(ids)
 	e.mu.Lock()
-	fresh := once(report.Deadlock, parts...)
+	fresh := onceKey(report.Deadlock, strings.Join(ids, ","))
 	e.mu.Unlock()
 	if !fresh {
 		return nil
 	}
-	dump := rt.AllStacks()
-	f := &report.Finding{Kind: report.Deadlock, Source: "runtime"}
-	in := make(map[int64]bool)
-	for _, id := range grp.Goroutines {
-		in[id] = true
+	for wg, wr := range e.waiters {
+		if slices.Contains(grp.Goroutines, int64(wg.id)) {
+			wr.deadlocked = true
+		}
 	}
-	// Cycle members first, in cycle order, then the others.
+	f := stuckFinding(b, grp, report.Deadlock)
+	var steps []string
+	for i, id := range grp.Cycle {
+		next := grp.Cycle[(i+1)%len(grp.Cycle)]
+		steps = append(steps, step(b.graph, id, next))
+	}
+	f.Summary = strings.Join(steps, "; ")
+	return f
+}
+
+// stuckFinding builds the finding for a stuck group: its goroutines, cycle
+// members first, with their current stacks, and the resources they hold
+// and wait for.
+func stuckFinding(b *builder, grp waitgraph.Group, kind report.Kind) *report.Finding {
+	dump := rt.AllStacks()
+	f := &report.Finding{Kind: kind, Source: "runtime", Hint: kind.Info().Hint}
 	order := slices.Clone(grp.Cycle)
 	for _, id := range grp.Goroutines {
 		if !slices.Contains(order, id) {
@@ -305,7 +596,7 @@ func deadlockFinding(g *G, grp waitgraph.Group) *report.Finding {
 		}
 		if d := dump[id]; d != nil {
 			gr.Stack = userFrames(d.Frames)
-			gr.State = d.Status
+			gr.State = state(gr, d)
 		}
 		f.Goroutines = append(f.Goroutines, gr)
 		for _, h := range gr.Holds {
@@ -321,37 +612,98 @@ func deadlockFinding(g *G, grp waitgraph.Group) *report.Finding {
 			f.Resources = append(f.Resources, r)
 		}
 	}
-	var steps []string
-	for i, id := range grp.Cycle {
-		gr := b.graph.Goroutine(id)
-		next := grp.Cycle[(i+1)%len(grp.Cycle)]
-		steps = append(steps, fmt.Sprintf("goroutine %d waits for %s held by goroutine %d", gr.ID, gr.Wait.Resource, next))
-	}
-	f.Summary = strings.Join(steps, "; ")
-	if len(grp.Cycle) == 1 {
-		f.Summary = fmt.Sprintf("goroutine %d waits for %s, which it holds itself", grp.Cycle[0], b.graph.Goroutine(grp.Cycle[0]).Wait.Resource)
-	}
-	f.Hint = report.Deadlock.Info().Hint
 	return f
 }
 
+// state is what a finding says a goroutine is doing: "blocked" while it
+// waits on something gridlock watches (its runtime status would show
+// gridlock's own parking, a select), else the runtime's status.
+func state(gr *waitgraph.Goroutine, d *rt.Goroutine) string {
+	if gr.Wait != nil {
+		return "blocked"
+	}
+	return d.Status
+}
+
+// step says why goroutine id waits for goroutine next.
+func step(g *waitgraph.Graph, id, next int64) string {
+	gr := g.Goroutine(id)
+	if gr == nil || gr.Wait == nil {
+		return fmt.Sprintf("goroutine %d waits for goroutine %d", id, next)
+	}
+	w := gr.Wait
+	what := fmt.Sprintf("goroutine %d waits for %s", id, w.Resource)
+	switch w.Mode {
+	case waitgraph.Send:
+		what = fmt.Sprintf("goroutine %d waits to send on %s", id, w.Resource)
+	case waitgraph.Recv:
+		what = fmt.Sprintf("goroutine %d waits to receive from %s", id, w.Resource)
+	case waitgraph.Acquire:
+		what = fmt.Sprintf("goroutine %d waits for %d permit(s) of %s", id, max(w.Count, 1), w.Resource)
+	}
+	if id == next {
+		return what + ", which it holds itself"
+	}
+	if ng := g.Goroutine(next); ng != nil {
+		for _, h := range ng.Holds {
+			if h.Resource == w.Resource {
+				return fmt.Sprintf("%s held by goroutine %d", what, next)
+			}
+		}
+		if ng.Wait != nil && ng.Wait.Mode == waitgraph.Lock && w.Mode == waitgraph.RLock && ng.Wait.Resource == w.Resource {
+			return fmt.Sprintf("%s behind goroutine %d, a waiting writer", what, next)
+		}
+	}
+	if r := g.Resource(w.Resource); r != nil {
+		for _, rel := range r.Releasers {
+			if rel.Goroutine != next {
+				continue
+			}
+			if r.Quorum > 0 || rel.Needed {
+				return fmt.Sprintf("%s, which needs goroutine %d (%s)", what, next, rel.Why)
+			}
+			return fmt.Sprintf("%s, which only goroutines like %d could end (%s)", what, next, rel.Why)
+		}
+	}
+	return fmt.Sprintf("%s, which goroutine %d must end", what, next)
+}
+
 // longWaitFinding describes a wait longer than the threshold, with the
-// holders' current stacks, or a lock-leak if the holder has exited. Called
-// with e.wmu held.
+// holders' current stacks. If the holder of a lock has exited, it is a
+// lock-leak; if every goroutine that could release a primitive's waiter
+// has exited or is stuck, a partial-deadlock. Called with e.wmu held.
 func longWaitFinding(r *waitRec) *report.Finding {
 	b := newBuilder(true)
 	w := b.visit(r.g)
+	waited := time.Since(r.since).Round(time.Millisecond)
+	if r.lock() == nil {
+		// Blocked for good with no circular wait: nothing live can
+		// release it.
+		for _, grp := range b.graph.Stuck() {
+			if len(grp.Cycle) == 0 && slices.Contains(grp.Goroutines, w.ID) {
+				f := stuckFinding(b, grp, report.PartialDeadlock)
+				f.Summary = fmt.Sprintf("%s has waited %v on %s; no live goroutine can end the wait", w.Label(), waited, w.Wait.Resource)
+				if rs := b.graph.Resource(w.Wait.Resource); rs != nil && len(rs.Releasers) > 0 {
+					var who []string
+					for _, rel := range rs.Releasers {
+						who = append(who, fmt.Sprintf("goroutine %d %s", rel.Goroutine, rel.Why))
+					}
+					f.Summary += " (" + strings.Join(who, "; ") + ")"
+				}
+				return f
+			}
+		}
+	}
 	dump := rt.AllStacks()
 	kind := report.LongWait
 	f := &report.Finding{Source: "runtime"}
-	waited := time.Since(r.since).Round(time.Millisecond)
-	res := b.resource(r.lock)
+	res := b.graph.Resource(w.Wait.Resource)
 	var holders []string
 	for _, gr := range b.graph.Goroutines {
 		if d := dump[gr.ID]; d != nil {
 			gr.Stack = userFrames(d.Frames)
-			gr.State = d.Status
-		} else if gr.ID > 0 && gr != w {
+			gr.State = state(gr, d)
+		} else if gr.ID > 0 && gr != w && r.lock() != nil {
 			gr.State = "exited"
 			kind = report.LockLeak
 		}
@@ -363,29 +715,93 @@ func longWaitFinding(r *waitRec) *report.Finding {
 	f.Kind = kind
 	f.Resources = b.graph.Resources
 	f.Positions = []string{w.Wait.Stack.Top().Pos()}
-	who := "an unknown goroutine"
-	if len(holders) > 0 {
-		who = strings.Join(holders, ", ")
-	}
-	if kind == report.LockLeak {
-		f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s, which has exited without releasing it", w.Label(), waited, res.ID, who)
-	} else {
-		f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s", w.Label(), waited, res.ID, who)
+	switch {
+	case kind == report.LockLeak:
+		f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s, which has exited without releasing it", w.Label(), waited, res.ID, strings.Join(holders, ", "))
+	case len(holders) > 0:
+		f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s", w.Label(), waited, res.ID, strings.Join(holders, ", "))
+	case r.lock() != nil:
+		f.Summary = fmt.Sprintf("%s has waited %v for %s, held by an unknown goroutine", w.Label(), waited, res.ID)
+	default:
+		f.Summary = fmt.Sprintf("%s has waited %v on %s", w.Label(), waited, res.ID)
 	}
 	f.Hint = kind.Info().Hint
 	return f
 }
 
-// userFrames converts dump frames, dropping gridlock's own.
-func userFrames(fs []rt.Frame) waitgraph.Stack {
-	var s waitgraph.Stack
-	for _, fr := range fs {
-		if internalFunc(fr.Func) || strings.HasPrefix(fr.Func, "runtime.") || strings.HasPrefix(fr.Func, "internal/") {
-			continue
+// blockingFinding reports a goroutine about to block on a primitive while
+// it holds a watched lock, or waiting for semaphore permits while it holds
+// some of the same semaphore. Called before the wait is registered.
+func blockingFinding(r *waitRec) *report.Finding {
+	g := r.g
+	on := r.on[0]
+	if p, ok := on.res.(*Prim); ok && p.kind == waitgraph.Semaphore {
+		if n := p.Holding(g.id); n > 0 {
+			e.mu.Lock()
+			fresh := once(report.SemaphoreHoldAndWait, p.id, uint64(r.pc))
+			e.mu.Unlock()
+			if !fresh {
+				return nil
+			}
+			now := symbolize(callers(4))
+			f := &report.Finding{Kind: report.SemaphoreHoldAndWait, Source: "runtime", Hint: report.SemaphoreHoldAndWait.Info().Hint}
+			res := &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Site: frameOf(p.site), Exact: true}
+			f.Resources = []*waitgraph.Resource{res}
+			f.Goroutines = []*waitgraph.Goroutine{{
+				ID:    int64(g.id),
+				Holds: []waitgraph.Hold{{Resource: res.ID, Mode: waitgraph.Acquire, Count: n}},
+				Wait:  &waitgraph.WaitFor{Resource: res.ID, Mode: waitgraph.Acquire, Count: on.count, Stack: now},
+				Stack: now,
+			}}
+			f.Positions = []string{now.Top().Pos()}
+			f.Summary = fmt.Sprintf("goroutine %d waits for %d permit(s) of %s while it holds %d: tasks that each hold some and wait for more can deadlock", g.id, on.count, res.ID, n)
+			return f
 		}
-		s = append(s, waitgraph.Frame{Func: fr.Func, File: fr.File, Line: fr.Line})
 	}
-	return s
+	var held []held
+	for _, h := range r.holds {
+		if g.valid(&h) {
+			held = append(held, h)
+		}
+	}
+	if len(held) == 0 {
+		return nil
+	}
+	h := held[len(held)-1]
+	e.mu.Lock()
+	fresh := once(report.LockHeldAcrossBlocking, h.lock.class.id, uint64(h.pc), uint64(r.pc))
+	e.mu.Unlock()
+	if !fresh {
+		return nil
+	}
+	now := symbolize(callers(4))
+	lockRes := resourceOf(h.lock.info())
+	if h.lock.class.name != "" {
+		lockRes.ID = fmt.Sprintf("%s#%d", h.lock.class.name, h.lock.id)
+	}
+	var waitRes *waitgraph.Resource
+	if p, ok := on.res.(*Prim); ok {
+		waitRes = &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Site: frameOf(p.site), Exact: true}
+	}
+	f := &report.Finding{Kind: report.LockHeldAcrossBlocking, Source: "runtime", Hint: report.LockHeldAcrossBlocking.Info().Hint}
+	f.Resources = []*waitgraph.Resource{lockRes, waitRes}
+	gr := &waitgraph.Goroutine{ID: int64(g.id), Stack: now,
+		Wait: &waitgraph.WaitFor{Resource: waitRes.ID, Mode: on.mode, Count: on.count, Stack: now}}
+	for _, h := range held {
+		res := resourceOf(h.lock.info())
+		if h.lock.class.name != "" {
+			res.ID = fmt.Sprintf("%s#%d", h.lock.class.name, h.lock.id)
+		}
+		gr.Holds = append(gr.Holds, waitgraph.Hold{Resource: res.ID, Mode: mode(h.mode), Stack: site(h.pc)})
+	}
+	f.Goroutines = []*waitgraph.Goroutine{gr}
+	f.Positions = []string{now.Top().Pos(), site(h.pc).Top().Pos()}
+	verb := map[waitgraph.Mode]string{waitgraph.Send: "sending on", waitgraph.Recv: "receiving from", waitgraph.Acquire: "acquiring", waitgraph.Wait: "waiting on"}[on.mode]
+	if verb == "" {
+		verb = "waiting on"
+	}
+	f.Summary = fmt.Sprintf("goroutine %d blocks %s %s while holding %s: every goroutine that needs %s waits for it too", g.id, verb, waitRes.ID, lockRes.ID, lockRes.ID)
+	return f
 }
 
 // Snapshot returns the current wait-for graph: every goroutine parked on a

@@ -19,6 +19,8 @@ import (
 
 // goidOffset is the byte offset of goid within the runtime's g. It is written
 // once, by discover, before any other goroutine can call Goid.
+//
+//lint:ignore U1000 read by the assembly.
 var goidOffset uintptr
 
 var (

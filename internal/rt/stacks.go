@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"runtime"
 	"strconv"
+	"strings"
 )
 
 // Frame is a frame of a goroutine stack in a dump.
@@ -18,6 +19,11 @@ type Goroutine struct {
 	ID     int64
 	Status string // e.g. "running", "sync.Mutex.Lock, 2 minutes"
 	Frames []Frame
+	// CreatedBy is the go statement that started the goroutine (its Func
+	// is the function that ran it), and Creator the id of the goroutine
+	// that ran it, when the dump says.
+	CreatedBy *Frame
+	Creator   int64
 }
 
 // AllStacks returns the stacks of every goroutine, keyed by id, from
@@ -45,6 +51,7 @@ func ParseStacks(b []byte) map[int64]*Goroutine {
 	out := make(map[int64]*Goroutine)
 	var cur *Goroutine
 	var fn string
+	created := false // the next position line is the creator's
 	for len(b) > 0 {
 		var line []byte
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
@@ -71,27 +78,31 @@ func ParseStacks(b []byte) map[int64]*Goroutine {
 			status = bytes.TrimSuffix(status, []byte("]"))
 			cur = &Goroutine{ID: id, Status: string(status)}
 			out[id] = cur
-			fn = ""
+			fn, created = "", false
 		case cur == nil || len(line) == 0:
-			fn = ""
+			fn, created = "", false
 		case line[0] == '\t':
 			if fn == "" {
 				continue
 			}
-			pos := bytes.TrimSpace(line)
-			if i := bytes.LastIndex(pos, []byte(" +0x")); i >= 0 {
-				pos = pos[:i]
+			if created {
+				created = false
+				fr := parsePos(fn, line)
+				cur.CreatedBy = &fr
+				fn = ""
+				continue
 			}
-			file, lineNo := pos, 0
-			if i := bytes.LastIndexByte(pos, ':'); i >= 0 {
-				if n, err := strconv.Atoi(string(pos[i+1:])); err == nil {
-					file, lineNo = pos[:i], n
-				}
-			}
-			cur.Frames = append(cur.Frames, Frame{Func: fn, File: string(file), Line: lineNo})
+			cur.Frames = append(cur.Frames, parsePos(fn, line))
 			fn = ""
 		case bytes.HasPrefix(line, []byte("created by ")):
-			fn = "" // the creator is not a frame of this goroutine
+			// "created by pkg.f in goroutine 7": not a frame of this
+			// goroutine, but where it was started.
+			rest := string(line[len("created by "):])
+			if f, g, ok := strings.Cut(rest, " in goroutine "); ok {
+				rest = f
+				cur.Creator, _ = strconv.ParseInt(g, 10, 64)
+			}
+			fn, created = rest, true
 		default:
 			f := line
 			if i := bytes.LastIndexByte(f, '('); i > 0 {
@@ -101,4 +112,19 @@ func ParseStacks(b []byte) map[int64]*Goroutine {
 		}
 	}
 	return out
+}
+
+// parsePos parses a position line ("\t/path/file.go:12 +0x1d") of fn.
+func parsePos(fn string, line []byte) Frame {
+	pos := bytes.TrimSpace(line)
+	if i := bytes.LastIndex(pos, []byte(" +0x")); i >= 0 {
+		pos = pos[:i]
+	}
+	file, lineNo := pos, 0
+	if i := bytes.LastIndexByte(pos, ':'); i >= 0 {
+		if n, err := strconv.Atoi(string(pos[i+1:])); err == nil {
+			file, lineNo = pos[:i], n
+		}
+	}
+	return Frame{Func: fn, File: string(file), Line: lineNo}
 }

@@ -1,0 +1,236 @@
+package gridlock
+
+import (
+	"context"
+	"iter"
+
+	"github.com/gridlock-go/gridlock/internal/engine"
+	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// A Chan is a channel watched by gridlock. It has the feel of a Go channel
+// — Send, Recv, Close, Len, Cap, range with All — and its waits are part of
+// the same wait-for graph as locks: a goroutine that blocks sending on a
+// full Chan while holding a lock the receiver needs is reported as a
+// deadlock, with who holds what and waits where.
+//
+// An operation that does not block costs a native channel operation plus
+// a few nanoseconds: the goroutine's id is compared with the last sender's
+// or receiver's, which is how gridlock learns who may still release a
+// waiter. Only an operation that would block registers a wait.
+//
+// To wait on several Chans at once, use Select with the Chans' cases. C
+// returns the underlying channel for a native select, whose operations
+// gridlock does not see.
+type Chan[T any] struct {
+	c chan T
+	p *engine.Prim
+}
+
+// NewChan returns a Chan with the given capacity (0 for unbuffered).
+//
+//go:noinline
+func NewChan[T any](capacity int) *Chan[T] {
+	_, pc := rt.Enter()
+	var r engine.PrimRef
+	return &Chan[T]{c: make(chan T, capacity), p: r.Get(waitgraph.Chan, pc)}
+}
+
+// C returns the underlying channel, for use in a native select. Operations
+// on it are not seen by gridlock.
+func (c *Chan[T]) C() chan T { return c.c }
+
+// Len returns the number of elements queued in the channel's buffer.
+func (c *Chan[T]) Len() int { return len(c.c) }
+
+// Cap returns the capacity of the channel's buffer.
+func (c *Chan[T]) Cap() int { return cap(c.c) }
+
+// Close closes the channel. Receivers then get the values still buffered,
+// then the zero value with ok false; a Send panics.
+func (c *Chan[T]) Close() {
+	c.p.NoteClose()
+	close(c.c)
+}
+
+// Send sends v on the channel, blocking until a receiver takes it or there
+// is room in the buffer.
+//
+//go:noinline
+func (c *Chan[T]) Send(v T) {
+	gid, pc := rt.Enter()
+	select {
+	case c.c <- v:
+		c.sent(gid)
+	default:
+		c.sendSlow(gid, pc, v, nil, "")
+	}
+}
+
+// SendContext sends v, or gives up when ctx is done. It returns nil if v
+// was sent and otherwise a *WaitError that wraps the context's error and
+// says why the send could not finish: who received from the channel
+// before, and what they were doing instead.
+//
+//go:noinline
+func (c *Chan[T]) SendContext(ctx context.Context, v T) error {
+	gid, pc := rt.Enter()
+	select {
+	case c.c <- v:
+		c.sent(gid)
+		return nil
+	default:
+		return c.sendSlow(gid, pc, v, ctx, "SendContext")
+	}
+}
+
+// TrySend sends v if it can do so without blocking and reports whether it
+// did.
+//
+//go:noinline
+func (c *Chan[T]) TrySend(v T) bool {
+	gid, _ := rt.Enter()
+	select {
+	case c.c <- v:
+		c.sent(gid)
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *Chan[T]) sent(gid uint64) {
+	if engine.Enabled() {
+		c.p.NoteSend(goid(gid))
+	}
+}
+
+func (c *Chan[T]) received(gid uint64) {
+	if engine.Enabled() {
+		c.p.NoteRecv(goid(gid))
+	}
+}
+
+// goid validates an id from rt.Enter.
+func goid(gid uint64) uint64 {
+	if engine.FastIDs() {
+		return gid
+	}
+	return rt.SlowGoid()
+}
+
+func (c *Chan[T]) sendSlow(gid uint64, pc uintptr, v T, ctx context.Context, op string) error {
+	var done <-chan struct{}
+	if ctx != nil {
+		done = ctx.Done()
+	}
+	var wt *engine.Wait
+	if engine.Enabled() {
+		wt = engine.BeginWaitOn(gid, pc, done != nil, engine.WaitOn{Prim: c.p, Mode: waitgraph.Send})
+	}
+	defer wt.End()
+	for {
+		select {
+		case c.c <- v:
+			c.sent(gid)
+			return nil
+		case <-wt.C():
+			wt.Tick()
+		case <-done:
+			return wt.Explain(op, ctx.Err())
+		}
+	}
+}
+
+// Recv receives a value, blocking until one is available. ok is false if
+// the channel is closed and drained.
+//
+//go:noinline
+func (c *Chan[T]) Recv() (v T, ok bool) {
+	gid, pc := rt.Enter()
+	return c.recv(gid, pc)
+}
+
+func (c *Chan[T]) recv(gid uint64, pc uintptr) (v T, ok bool) {
+	select {
+	case v, ok = <-c.c:
+		c.received(gid)
+		return v, ok
+	default:
+	}
+	v, ok, _ = c.recvSlow(gid, pc, nil, "")
+	return v, ok
+}
+
+// RecvContext receives a value, or gives up when ctx is done with a
+// *WaitError that says why nothing came: who sent on the channel before,
+// and what they were doing instead.
+//
+//go:noinline
+func (c *Chan[T]) RecvContext(ctx context.Context) (v T, ok bool, err error) {
+	gid, pc := rt.Enter()
+	select {
+	case v, ok = <-c.c:
+		c.received(gid)
+		return v, ok, nil
+	default:
+	}
+	return c.recvSlow(gid, pc, ctx, "RecvContext")
+}
+
+// TryRecv receives a value if it can do so without blocking. received
+// reports whether it did; ok, as for Recv, is false if the channel is
+// closed and drained.
+//
+//go:noinline
+func (c *Chan[T]) TryRecv() (v T, ok, received bool) {
+	gid, _ := rt.Enter()
+	select {
+	case v, ok = <-c.c:
+		c.received(gid)
+		return v, ok, true
+	default:
+		return v, false, false
+	}
+}
+
+func (c *Chan[T]) recvSlow(gid uint64, pc uintptr, ctx context.Context, op string) (v T, ok bool, err error) {
+	var done <-chan struct{}
+	if ctx != nil {
+		done = ctx.Done()
+	}
+	var wt *engine.Wait
+	if engine.Enabled() {
+		wt = engine.BeginWaitOn(gid, pc, done != nil, engine.WaitOn{Prim: c.p, Mode: waitgraph.Recv})
+	}
+	defer wt.End()
+	for {
+		select {
+		case v, ok = <-c.c:
+			c.received(gid)
+			return v, ok, nil
+		case <-wt.C():
+			wt.Tick()
+		case <-done:
+			return v, false, wt.Explain(op, ctx.Err())
+		}
+	}
+}
+
+// All returns an iterator over the values received until the channel is
+// closed, for use with range:
+//
+//	for v := range c.All() { ... }
+func (c *Chan[T]) All() iter.Seq[T] { return c.each }
+
+//go:noinline
+func (c *Chan[T]) each(yield func(T) bool) {
+	gid, pc := rt.Enter()
+	for {
+		v, ok := c.recv(gid, pc)
+		if !ok || !yield(v) {
+			return
+		}
+	}
+}

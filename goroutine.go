@@ -1,0 +1,48 @@
+package gridlock
+
+import (
+	"context"
+	"runtime/pprof"
+
+	"github.com/gridlock-go/gridlock/internal/engine"
+)
+
+// Go starts f in a new goroutine that gridlock knows by name: findings
+// name it ("goroutine 12 (bid-consumer)"), its pprof label "gridlock" is
+// set to name, and gridlock knows when it ends. A goroutine started by Go
+// after its parent called Add on a WaitGroup of gridlock/sync is thought to
+// owe that WaitGroup a Done, so that a Wait whose workers are stuck, or
+// have all returned without Done, is reported.
+//
+// gridlock test rewrites go statements of the code under test to Go.
+func Go(name string, f func()) {
+	spawn := engine.Spawn()
+	go func() {
+		g := engine.Started(spawn, name)
+		defer engine.Exited(g)
+		if name == "" {
+			f()
+			return
+		}
+		pprof.Do(context.Background(), pprof.Labels("gridlock", name), func(context.Context) { f() })
+	}()
+}
+
+// SetName names the calling goroutine in findings.
+func SetName(name string) { engine.Name(name) }
+
+// WaitError is the error of a wait that ended because its context was
+// done: LockContext, RLockContext, WaitContext, SendContext, RecvContext,
+// SelectContext and Semaphore.Acquire return it. It wraps the context's
+// error (errors.Is(err, context.DeadlineExceeded) works) and carries the
+// wait-for graph around the waiter; its Error text prints the chain of who
+// held what and waited for what — the article's "dump a textual graph of
+// task dependencies on a timeout", built in:
+//
+//	gridlock: LockContext mutex#3: context deadline exceeded after 100ms
+//	  goroutine 7 waits for mutex#3 (lock) for 100ms at main.handle (main.go:20)
+//	    held (lock) by goroutine 8 since main.flush (main.go:31)
+//	    goroutine 8 waits to send on chan#2 (send) for 2s at main.flush (main.go:35)
+//	      may be ended by goroutine 9 (received from it before)
+//	      goroutine 9 waits for mutex#3 (lock) ... (see above)
+type WaitError = engine.WaitError

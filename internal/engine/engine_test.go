@@ -1,0 +1,246 @@
+package engine
+
+import (
+	"bytes"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/report"
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+func TestApplyEnv(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want func(*Options) bool
+	}{
+		{map[string]string{}, func(o *Options) bool { return o.Level == LevelOn && o.LongWait == DefaultLongWait }},
+		{map[string]string{"GRIDLOCK": "off"}, func(o *Options) bool { return o.Level == LevelOff }},
+		{map[string]string{"GRIDLOCK": "STRICT"}, func(o *Options) bool { return o.Level == LevelStrict }},
+		{map[string]string{"GRIDLOCK": "bogus"}, func(o *Options) bool { return o.Level == LevelOn }},
+		{map[string]string{"GRIDLOCK_WAIT": "5s"}, func(o *Options) bool { return o.LongWait == 5*time.Second }},
+		{map[string]string{"GRIDLOCK_WAIT": "-1s"}, func(o *Options) bool { return o.LongWait == DefaultLongWait }},
+		{map[string]string{"GRIDLOCK_REPORT": "/tmp/x.jsonl"}, func(o *Options) bool { return o.ReportPath == "/tmp/x.jsonl" }},
+		{map[string]string{"GRIDLOCK_OFF": "long-wait, recursive-rlock"}, func(o *Options) bool {
+			return len(o.Off) == 2 && o.Off[0] == report.LongWait && o.Off[1] == report.RecursiveRLock
+		}},
+	} {
+		o := &Options{Level: LevelOn, LongWait: DefaultLongWait}
+		applyEnv(o, func(k string) string { return tc.env[k] })
+		if !tc.want(o) {
+			t.Errorf("env %v: options %+v", tc.env, o)
+		}
+	}
+}
+
+func TestGTable(t *testing.T) {
+	Enabled()
+	tab := newGTable(8)
+	for id := uint64(1); id <= 3; id++ {
+		tab.insert(&G{id: id})
+	}
+	for id := uint64(1); id <= 3; id++ {
+		if g := tab.lookup(id); g == nil || g.id != id {
+			t.Errorf("lookup(%d) = %v", id, g)
+		}
+	}
+	if tab.lookup(99) != nil {
+		t.Error("lookup of an absent id found something")
+	}
+}
+
+func TestGoroutineStatesAreReclaimed(t *testing.T) {
+	Enabled()
+	before := e.stats.Reclaimed.Load()
+	// Many short-lived goroutines, each taking a lock once.
+	for range 20 {
+		var wg sync.WaitGroup
+		for range 200 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var r Ref
+				Acquired(Goid(), &r, waitgraph.Mutex, Write, 0, nil)
+				ReleaseWrite(&r)
+			}()
+		}
+		wg.Wait()
+	}
+	if e.stats.Reclaimed.Load() == before {
+		t.Error("no goroutine state was reclaimed")
+	}
+	e.gmu.Lock()
+	live := e.gtab.Load().live
+	e.gmu.Unlock()
+	if live > 1000 {
+		t.Errorf("%d goroutine states live after 4000 goroutines came and went", live)
+	}
+}
+
+func TestCache(t *testing.T) {
+	var c cache
+	c.init(4, 64)
+	e.mu.Lock()
+	for k := uint64(1); k <= 20; k++ {
+		if !c.put(k*7919, uint32(k)) {
+			t.Fatalf("put %d failed", k)
+		}
+	}
+	for k := uint64(1); k <= 40; k++ {
+		c.put(k*104729, 1)
+	}
+	e.mu.Unlock()
+	for k := uint64(1); k <= 20; k++ {
+		if v, ok := c.get(k * 7919); !ok || v != uint32(k) {
+			t.Errorf("get(%d) = %d, %v", k*7919, v, ok)
+		}
+	}
+	if _, ok := c.get(5); ok {
+		t.Error("get of an absent key succeeded")
+	}
+}
+
+func TestChainKeyNeverZero(t *testing.T) {
+	for _, p := range [][2]uint64{{0, 0}, {1, 1}, {^uint64(0), 0}} {
+		if chainKey(p[0], p[1]) == 0 {
+			t.Errorf("chainKey(%d, %d) = 0", p[0], p[1])
+		}
+	}
+	if chainKey(chainKey(0, 1), 2) == chainKey(chainKey(0, 2), 1) {
+		t.Error("chain keys do not depend on order")
+	}
+}
+
+// withOptions runs f with findings sent to a buffer.
+func withOptions(t *testing.T, f func(out *bytes.Buffer)) {
+	prev := CurrentOptions()
+	var buf bytes.Buffer
+	Reset()
+	Configure(Options{Level: LevelOn, Output: &buf})
+	defer Configure(prev)
+	f(&buf)
+}
+
+func TestInternalErrorTurnsEngineOff(t *testing.T) {
+	withOptions(t, func(*bytes.Buffer) {
+		defer Configure(Options{Level: LevelOn})
+		func() {
+			defer guard()
+			panic("boom")
+		}()
+		if Enabled() {
+			t.Fatal("engine still on after an internal error")
+		}
+	})
+}
+
+func TestGarbageLocksLeaveTheGraph(t *testing.T) {
+	withOptions(t, func(*bytes.Buffer) {
+		gid := Goid()
+		nest := func() {
+			var a, b Ref
+			Acquired(gid, &a, waitgraph.Mutex, Write, 0, nil)
+			Acquired(gid, &b, waitgraph.Mutex, Write, 0, nil)
+			ReleaseWrite(&b)
+			ReleaseWrite(&a)
+		}
+		for range 1000 {
+			nest()
+		}
+		nodes := func() int {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return len(e.classGraph.nodes)
+		}
+		if n := nodes(); n < 1000 {
+			t.Fatalf("%d nodes after 1000 nested pairs", n)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for nodes() > 100 && time.Now().Before(deadline) {
+			runtime.GC()
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := nodes(); n > 100 {
+			t.Errorf("%d nodes left after the locks became garbage", n)
+		}
+	})
+}
+
+func TestGraphIsBounded(t *testing.T) {
+	og := newOrderGraph(4, 3)
+	before := e.stats.DroppedEdges.Load() + e.stats.DroppedNodes.Load()
+	info := func(id uint64) nodeInfo { return nodeInfo{id: id, writer: mutexWriter} }
+	none := func() []uintptr { return nil }
+	for i := uint64(1); i < 10; i++ {
+		og.add(info(i), info(i+1), gedge{}, none)
+	}
+	if len(og.nodes) > 4 || og.edges > 3 {
+		t.Errorf("graph grew to %d nodes, %d edges; caps are 4 and 3", len(og.nodes), og.edges)
+	}
+	if e.stats.DroppedEdges.Load()+e.stats.DroppedNodes.Load() == before {
+		t.Error("nothing counted as dropped")
+	}
+}
+
+func TestDeliverNeverHoldsEngineLocks(t *testing.T) {
+	// A handler that takes the engine's locks' path (by validating a new
+	// chain itself) must not deadlock.
+	withOptions(t, func(*bytes.Buffer) {
+		var calls atomic.Int32
+		o := CurrentOptions()
+		o.OnFinding = func(f *report.Finding) {
+			calls.Add(1)
+			var a, b Ref
+			gid := Goid()
+			Acquired(gid, &a, waitgraph.Mutex, Write, 0, nil)
+			Acquired(gid, &b, waitgraph.Mutex, Write, 0, nil)
+			ReleaseWrite(&b)
+			ReleaseWrite(&a)
+		}
+		Configure(o)
+		gid := Goid()
+		var a, b Ref
+		for _, order := range [][2]*Ref{{&a, &b}, {&b, &a}} {
+			Acquired(gid, order[0], waitgraph.Mutex, Write, 0, nil)
+			Acquired(gid, order[1], waitgraph.Mutex, Write, 0, nil)
+			ReleaseWrite(order[1])
+			ReleaseWrite(order[0])
+		}
+		if calls.Load() != 1 {
+			t.Errorf("handler called %d times, want 1", calls.Load())
+		}
+	})
+}
+
+func TestStrictPanics(t *testing.T) {
+	withOptions(t, func(*bytes.Buffer) {
+		Configure(Options{Level: LevelStrict, Output: new(bytes.Buffer)})
+		gid := Goid()
+		var a, b Ref
+		Acquired(gid, &a, waitgraph.Mutex, Write, 0, nil)
+		Acquired(gid, &b, waitgraph.Mutex, Write, 0, nil)
+		ReleaseWrite(&b)
+		ReleaseWrite(&a)
+		defer func() {
+			r := recover()
+			fe, ok := r.(*FindingError)
+			if !ok || fe.Finding.Kind != report.LockOrderInversion || !strings.Contains(fe.Error(), "lock-order-inversion") {
+				t.Errorf("recovered %v, want a *FindingError for the inversion", r)
+			}
+		}()
+		Acquired(gid, &b, waitgraph.Mutex, Write, 0, nil)
+		Acquired(gid, &a, waitgraph.Mutex, Write, 0, nil)
+		t.Error("no panic in strict mode")
+	})
+}
+
+func TestSlowGoidMatches(t *testing.T) {
+	if rt.Supported() && Goid() != rt.SlowGoid() {
+		t.Errorf("Goid() = %d, SlowGoid() = %d", Goid(), rt.SlowGoid())
+	}
+}

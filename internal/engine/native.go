@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+	"weak"
+
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// Native channels: the records of channels operated on through the hooks
+// that gridlock test rewrites channel operations into. A channel is known
+// by its address; a weak pointer tells a channel from a later one that
+// reuses the address, and a cleanup forgets the record with the channel.
+
+type hchan struct{}
+
+type chanKey struct {
+	addr uintptr
+	ce   *chanEntry
+}
+
+type chanEntry struct {
+	wp weak.Pointer[hchan]
+	p  *Prim
+}
+
+var nativeChans sync.Map // uintptr → *chanEntry
+
+// nilChan is the record of every nil channel: a wait on it is forever.
+var nilChan = &Prim{kind: waitgraph.Chan, nilChan: true}
+
+// ChanPrim returns the record of the native channel whose runtime
+// representation is at addr (nil for a nil channel), creating it, at call
+// site pc, if needed. Its partners are those seen through the hooks only.
+func ChanPrim(addr unsafe.Pointer, pc uintptr) *Prim {
+	if addr == nil {
+		return nilChan
+	}
+	key := uintptr(addr)
+	if v, ok := nativeChans.Load(key); ok {
+		ce := v.(*chanEntry)
+		if ce.wp.Value() != nil {
+			return ce.p
+		}
+		nativeChans.CompareAndDelete(key, v)
+	}
+	ce := &chanEntry{wp: weak.Make((*hchan)(addr)), p: &Prim{id: e.nextID.Add(1), kind: waitgraph.Chan, site: pc, partial: true}}
+	if v, loaded := nativeChans.LoadOrStore(key, ce); loaded {
+		if old := v.(*chanEntry); old.wp.Value() != nil {
+			return old.p
+		}
+		nativeChans.Store(key, ce)
+	}
+	runtime.AddCleanup((*hchan)(addr), func(k chanKey) {
+		nativeChans.CompareAndDelete(k.addr, k.ce)
+	}, chanKey{key, ce})
+	return ce.p
+}
+
+// AsyncWait is a wait registered on behalf of a goroutine that blocks
+// where gridlock cannot interleave its own checks, such as a native select
+// statement: a timer registers it after the grace period and re-checks
+// it, and End ends it when the select returns.
+type AsyncWait struct {
+	w     Wait // touched by the timer's goroutine only
+	ended atomic.Bool
+	mu    sync.Mutex // guards rec and the timer's resets
+	rec   *waitRec
+	timer *time.Timer
+}
+
+// BeginAsync starts goroutine gid's wait for the primitives in on, at
+// call site pc, without the goroutine's help; see AsyncWait. The goroutine
+// gid calls it itself.
+func BeginAsync(gid uint64, pc uintptr, on ...WaitOn) *AsyncWait {
+	if !Enabled() || len(on) == 0 {
+		return nil
+	}
+	g := goroutine(gid)
+	if g.remote.Load() {
+		g.applyRemote() // in the waiter, as BeginWaitOn does
+	}
+	a := &AsyncWait{}
+	a.w = Wait{g: g, pc: pc, since: time.Now()}
+	for _, o := range on {
+		a.w.on = append(a.w.on, waitOn{res: o.Prim, mode: o.Mode, count: o.Count})
+	}
+	a.mu.Lock()
+	a.timer = time.AfterFunc(grace, a.tick)
+	a.mu.Unlock()
+	return a
+}
+
+// tick runs in the timer's goroutine. It never holds a.mu while the
+// engine delivers findings, which may call the program's handler.
+func (a *AsyncWait) tick() {
+	if a.ended.Load() || e.state.Load() != stateOn {
+		return
+	}
+	w := &a.w
+	if w.rec == nil {
+		w.register()
+		a.mu.Lock()
+		if a.ended.Load() {
+			a.mu.Unlock()
+			if w.rec != nil {
+				e.wmu.Lock()
+				unregister(w.rec)
+				e.wmu.Unlock()
+			}
+			return
+		}
+		a.rec = w.rec
+	} else {
+		recheck(w.rec)
+		a.mu.Lock()
+		if a.ended.Load() {
+			a.mu.Unlock()
+			return
+		}
+	}
+	d := maxCheck
+	if w.rec != nil {
+		d = nextCheck(w.rec)
+	}
+	a.timer.Reset(d)
+	a.mu.Unlock()
+}
+
+// End ends the wait: the select returned.
+func (a *AsyncWait) End() {
+	if a == nil || a.ended.Swap(true) {
+		return
+	}
+	a.mu.Lock()
+	a.timer.Stop()
+	rec := a.rec
+	a.rec = nil
+	a.mu.Unlock()
+	if rec != nil {
+		e.wmu.Lock()
+		unregister(rec)
+		e.wmu.Unlock()
+	}
+}

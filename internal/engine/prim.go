@@ -1,0 +1,498 @@
+package engine
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// Prim is the engine's record of a channel, wait group, condition or
+// semaphore: the goroutines that have operated on it, which is how the
+// detector infers who may still release a waiter of it.
+type Prim struct {
+	id   uint64
+	kind waitgraph.ResourceKind
+	site uintptr
+
+	// send and recv are the goroutines seen sending and receiving (for a
+	// channel), or signalling (send, for a condition).
+	send, recv partners
+	closed     atomic.Bool
+	// partial: a native channel, whose partners are seen only where
+	// gridlock rewrote the program; nilChan: the nil channel.
+	partial, nilChan bool
+
+	mu sync.Mutex // guards the maps below
+	// Wait group: the counter, and the goroutines that owe a Done with why
+	// they are thought to.
+	counter   *atomic.Int64
+	owersN    atomic.Int32 // len(owers), read without the lock
+	owers     map[uint64]string
+	everOwers int
+	doners    map[uint64]bool // goroutines that called Done
+	// Semaphore: permits held, by goroutine, and permits granted to a
+	// waiter that Grant has not yet recorded as held.
+	holders  map[uint64]int64
+	granting map[uint64]int64
+	handOff  atomic.Bool // permits released by a goroutine that held none
+	// Condition: the record of its locker, if it is a watched lock.
+	lock *Lock
+}
+
+// PrimRef is the field primitives embed: a pointer to their Prim, created
+// on first use.
+type PrimRef struct {
+	p atomic.Pointer[Prim]
+}
+
+// Get returns the record, creating it at call site pc if needed.
+func (r *PrimRef) Get(kind waitgraph.ResourceKind, pc uintptr) *Prim {
+	return r.GetCounter(kind, pc, nil)
+}
+
+// GetCounter is Get for a wait group, whose record reads its counter.
+func (r *PrimRef) GetCounter(kind waitgraph.ResourceKind, pc uintptr, counter *atomic.Int64) *Prim {
+	if p := r.p.Load(); p != nil {
+		return p
+	}
+	p := &Prim{id: e.nextID.Add(1), kind: kind, site: pc, counter: counter}
+	if r.p.CompareAndSwap(nil, p) {
+		return p
+	}
+	return r.p.Load()
+}
+
+// Peek returns the record or nil.
+func (r *PrimRef) Peek() *Prim { return r.p.Load() }
+
+// Label returns the name findings use for p.
+func (p *Prim) Label() string { return fmt.Sprintf("%s#%d", p.kind, p.id) }
+
+// ID returns p's id.
+func (p *Prim) ID() uint64 { return p.id }
+
+// partners is a set of goroutine ids, lock-free to look up; the common
+// case, the same goroutine again, costs one comparison.
+type partners struct {
+	last atomic.Uint64
+	set  atomic.Pointer[idSet]
+	mu   sync.Mutex
+	over atomic.Bool // more distinct goroutines than tracked
+}
+
+const maxPartners = 1 << 12
+
+type idSet struct {
+	slots []atomic.Uint64
+	mask  uint64
+	n     int
+}
+
+func (ps *partners) note(gid uint64) {
+	if ps.last.Load() == gid {
+		return
+	}
+	ps.last.Store(gid)
+	if s := ps.set.Load(); s != nil && s.has(gid) {
+		return
+	}
+	ps.add(gid)
+}
+
+func (s *idSet) has(gid uint64) bool {
+	for i := hashID(gid) & s.mask; ; i = (i + 1) & s.mask {
+		switch s.slots[i].Load() {
+		case gid:
+			return true
+		case 0:
+			return false
+		}
+	}
+}
+
+func (ps *partners) add(gid uint64) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	s := ps.set.Load()
+	if s != nil && s.has(gid) {
+		return
+	}
+	if s == nil || (s.n+1)*2 > len(s.slots) {
+		size := 8
+		if s != nil {
+			size = 2 * len(s.slots)
+		}
+		if size > 2*maxPartners {
+			ps.over.Store(true)
+			return
+		}
+		ns := &idSet{slots: make([]atomic.Uint64, size), mask: uint64(size - 1)}
+		if s != nil {
+			for i := range s.slots {
+				if v := s.slots[i].Load(); v != 0 {
+					ns.insert(v)
+				}
+			}
+		}
+		ps.set.Store(ns)
+		s = ns
+	}
+	s.insert(gid)
+}
+
+func (s *idSet) insert(gid uint64) {
+	for i := hashID(gid) & s.mask; ; i = (i + 1) & s.mask {
+		if s.slots[i].Load() == 0 {
+			s.slots[i].Store(gid)
+			s.n++
+			return
+		}
+	}
+}
+
+// ids returns the goroutines in the set.
+func (ps *partners) ids() []uint64 {
+	s := ps.set.Load()
+	if s == nil {
+		return nil
+	}
+	var out []uint64
+	for i := range s.slots {
+		if v := s.slots[i].Load(); v != 0 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// NoteSend records that goroutine gid sent on the channel (or signalled
+// the condition). It costs a comparison when gid did so last time.
+func (p *Prim) NoteSend(gid uint64) { p.send.note(gid) }
+
+// NoteRecv records that goroutine gid received from the channel.
+func (p *Prim) NoteRecv(gid uint64) { p.recv.note(gid) }
+
+// NoteClose records that the channel was closed: its receivers never
+// block again.
+func (p *Prim) NoteClose() { p.closed.Store(true) }
+
+// SetLock tells a condition's record the record of its locker.
+func (p *Prim) SetLock(l *Lock) {
+	p.mu.Lock()
+	p.lock = l
+	p.mu.Unlock()
+}
+
+// NoteAdd records that goroutine gid added delta to the wait group: the
+// goroutines it starts next through gridlock.Go are thought to owe Done.
+func (p *Prim) NoteAdd(gid uint64, delta int64) {
+	if delta <= 0 || !Enabled() {
+		return
+	}
+	g := goroutine(gid)
+	if containsPrim(g.adds, p) {
+		return
+	}
+	// Forget wait groups that have since been waited out.
+	kept := g.adds[:0]
+	for _, q := range g.adds {
+		if q.counter != nil && q.counter.Load() > 0 {
+			kept = append(kept, q)
+		}
+	}
+	g.adds = append(kept, p)
+}
+
+// AddOwer records that goroutine gid owes the wait group a Done, and why.
+func (p *Prim) AddOwer(gid uint64, why string) {
+	p.mu.Lock()
+	if p.owers == nil {
+		p.owers = make(map[uint64]string)
+	}
+	p.owers[gid] = why
+	p.owersN.Store(int32(len(p.owers)))
+	p.everOwers++
+	p.mu.Unlock()
+}
+
+// HasOwers reports whether any goroutine is thought to owe a Done.
+func (p *Prim) HasOwers() bool { return p.owersN.Load() > 0 }
+
+// NoteDone records that goroutine gid called Done.
+func (p *Prim) NoteDone(gid uint64) {
+	p.mu.Lock()
+	delete(p.owers, gid)
+	p.owersN.Store(int32(len(p.owers)))
+	if p.doners == nil {
+		p.doners = make(map[uint64]bool)
+	}
+	if len(p.doners) < maxPartners {
+		p.doners[gid] = true
+	}
+	p.mu.Unlock()
+}
+
+// Lock locks the record. A semaphore guards its own state with it, so
+// that what it does and what the record says never disagree, at the cost
+// of one lock.
+func (p *Prim) Lock() { p.mu.Lock() }
+
+// Unlock unlocks the record.
+func (p *Prim) Unlock() { p.mu.Unlock() }
+
+// NoteAcquireLocked records, with p locked, that goroutine gid acquired n
+// permits.
+func (p *Prim) NoteAcquireLocked(gid uint64, n int64) {
+	if p.holders == nil {
+		p.holders = make(map[uint64]int64)
+	}
+	p.holders[gid] += n
+}
+
+// NoteHolding records, in the calling goroutine gid, that it holds
+// permits of p, so that findings about it list them. The goroutine calls
+// it itself, after acquiring.
+func (p *Prim) NoteHolding(gid uint64) {
+	if !Enabled() {
+		return
+	}
+	g := goroutine(gid)
+	for _, q := range g.semas {
+		if q == p {
+			return
+		}
+	}
+	e.wmu.Lock()
+	g.semas = append(g.semas, p)
+	e.wmu.Unlock()
+}
+
+// Granting records, with p locked, that n permits were handed to waiter
+// gid; the semaphore then unlocks p and calls Grant. Until Grant, the
+// permits count as the waiter's for the detector, and its wait as over.
+func (p *Prim) Granting(gid uint64, n int64) {
+	if p.granting == nil {
+		p.granting = make(map[uint64]int64)
+	}
+	p.granting[gid] += n
+}
+
+// Grant completes a grant to goroutine gid for its wait seq (Wait.Seq),
+// with p unlocked: the permits become held and the wait ends, in one step
+// under the detector's lock, so that the waiter is never seen both holding
+// them and waiting.
+func (p *Prim) Grant(gid uint64, seq uint64) {
+	move := func() {
+		p.mu.Lock()
+		if p.holders == nil {
+			p.holders = make(map[uint64]int64)
+		}
+		p.holders[gid] += p.granting[gid]
+		delete(p.granting, gid)
+		p.mu.Unlock()
+	}
+	if !Enabled() {
+		move()
+		return
+	}
+	g := goroutine(gid)
+	e.wmu.Lock()
+	move()
+	if rec := g.wait; rec != nil && len(rec.on) > 0 && rec.on[0].res == p {
+		unregister(rec)
+	} else {
+		g.granted.res, g.granted.seq = p, seq
+	}
+	e.wmu.Unlock()
+}
+
+// grantedTo reports whether waiter gid was granted permits that Grant has
+// not yet recorded.
+func (p *Prim) grantedTo(gid uint64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.granting[gid] > 0
+}
+
+// NoteReleaseLocked records, with p locked, that goroutine gid released
+// n permits. A release by a goroutine that holds fewer marks the semaphore
+// as handed between goroutines: who holds what is then unknown.
+func (p *Prim) NoteReleaseLocked(gid uint64, n int64) {
+	if p.holders[gid] >= n {
+		p.holders[gid] -= n
+		if p.holders[gid] == 0 {
+			delete(p.holders, gid)
+		}
+	} else {
+		p.handOff.Store(true)
+		delete(p.holders, gid)
+	}
+}
+
+// Holding returns the permits goroutine gid holds.
+func (p *Prim) Holding(gid uint64) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.holders[gid]
+}
+
+func containsPrim(ps []*Prim, p *Prim) bool {
+	for _, x := range ps {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+// node describes p for a graph.
+func (p *Prim) node(b *builder) *waitgraph.Resource {
+	r := &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Exact: true, Partial: p.partial}
+	if p.nilChan {
+		r.ID, r.Name = "nil chan", "the nil channel: operations on it block forever"
+	}
+	if b.stacks {
+		r.Site = frameOf(p.site)
+	}
+	p.mu.Lock()
+	if p.kind == waitgraph.Cond && p.lock != nil {
+		r.Name = "cond of " + b.resource(p.lock).ID
+	}
+	p.mu.Unlock()
+	return r
+}
+
+// release returns who may release a waiter of p, inferred from what the
+// program has done: the goroutines that sent on a channel before (for a
+// receiver), received from it (for a sender), signalled a condition, owe
+// a wait group a Done, or hold a semaphore's permits. Goroutines known to
+// have exited are listed, marked so, but cannot release anything.
+func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser, int, bool) {
+	var rels []waitgraph.Releaser
+	self := w.g.id
+	add := func(gid uint64, why string, needed bool) {
+		if gid == self {
+			return
+		}
+		if b.goroutine(gid) == nil {
+			why += " (exited)"
+		}
+		rels = append(rels, waitgraph.Releaser{Goroutine: int64(gid), Why: why, Needed: needed})
+	}
+	switch p.kind {
+	case waitgraph.Chan:
+		if p.nilChan {
+			return nil, 0, true // blocked forever, by construction
+		}
+		// A sender and a receiver both registered on one channel are about
+		// to meet: the runtime pairs them as soon as both block.
+		for _, og := range e.byRes[p] {
+			if og == w.g || og.wait == nil {
+				continue
+			}
+			for _, o := range og.wait.on {
+				if o.res == p && o.mode != on.mode {
+					return nil, 0, false
+				}
+			}
+		}
+		if on.mode == waitgraph.Recv {
+			if p.closed.Load() {
+				return nil, 0, false // about to wake
+			}
+			for _, gid := range p.send.ids() {
+				add(gid, "sent on it before", false)
+			}
+			return rels, 0, len(p.send.ids()) > 0 && !p.send.over.Load()
+		}
+		for _, gid := range p.recv.ids() {
+			add(gid, "received from it before", false)
+		}
+		return rels, 0, len(p.recv.ids()) > 0 && !p.recv.over.Load()
+	case waitgraph.Cond:
+		signalers := p.send.ids()
+		for _, gid := range signalers {
+			add(gid, "signalled it before", false)
+		}
+		p.mu.Lock()
+		l := p.lock
+		p.mu.Unlock()
+		if l != nil {
+			// Whoever holds or waits for its lock may change the
+			// condition and signal.
+			if o := l.ownerOf(); o != nil && o.ownID() != self {
+				b.visit(o)
+				rels = append(rels, waitgraph.Releaser{Goroutine: int64(o.ownID()), Why: "holds its lock"})
+			}
+			for _, wg := range e.byRes[l] {
+				if wg.id != self {
+					b.visit(wg)
+					rels = append(rels, waitgraph.Releaser{Goroutine: int64(wg.id), Why: "waits for its lock"})
+				}
+			}
+		}
+		return rels, 0, len(signalers) > 0 && !p.send.over.Load()
+	case waitgraph.WaitGroup:
+		p.mu.Lock()
+		owers := make(map[uint64]string, len(p.owers))
+		for gid, why := range p.owers {
+			owers[gid] = why
+		}
+		var doners []uint64
+		for gid := range p.doners {
+			if _, ok := owers[gid]; !ok {
+				doners = append(doners, gid)
+			}
+		}
+		everOwers := p.everOwers
+		p.mu.Unlock()
+		live := 0
+		for gid, why := range owers {
+			add(gid, why, false)
+			if b.goroutine(gid) != nil {
+				live++
+			}
+		}
+		for _, gid := range doners {
+			add(gid, "called Done on it before", false)
+			if b.goroutine(gid) != nil {
+				live++
+			}
+		}
+		counter := int64(1)
+		if p.counter != nil {
+			counter = p.counter.Load()
+		}
+		if counter <= 0 {
+			return nil, 0, false // about to wake
+		}
+		// Exact if the known goroutines can pay every Done owed, or if
+		// every goroutine that ever owed one is gone.
+		exact := counter <= int64(live) || (everOwers > 0 && live == 0)
+		return rels, int(counter), exact
+	case waitgraph.Semaphore:
+		p.mu.Lock()
+		holders := make(map[uint64]int64, len(p.holders)+len(p.granting))
+		for gid, n := range p.holders {
+			holders[gid] = n
+		}
+		for gid, n := range p.granting {
+			holders[gid] += n
+		}
+		p.mu.Unlock()
+		r := b.resource(p)
+		for gid, n := range holders {
+			if gid == self {
+				continue
+			}
+			if gr := b.goroutine(gid); gr != nil && gr.Runnable && !holds(gr, r.ID) {
+				gr.Holds = append(gr.Holds, waitgraph.Hold{Resource: r.ID, Mode: waitgraph.Acquire, Count: n})
+			}
+			add(gid, fmt.Sprintf("holds %d permit(s)", n), false)
+		}
+		return rels, 0, !p.handOff.Load()
+	}
+	return nil, 0, false
+}

@@ -1,0 +1,183 @@
+package overlay
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strconv"
+	"strings"
+)
+
+// Selects is the step that makes the blocking select statements of a file
+// (those without a default case) known to the runtime engine:
+//
+//	select {                 {gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a), gridlock.SelectSend(b)); select {
+//	case v := <-a:           case v := <-a: gridlockSel.Case(0);
+//	case b <- x:             case b <- x: gridlockSel.Case(1);
+//	case <-f():              case <-f(): gridlockSel.Case(-1);
+//	}                        }}
+//
+// The select itself is unchanged and still evaluates its own channel and
+// value expressions: SelectStart only registers, once the select has
+// lasted past a grace period, which channels the goroutine waits on, and
+// Case ends that registration and records the operation done. A channel
+// expression is given to SelectStart only if evaluating it again has no
+// effect (a variable, a field, an index, on one line); a case on any other
+// gets no operation and calls Case(-1). A select none of whose channels
+// can be given is left alone, as is one with a default case, which never
+// blocks.
+//
+// The block around the statement scopes the new variable (so a goto over
+// it stays legal); a label stays on the select, inside the block, so that
+// break and continue keep their meaning; a select whose label is the
+// target of a goto is left alone, since the goto would jump into the block.
+func Selects(f *File) error {
+	if f.Types == nil || f.Types.minor() < 18 {
+		return nil
+	}
+	s := &selectRewriter{File: f, gotos: make(map[ast.Node]map[string]bool)}
+	// First the targets of goto statements, by function.
+	var stack []ast.Node
+	ast.Inspect(f.AST, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case nil:
+			stack = stack[:len(stack)-1]
+			return true
+		case *ast.FuncDecl, *ast.FuncLit:
+			if s.gotos[n] == nil {
+				s.gotos[n] = make(map[string]bool)
+			}
+		case *ast.BranchStmt:
+			if n.Tok == token.GOTO && n.Label != nil && len(stack) > 0 {
+				for i := len(stack) - 1; i >= 0; i-- {
+					if m := s.gotos[stack[i]]; m != nil {
+						m[n.Label.Name] = true
+						break
+					}
+				}
+			}
+		}
+		stack = append(stack, n)
+		return true
+	})
+	stack = stack[:0]
+	ast.Inspect(f.AST, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case nil:
+			stack = stack[:len(stack)-1]
+			return true
+		case *ast.SelectStmt:
+			s.rewrite(n, stack)
+		}
+		stack = append(stack, n)
+		return true
+	})
+	return nil
+}
+
+type selectRewriter struct {
+	*File
+	gotos map[ast.Node]map[string]bool // function → labels some goto targets
+	name  string
+}
+
+func (s *selectRewriter) rewrite(sel *ast.SelectStmt, stack []ast.Node) {
+	var ops []string
+	idx := make([]int, len(sel.Body.List))
+	for i, st := range sel.Body.List {
+		cc := st.(*ast.CommClause)
+		if cc.Comm == nil {
+			return // default: it never blocks
+		}
+		idx[i] = -1
+		var ch ast.Expr
+		hook := "SelectRecv"
+		switch c := cc.Comm.(type) {
+		case *ast.SendStmt:
+			ch, hook = c.Chan, "SelectSend"
+		case *ast.ExprStmt:
+			if u := recvOf(c.X); u != nil {
+				ch = u.X
+			}
+		case *ast.AssignStmt:
+			if u := recvOf(c.Rhs[0]); u != nil {
+				ch = u.X
+			}
+		}
+		if ch == nil || !s.pure(ch) || chanOf(s.Types.Info.TypeOf(ch)) == nil {
+			continue
+		}
+		text := s.text(ch)
+		if strings.Contains(text, "\n") {
+			continue
+		}
+		idx[i] = len(ops)
+		ops = append(ops, hook+"("+text+")")
+	}
+	if len(ops) == 0 {
+		return
+	}
+	// The labels of the select, if any, and its function.
+	start := sel.Pos()
+	var labels []string
+	var child ast.Node = sel
+	i := len(stack) - 1
+	for ; i >= 0; i-- {
+		l, ok := stack[i].(*ast.LabeledStmt)
+		if !ok || l.Stmt != child {
+			break
+		}
+		labels, start, child = append(labels, l.Label.Name), l.Pos(), l
+	}
+	var fn ast.Node
+	for ; i >= 0 && fn == nil; i-- {
+		switch stack[i].(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			fn = stack[i]
+		}
+	}
+	for _, l := range labels {
+		if s.gotos[fn][l] {
+			return
+		}
+	}
+	if s.name == "" {
+		s.name = s.Fresh("gridlockSel")
+	}
+	gl := s.gridlock()
+	s.Buf.Insert(s.Offset(start), "{"+s.name+" := "+gl+".SelectStart("+gl+"."+strings.Join(ops, ", "+gl+".")+"); ")
+	for i, st := range sel.Body.List {
+		cc := st.(*ast.CommClause)
+		s.Buf.Insert(s.Offset(cc.Colon)+1, " "+s.name+".Case("+strconv.Itoa(idx[i])+");")
+	}
+	s.Buf.Insert(s.Offset(sel.End()), "}")
+}
+
+// pure reports whether evaluating e has no effect and calls nothing, so
+// that it may be evaluated once more before the select: a variable, a
+// field or an element of one, a dereference.
+func (f *File) pure(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return f.pure(e.X)
+	case *ast.Ident:
+		_, ok := f.Types.Info.Uses[e].(*types.Var)
+		return ok
+	case *ast.BasicLit:
+		return true
+	case *ast.SelectorExpr:
+		if sel := f.Types.Info.Selections[e]; sel != nil {
+			return sel.Kind() == types.FieldVal && f.pure(e.X)
+		}
+		_, ok := f.Types.Info.Uses[e.Sel].(*types.Var) // a package's variable
+		return ok
+	case *ast.IndexExpr:
+		switch f.Types.Info.TypeOf(e.X).Underlying().(type) {
+		case *types.Map, *types.Slice, *types.Array, *types.Pointer:
+			return f.pure(e.X) && f.pure(e.Index)
+		}
+	case *ast.StarExpr:
+		return f.pure(e.X)
+	}
+	return false
+}

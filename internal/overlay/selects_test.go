@@ -1,0 +1,24 @@
+package overlay
+
+import "testing"
+
+func TestSelects(t *testing.T) {
+	runCases(t, []rewriteCase{
+		{name: "two cases", params: "a, b chan int", body: "\tselect {\n\tcase v := <-a:\n\t\t_ = v\n\tcase b <- 1:\n\t}", want: "\t{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a), gridlock.SelectSend(b)); select {\n\tcase v := <-a: gridlockSel.Case(0);\n\t\t_ = v\n\tcase b <- 1: gridlockSel.Case(1);\n\t}}"},
+		{name: "comma ok and a bare receive", params: "a, b chan int", body: "\tselect {\n\tcase v, ok := <-a:\n\t\t_, _ = v, ok\n\tcase <-b:\n\t\treturn\n\t}", want: "\t{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a), gridlock.SelectRecv(b)); select {\n\tcase v, ok := <-a: gridlockSel.Case(0);\n\t\t_, _ = v, ok\n\tcase <-b: gridlockSel.Case(1);\n\t\treturn\n\t}}"},
+		{name: "with a default it never blocks", params: "a chan int", body: "\tselect {\n\tcase <-a:\n\tdefault:\n\t}", want: ""},
+		{name: "a call in a channel expression", imports: `import "time"`, params: "a chan int, d time.Duration", body: "\tselect {\n\tcase <-a:\n\tcase <-time.After(d):\n\t}", want: "\t{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a)); select {\n\tcase <-a: gridlockSel.Case(0);\n\tcase <-time.After(d): gridlockSel.Case(-1);\n\t}}"},
+		{name: "only calls", imports: `import "time"`, params: "d time.Duration", body: "\tselect {\n\tcase <-time.After(d):\n\t}", want: ""},
+		{name: "fields, indexes, method calls", imports: `import "context"`, decls: "type S struct {\n\tdone chan struct{}\n\tin   []chan int\n\tm    map[string]chan<- int\n\tctx  context.Context\n}", params: "s *S, i int", body: "\tselect {\n\tcase <-s.done:\n\tcase v := <-s.in[i]:\n\t\t_ = v\n\tcase s.m[\"x\"] <- 1:\n\tcase <-s.ctx.Done():\n\t}", want: "\t{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(s.done), gridlock.SelectRecv(s.in[i]), gridlock.SelectSend(s.m[\"x\"])); select {\n\tcase <-s.done: gridlockSel.Case(0);\n\tcase v := <-s.in[i]: gridlockSel.Case(1);\n\t\t_ = v\n\tcase s.m[\"x\"] <- 1: gridlockSel.Case(2);\n\tcase <-s.ctx.Done(): gridlockSel.Case(-1);\n\t}}"},
+		{name: "empty select", body: "\tselect {}", want: ""},
+		{name: "in a loop with break and continue", params: "a, quit chan int", body: "\tfor {\n\t\tselect {\n\t\tcase v := <-a:\n\t\t\tif v == 0 {\n\t\t\t\tcontinue\n\t\t\t}\n\t\tcase <-quit:\n\t\t\tbreak\n\t\t}\n\t}", want: "\tfor {\n\t\t{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a), gridlock.SelectRecv(quit)); select {\n\t\tcase v := <-a: gridlockSel.Case(0);\n\t\t\tif v == 0 {\n\t\t\t\tcontinue\n\t\t\t}\n\t\tcase <-quit: gridlockSel.Case(1);\n\t\t\tbreak\n\t\t}}\n\t}"},
+		{name: "a label stays on the select", params: "a chan int", body: "loop:\n\tselect {\n\tcase <-a:\n\t\tbreak loop\n\t}", want: "{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a)); loop:\n\tselect {\n\tcase <-a: gridlockSel.Case(0);\n\t\tbreak loop\n\t}}"},
+		{name: "a label of a loop around it", params: "a chan int", body: "outer:\n\tfor {\n\t\tselect {\n\t\tcase <-a:\n\t\t\tbreak outer\n\t\t}\n\t}", want: "outer:\n\tfor {\n\t\t{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a)); select {\n\t\tcase <-a: gridlockSel.Case(0);\n\t\t\tbreak outer\n\t\t}}\n\t}"},
+		{name: "the target of a goto is left alone", params: "a chan int", body: "\tgoto wait\nwait:\n\tselect {\n\tcase <-a:\n\t}", want: ""},
+		{name: "a goto over it", params: "a chan int", body: "\tgoto done\n\tselect {\n\tcase <-a:\n\t}\ndone:", want: "\tgoto done\n\t{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a)); select {\n\tcase <-a: gridlockSel.Case(0);\n\t}}\ndone:"},
+		{name: "nested", params: "a, b chan int", body: "\tselect {\n\tcase <-a:\n\t\tselect {\n\t\tcase <-b:\n\t\t}\n\tcase <-b:\n\t}", want: "\t{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a), gridlock.SelectRecv(b)); select {\n\tcase <-a: gridlockSel.Case(0);\n\t\t{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(b)); select {\n\t\tcase <-b: gridlockSel.Case(0);\n\t\t}}\n\tcase <-b: gridlockSel.Case(1);\n\t}}"},
+		{name: "a case over several lines", params: "a []chan int, i int", body: "\tselect {\n\tcase <-a[\n\t\ti]:\n\tcase <-a[0]:\n\t}", want: "\t{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a[0])); select {\n\tcase <-a[\n\t\ti]: gridlockSel.Case(-1);\n\tcase <-a[0]: gridlockSel.Case(0);\n\t}}"},
+		{name: "generic", params: "[T any](a chan T, b <-chan T, c chan<- T, v T)", body: "\tselect {\n\tcase a <- v:\n\tcase <-b:\n\tcase c <- v:\n\t}", want: "\t{gridlockSel := gridlock.SelectStart(gridlock.SelectSend(a), gridlock.SelectRecv(b), gridlock.SelectSend(c)); select {\n\tcase a <- v: gridlockSel.Case(0);\n\tcase <-b: gridlockSel.Case(1);\n\tcase c <- v: gridlockSel.Case(2);\n\t}}"},
+		{name: "nothing before go1.18", goVersion: "go1.17", params: "a chan int", body: "\tselect {\n\tcase <-a:\n\t}", want: ""},
+	}, Selects)
+}

@@ -1,0 +1,72 @@
+package scoreboard
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Floors of the scoreboard: raise them as gridlock finds more. The
+// kernels whose circular waits run through an operation the program never
+// performed before it hung are found as partial deadlocks, not as the
+// deadlocks they are (see the README).
+const (
+	minExact = 38 // buggy kernels found with exactly the expected kinds
+	minFound = 49 // buggy kernels with some finding
+)
+
+func root(t *testing.T) string {
+	dir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestCorpus(t *testing.T) {
+	ks, err := Load(filepath.Join(root(t), "kernels"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buggy, correct int
+	for _, k := range ks {
+		if k.Category == "" {
+			t.Errorf("%s: EXPECTED has no category", k.Path)
+		}
+		if _, err := os.Stat(filepath.Join(root(t), "kernels", k.Path, "kernel_test.go")); err != nil {
+			t.Errorf("%s: no test: %v", k.Path, err)
+		}
+		if k.Buggy() {
+			buggy++
+		} else {
+			correct++
+		}
+	}
+	if buggy < 40 || correct < 15 {
+		t.Errorf("%d buggy and %d correct kernels, want at least 40 and 15", buggy, correct)
+	}
+}
+
+func TestScoreboard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs gridlock test on the whole corpus (about a minute)")
+	}
+	b, err := Run(Options{Root: root(t), Wait: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md strings.Builder
+	b.WriteMarkdown(&md)
+	t.Logf("\n%s", md.String())
+	tot := b.Totals()
+	for _, k := range b.Kernels {
+		if !k.Buggy() && len(k.Found) > 0 {
+			t.Errorf("false alarm: %s: found %v in correct code", k.Path, k.Found)
+		}
+	}
+	if tot.BuggyExact < minExact || tot.BuggyFound < minFound {
+		t.Errorf("found %d kernels exactly and %d in part, want at least %d and %d", tot.BuggyExact, tot.BuggyFound, minExact, minFound)
+	}
+}

@@ -1,0 +1,209 @@
+package stuck
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gridlock-go/gridlock/report"
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// Goroutines of a test binary's dump, as runtime.Stack prints them.
+const (
+	harnessG = `goroutine 1 [chan receive]:
+testing.(*T).Run(0xc000003a00, {0x5b44f9?, 0x0?}, 0x5c1ac8)
+	/go/src/testing/testing.go:2109 +0x4e5
+main.main()
+	_testmain.go:48 +0xa5
+`
+	agentG = `goroutine 6 [running]:
+github.com/gridlock-go/gridlock/agent.serve()
+	/gl/agent/agent.go:145 +0x165
+created by github.com/gridlock-go/gridlock/agent.Start in goroutine 1
+	/gl/agent/agent.go:98 +0x2f1
+`
+	testG = `goroutine 20 [chan receive%s]:
+example.com/m.TestHang(0xc000003c00)
+	/m/m_test.go:16 +0x2d
+testing.tRunner(0xc000003c00, 0x5c1ac8)
+	/go/src/testing/testing.go:2036 +0xea
+created by testing.(*T).Run in goroutine 1
+	/go/src/testing/testing.go:2101 +0x4c5
+`
+	workerG = `goroutine 21 [chan send%s]:
+example.com/m.worker()
+	/m/m.go:12 +0x69
+created by example.com/m.TestHang in goroutine 20
+	/m/m_test.go:14 +0x98
+`
+	sleeperG = `goroutine 22 [sleep]:
+time.Sleep(0x2faf080)
+	/go/src/runtime/time.go:363 +0x165
+example.com/m.poll()
+	/m/m.go:30 +0x45
+created by example.com/m.TestHang in goroutine 20
+	/m/m_test.go:15 +0x98
+`
+	nilChanG = `goroutine 23 [chan send (nil chan)]:
+example.com/m.emit()
+	/m/m.go:40 +0x45
+created by example.com/m.TestHang in goroutine 20
+	/m/m_test.go:15 +0x98
+`
+	lockerG = `goroutine %d [select]:
+github.com/gridlock-go/gridlock/sync.park(0x9881988cb00, 0x98819892080, 0x0)
+	/gl/sync/queue.go:94 +0xbe
+github.com/gridlock-go/gridlock/sync.(*Mutex).Lock(0x98819886240)
+	/gl/sync/mutex.go:58 +0xc5
+example.com/m.transfer()
+	/m/m.go:%d +0x30
+created by example.com/m.TestHang in goroutine 20
+	/m/m_test.go:14 +0xd6
+`
+)
+
+func dump(gs ...string) []byte { return []byte(strings.Join(gs, "\n")) }
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// abba is the detector's graph of goroutines 30 and 31 in an AB-BA
+// deadlock on mutexes a and b.
+func abba() *waitgraph.Graph {
+	return &waitgraph.Graph{
+		Resources: []*waitgraph.Resource{{ID: "a", Kind: waitgraph.Mutex, Exact: true}, {ID: "b", Kind: waitgraph.Mutex, Exact: true}},
+		Goroutines: []*waitgraph.Goroutine{
+			{ID: 30, Holds: []waitgraph.Hold{{Resource: "a", Mode: waitgraph.Lock}}, Wait: &waitgraph.WaitFor{Resource: "b", Mode: waitgraph.Lock, Stack: waitgraph.Stack{{Func: "example.com/m.transfer", File: "/m/m.go", Line: 50}}}},
+			{ID: 31, Holds: []waitgraph.Hold{{Resource: "b", Mode: waitgraph.Lock}}, Wait: &waitgraph.WaitFor{Resource: "a", Mode: waitgraph.Lock, Stack: waitgraph.Stack{{Func: "example.com/m.transfer", File: "/m/m.go", Line: 51}}}},
+		},
+	}
+}
+
+// hookG is a goroutine parked in one of gridlock's hooks for native
+// channels, as gridlock test's rewrite makes them.
+const hookG = `goroutine %d [select]:
+github.com/gridlock-go/gridlock.recv[...](0x56df16?, 0x56df16?, 0x37c72d04310)
+	/gl/native.go:91 +0x25a
+github.com/gridlock-go/gridlock.Recv[...](0x37c72d04310)
+	/gl/native.go:63 +0x45
+example.com/m.run()
+	/m/m.go:%d +0xd6
+created by example.com/m.TestHang in goroutine 20
+	/m/m_test.go:14 +0xd6
+`
+
+// abbaJoined is abba with goroutine 32 waiting on a WaitGroup that
+// goroutines 30 and 31 owe a Done.
+func abbaJoined() *waitgraph.Graph {
+	g := abba()
+	g.Resources = append(g.Resources, &waitgraph.Resource{ID: "wg", Kind: waitgraph.WaitGroup, Exact: true, Quorum: 2,
+		Releasers: []waitgraph.Releaser{{Goroutine: 30, Needed: true}, {Goroutine: 31, Needed: true}}})
+	g.Goroutines = append(g.Goroutines, &waitgraph.Goroutine{ID: 32, Wait: &waitgraph.WaitFor{Resource: "wg", Mode: waitgraph.Wait, Stack: waitgraph.Stack{{Func: "example.com/m.run", File: "/m/m.go", Line: 70}}}})
+	return g
+}
+
+// nativeWaits is the detector's graph of goroutines 40 and 41, each
+// receiving from a native channel on which no goroutine was seen to send.
+func nativeWaits() *waitgraph.Graph {
+	return &waitgraph.Graph{
+		Resources: []*waitgraph.Resource{{ID: "chan#1", Kind: waitgraph.Chan, Partial: true}, {ID: "chan#2", Kind: waitgraph.Chan, Partial: true}},
+		Goroutines: []*waitgraph.Goroutine{
+			{ID: 40, Wait: &waitgraph.WaitFor{Resource: "chan#1", Mode: waitgraph.Recv, Stack: waitgraph.Stack{{Func: "example.com/m.run", File: "/m/m.go", Line: 60}}}},
+			{ID: 41, Wait: &waitgraph.WaitFor{Resource: "chan#2", Mode: waitgraph.Recv, Stack: waitgraph.Stack{{Func: "example.com/m.run", File: "/m/m.go", Line: 61}}}},
+		},
+	}
+}
+
+func TestDecide(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		in         Input
+		want       []report.Kind
+		positions  []string
+		frozen     bool
+		mainStuck  bool
+		deadlocked bool
+	}{{
+		name:      "leaked goroutine",
+		in:        Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, " (leaked)")), Leaks: true},
+		want:      []report.Kind{report.PartialDeadlock},
+		positions: []string{"/m/m.go:12"},
+	}, {
+		name: "blocked but not provably, no hang",
+		in:   Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, "")), Leaks: true},
+	}, {
+		name:      "hung: nothing can run",
+		in:        Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, "")), Hung: true},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
+		positions: []string{"/m/m_test.go:16", "/m/m.go:12"},
+		frozen:    true, mainStuck: true,
+	}, {
+		name: "hung, but a goroutine sleeps: it may release the others",
+		in:   Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, ""), sleeperG), Hung: true},
+	}, {
+		name:      "nil channel: blocked by construction",
+		in:        Input{Stacks: dump(harnessG, agentG, nilChanG)},
+		want:      []report.Kind{report.PartialDeadlock},
+		positions: []string{"/m/m.go:40"},
+	}, {
+		name: "started before the tests",
+		in:   Input{Stacks: dump(harnessG, agentG, nilChanG), Baseline: 25},
+	}, {
+		name:       "a circular wait on watched locks",
+		in:         Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51))},
+		want:       []report.Kind{report.Deadlock},
+		positions:  []string{"/m/m.go:50", "/m/m.go:51"},
+		deadlocked: true,
+	}, {
+		name:   "a circular wait already reported, and the test behind it",
+		in:     Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51)), Hung: true, Reported: map[int64]bool{30: true, 31: true}},
+		frozen: true, mainStuck: true,
+		deadlocked: true,
+	}, {
+		name: "native channels with no partner seen, the program running",
+		in:   Input{Graph: nativeWaits(), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61), sleeperG), Hung: true},
+	}, {
+		name:      "native channels with no partner seen, the program frozen",
+		in:        Input{Graph: nativeWaits(), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
+		positions: []string{"/m/m.go:60", "/m/m.go:61"},
+		frozen:    true,
+	}, {
+		name:      "native channels, a goroutine the runtime proved blocked for good",
+		in:        Input{Graph: nativeWaits(), Stacks: dump(harnessG, agentG, strings.Replace(sprintf(hookG, 40, 60), "[select]", "[chan receive (leaked)]", 1), sprintf(hookG, 41, 61), sleeperG), Leaks: true, Hung: true},
+		want:      []report.Kind{report.PartialDeadlock},
+		positions: []string{"/m/m.go:60"},
+	}, {
+		name:       "a circular wait already reported, and a goroutine joined on it",
+		in:         Input{Graph: abbaJoined(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51), strings.Replace(sprintf(lockerG, 32, 70), "transfer", "run", 1)), Hung: true, Reported: map[int64]bool{30: true, 31: true}},
+		frozen:     true,
+		deadlocked: true,
+	}, {
+		name: "a waiter whose holder runs",
+		in:   Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), strings.Replace(sprintf(lockerG, 31, 51), "[select]", "[runnable]", 1))},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.in.GOROOT = "/go"
+			res := Decide(tc.in)
+			var kinds []report.Kind
+			var positions []string
+			for _, f := range res.Findings {
+				kinds = append(kinds, f.Kind)
+				positions = append(positions, f.Positions...)
+				if f.Summary == "" || f.Hint == "" || len(f.Goroutines) == 0 || len(f.Resources) == 0 {
+					t.Errorf("incomplete finding: %+v", f)
+				}
+			}
+			if !slices.Equal(kinds, tc.want) || !slices.Equal(positions, tc.positions) {
+				t.Errorf("found %v at %v, want %v at %v", kinds, positions, tc.want, tc.positions)
+				for _, f := range res.Findings {
+					t.Log(report.Text(f))
+				}
+			}
+			if res.Frozen != tc.frozen || res.MainStuck != tc.mainStuck || res.Deadlocked != tc.deadlocked {
+				t.Errorf("frozen %v, main stuck %v, deadlocked %v; want %v, %v, %v", res.Frozen, res.MainStuck, res.Deadlocked, tc.frozen, tc.mainStuck, tc.deadlocked)
+			}
+		})
+	}
+}

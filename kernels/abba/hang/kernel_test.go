@@ -1,0 +1,7 @@
+package hang
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

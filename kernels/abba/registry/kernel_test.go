@@ -1,0 +1,10 @@
+package registry
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	r := &Registry{objs: map[*Object]bool{}}
+	o := &Object{}
+	r.Register(o)
+	o.Close()
+}

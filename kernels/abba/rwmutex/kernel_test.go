@@ -1,0 +1,7 @@
+package rwmutex
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

@@ -1,0 +1,7 @@
+package three
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

@@ -1,0 +1,7 @@
+package transfer
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

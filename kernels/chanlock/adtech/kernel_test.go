@@ -1,0 +1,7 @@
+package adtech
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

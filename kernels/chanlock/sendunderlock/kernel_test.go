@@ -1,0 +1,7 @@
+package sendunderlock
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

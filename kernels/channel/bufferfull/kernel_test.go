@@ -1,0 +1,7 @@
+package bufferfull
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

@@ -1,0 +1,7 @@
+package circular
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

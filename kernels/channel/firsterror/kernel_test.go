@@ -1,0 +1,7 @@
+package firsterror
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	_ = CheckAll(4)
+}

@@ -1,0 +1,7 @@
+package neverclosed
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	Sum()
+}

@@ -1,0 +1,7 @@
+package pipeline
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	Run([]string{"a", "", "b", "c"})
+}

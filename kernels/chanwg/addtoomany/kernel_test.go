@@ -1,0 +1,7 @@
+package addtoomany
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	Start([]func(){func() {}, func() {}})
+}

@@ -1,0 +1,7 @@
+package waitbeforeread
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	Collect(3)
+}

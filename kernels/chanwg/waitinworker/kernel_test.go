@@ -1,0 +1,7 @@
+package waitinworker
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

@@ -1,0 +1,9 @@
+package lostwakeup
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	l := NewLatch()
+	l.Open()
+	l.Wait()
+}

@@ -1,0 +1,8 @@
+package direct
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	c := &Cache{m: map[string]int{}}
+	c.Get("key")
+}

@@ -1,0 +1,8 @@
+package embedded
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	s := &Store{items: []string{"a"}}
+	s.Snapshot()
+}

@@ -1,0 +1,3 @@
+module gridlock.example/kernels
+
+go 1.22

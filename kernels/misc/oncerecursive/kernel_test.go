@@ -1,0 +1,7 @@
+package oncerecursive
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	Config()
+}

@@ -1,0 +1,7 @@
+package semaphore
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

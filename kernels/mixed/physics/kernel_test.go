@@ -1,0 +1,7 @@
+package physics
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

@@ -1,0 +1,7 @@
+package rwrchan
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}

@@ -1,0 +1,8 @@
+package selecttrap
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	s := &Service{cache: map[string]string{}}
+	s.Fetch()
+}

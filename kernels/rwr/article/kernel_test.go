@@ -1,0 +1,7 @@
+package article
+
+import "testing"
+
+func TestKernel(t *testing.T) {
+	run()
+}
