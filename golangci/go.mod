@@ -1,0 +1,12 @@
+module github.com/gridlock-go/gridlock/golangci
+
+go 1.26.0
+
+require (
+	github.com/gridlock-go/gridlock v0.0.0
+	golang.org/x/tools v0.52.0
+)
+
+require github.com/golangci/plugin-module-register v0.1.2
+
+replace github.com/gridlock-go/gridlock => ../
