@@ -50,9 +50,15 @@ var multicore = runtime.NumCPU() > 1
 //go:noinline
 func (m *Mutex) Lock() {
 	gid, pc := rt.Enter()
-	// lockAt, by hand: one call less on the uncontended path.
+	// lockAt, by hand, and engine.Acquired's outermost case inlined: the
+	// uncontended path makes no call but rt.Enter.
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
+			if l := m.ref.Peek(); l != nil {
+				if g := l.Fast(gid); g != nil && (g.Push1(l, pc) || g.PushNested(l, pc)) {
+					return
+				}
+			}
 			engine.Acquired(gid, &m.ref, waitgraph.Mutex, engine.Write, pc, nil)
 		}
 		return
@@ -129,18 +135,14 @@ func (m *Mutex) TryLock() bool {
 // Unlock unlocks m. It is a run-time error if m is not locked on entry to
 // Unlock.
 func (m *Mutex) Unlock() {
-	// engine.ReleaseWrite, by hand: one call less.
+	// engine.ReleaseWrite, by hand: one call less. The stack address
+	// tells the owner's Unlock from another goroutine's, without asking
+	// for the goroutine's id; when in doubt, ReleaseWriteSlow asks.
 	if l := m.ref.Peek(); l != nil {
 		if o := l.Owner(); o != nil {
 			l.ClearOwner()
-			var gid uint64
-			if engine.FastIDs() {
-				gid = rt.Goid()
-			} else {
-				gid = rt.SlowGoid()
-			}
-			if o.OwnID() != gid || !o.PopTop(l) {
-				engine.ReleaseWriteSlow(l, o, gid)
+			if !o.OnStack(rt.SP()) || !o.PopTop(l) {
+				engine.ReleaseWriteSlow(l, o)
 			}
 		}
 	}

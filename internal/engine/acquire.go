@@ -134,6 +134,51 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	}
 }
 
+// Fast returns the state of goroutine gid if it last took l and has no
+// pending remote releases: the caller may then try Push1 and PushNested.
+// This is the uncontended path of Lock, small enough to be inlined into
+// it; when it or they fail, the caller calls Acquired.
+func (l *Lock) Fast(gid uint64) *G {
+	g := l.lastFor(gid)
+	if g == nil || g.remote.Load() || !e.fastIDs {
+		return nil
+	}
+	return g
+}
+
+// Push1 records that g took l for writing at call site pc, if g holds
+// nothing else (see Fast).
+func (g *G) Push1(l *Lock, pc uintptr) bool {
+	if g.n != 0 {
+		return false
+	}
+	g.epoch = e.epoch.Load()
+	h := &g.held[0]
+	h.lock, h.pc, h.mode, h.try, h.chain = l, pc, Write, false, l.key0
+	g.n = 1
+	l.setOwner(g)
+	return true
+}
+
+// PushNested records that g took l for writing at call site pc while it
+// holds other locks, if that chain of classes was validated before and
+// needs no check of instances (see Fast).
+func (g *G) PushNested(l *Lock, pc uintptr) bool {
+	n := g.n
+	if n == 0 || n >= inlineHeld {
+		return false
+	}
+	key := chainKey(g.held[n-1].chain, l.cid)
+	if f, ok := e.chains.get(key); !ok || f != 0 {
+		return false
+	}
+	h := &g.held[n]
+	h.lock, h.pc, h.mode, h.try, h.chain = l, pc, Write, false, key
+	g.n = n + 1
+	l.setOwner(g)
+	return true
+}
+
 // Tried records a successful TryLock or TryRLock. A try cannot wait, so no
 // order into the lock is checked; locks taken while it is held are ordered
 // after it as usual.
@@ -179,23 +224,9 @@ func ReleaseWrite(r *Ref) {
 		return
 	}
 	l.setOwner(nil)
-	var gid uint64
-	if e.fastIDs {
-		gid = rt.Goid()
-	} else {
-		gid = rt.SlowGoid()
+	if !o.OnStack(rt.SP()) || !o.PopTop(l) {
+		ReleaseWriteSlow(l, o)
 	}
-	if o.ownID() == gid {
-		if n := o.n - 1; n >= 0 && n < inlineHeld && o.held[n].lock == l {
-			o.held[n].lock = nil
-			o.n = n
-			return
-		}
-		o.remove(l, Write)
-		return
-	}
-	l.remote.Store(true)
-	o.remote.Store(true)
 }
 
 // Owner returns the goroutine holding l for writing, or nil.
@@ -219,15 +250,30 @@ func (g *G) PopTop(l *Lock) bool {
 	return false
 }
 
-// OwnID returns g's goroutine id, from any goroutine.
+// OnStack reports whether address sp lies in g's stack as last seen:
+// then the goroutine whose stack sp is in is g. The bounds are refreshed by
+// ReleaseWriteSlow when the stack has moved since.
 //
 //go:norace
-func (g *G) OwnID() uint64 { return g.id }
+func (g *G) OnStack(sp uintptr) bool { return g.stackLo <= sp && sp < g.stackHi }
 
-// ReleaseWriteSlow completes ReleaseWrite when the lock is not at the top
-// of its owner's list or another goroutine releases it.
-func ReleaseWriteSlow(l *Lock, o *G, gid uint64) {
+// ReleaseWriteSlow completes an Unlock of l, owned by o, when the
+// releasing goroutine's stack is not o's as last seen: it asks for the
+// goroutine's id. The owner pops l from its list and refreshes its stack
+// bounds; another goroutine (Go allows it) marks l as handed over and
+// leaves the entry for the owner to drop at its next lock operation.
+func ReleaseWriteSlow(l *Lock, o *G) {
+	var gid uint64
+	var lo, hi uintptr
+	if e.fastIDs {
+		gid, lo, hi = rt.GoidStack()
+	} else {
+		gid = rt.SlowGoid()
+	}
 	if o.id == gid {
+		if rt.StackOK() {
+			o.stackLo, o.stackHi = lo, hi
+		}
 		o.remove(l, Write)
 		return
 	}

@@ -73,7 +73,7 @@ func Declare(l any, d Declaration, pc uintptr) bool {
 		c.writer.Store(true)
 	}
 	lk.class = c
-	lk.cid = c.id
+	lk.cid, lk.key0 = c.id, chainKey(0, c.id)
 	// Chains validated under the old classes or levels are stale.
 	e.chains.reset()
 	return true

@@ -47,6 +47,10 @@ type G struct {
 	more  []held // held locks beyond inlineHeld
 	epoch uint32 // engine epoch at the last outermost acquisition
 	dead  bool   // dropped from the goroutine table
+	// The goroutine's stack bounds, as last seen by Unlock: an Unlock whose
+	// stack address lies between them is the owner's, without asking for
+	// the goroutine's id. Written by the owner, read by anyone (norace).
+	stackLo, stackHi uintptr
 
 	// remote is set when another goroutine released a lock this goroutine
 	// holds; the owner applies remoteLocks (read locks) and drops entries
@@ -170,7 +174,7 @@ func (g *G) find(l *Lock) *held {
 // by another goroutine (see remoteRelease).
 func (g *G) compact() {
 	for i := g.n - 1; i >= 0; i-- {
-		if h := g.at(i); h.mode == Write && h.lock.ownerOf() != g {
+		if h := g.at(i); h.lock == nil || h.mode == Write && h.lock.ownerOf() != g {
 			g.removeAt(i)
 		}
 	}
@@ -192,7 +196,9 @@ func (g *G) removeAt(i int) {
 	}
 	for j := i; j < g.n; j++ {
 		h := g.at(j)
-		h.chain = chainKey(prev, h.lock.class.id)
+		if h.lock != nil {
+			h.chain = chainKey(prev, h.lock.class.id)
+		}
 		prev = h.chain
 	}
 }

@@ -42,8 +42,9 @@ type Lock struct {
 	// saves the goroutine-table lookup when one goroutine takes a lock
 	// again and again.
 	last *G
-	// cid is class.id, copied for the hot path.
-	cid uint64
+	// cid is class.id, and key0 the chain key of l held alone, copied for
+	// the hot path.
+	cid, key0 uint64
 	// remote is set once the lock was released by a goroutine that did not
 	// acquire it (legal in Go): a wait for it may be ended by anyone, so
 	// circular waits through it are not reported as deadlocks.
@@ -111,7 +112,7 @@ func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Ui
 	l := &Lock{id: e.nextID.Add(1), kind: kind, site: pc, readers: readers}
 	l.own = Class{id: l.id, singleton: true, kind: kind, site: pc, writer: writerFlag(kind)}
 	l.class = &l.own
-	l.cid = l.id
+	l.cid, l.key0 = l.id, chainKey(0, l.id)
 	if r.p.CompareAndSwap(nil, l) {
 		return l
 	}

@@ -39,7 +39,7 @@ func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
 		nc := l.class
 		for i := range g.n {
 			h := g.at(i)
-			if h.lock == l {
+			if h.lock == l || h.lock == nil {
 				continue // recursion is reported by Before
 			}
 			hc := h.lock.class
@@ -77,7 +77,7 @@ func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
 func checkInstances(g *G, l *Lock, m Mode, pc uintptr) {
 	for i := range g.n {
 		h := g.at(i)
-		if h.lock == l || h.lock.class != l.class {
+		if h.lock == l || h.lock == nil || h.lock.class != l.class {
 			continue
 		}
 		k := pairKey(h.lock.id, l.id)

@@ -20,3 +20,8 @@ func readg(off uintptr) uint64
 //
 //go:noescape
 func Enter() (goid uint64, pc uintptr)
+
+// GoidStack returns the id of the calling goroutine and the bounds of its
+// stack as they are now (the stack moves when it grows). Valid only when
+// StackOK reports true.
+func GoidStack() (goid uint64, lo, hi uintptr)

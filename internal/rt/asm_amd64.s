@@ -29,3 +29,16 @@ TEXT ·Enter(SB),NOSPLIT,$0-16
 	MOVQ 8(BP), AX
 	MOVQ AX, pc+8(FP)
 	RET
+
+// func GoidStack() (goid uint64, lo, hi uintptr)
+// The runtime's g starts with its stack bounds, lo then hi.
+TEXT ·GoidStack(SB),NOSPLIT,$0-24
+	MOVQ (TLS), AX
+	MOVQ ·goidOffset(SB), BX
+	MOVQ (AX)(BX*1), BX
+	MOVQ BX, goid+0(FP)
+	MOVQ 0(AX), BX
+	MOVQ BX, lo+8(FP)
+	MOVQ 8(AX), BX
+	MOVQ BX, hi+16(FP)
+	RET

@@ -25,3 +25,15 @@ TEXT ·Enter(SB),NOSPLIT|NOFRAME,$0-16
 	MOVD 8(R29), R0
 	MOVD R0, pc+8(FP)
 	RET
+
+// func GoidStack() (goid uint64, lo, hi uintptr)
+// The runtime's g starts with its stack bounds, lo then hi.
+TEXT ·GoidStack(SB),NOSPLIT,$0-24
+	MOVD ·goidOffset(SB), R1
+	MOVD (g)(R1), R0
+	MOVD R0, goid+0(FP)
+	MOVD 0(g), R0
+	MOVD R0, lo+8(FP)
+	MOVD 8(g), R0
+	MOVD R0, hi+16(FP)
+	RET

@@ -10,3 +10,7 @@ func readg(uintptr) uint64 { return 0 }
 // Enter returns the id of the calling goroutine; the call site is not
 // available without frame pointers and is returned as 0.
 func Enter() (goid uint64, pc uintptr) { return SlowGoid(), 0 }
+
+// GoidStack returns the id of the calling goroutine; stack bounds are not
+// available.
+func GoidStack() (goid uint64, lo, hi uintptr) { return SlowGoid(), 0, 0 }

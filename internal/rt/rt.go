@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"unsafe"
 )
 
 // goidOffset is the byte offset of goid within the runtime's g. It is written
@@ -26,7 +27,19 @@ var goidOffset uintptr
 var (
 	discoverOnce sync.Once
 	fast         bool
+	stackOK      bool
 )
+
+// StackOK reports whether GoidStack's stack bounds are valid.
+func StackOK() bool { return stackOK }
+
+// SP returns an address in the calling goroutine's stack.
+//
+//go:nosplit
+func SP() uintptr {
+	var x byte
+	return uintptr(unsafe.Pointer(&x))
+}
 
 // Supported reports whether goroutine ids come from the fast path.
 func Supported() bool {
@@ -96,6 +109,15 @@ func discover() {
 	if <-ok && Goid() == SlowGoid() {
 		fast = true
 	}
+	// The stack bounds at the start of g: check that a local variable of
+	// this goroutine and of another lies between them.
+	inStack := func() bool {
+		_, lo, hi := GoidStack()
+		sp := SP()
+		return lo < hi && lo <= sp && sp < hi
+	}
+	go func() { ok <- inStack() }()
+	stackOK = fast && <-ok && inStack()
 }
 
 // Callers returns the program counters of the calling goroutine's stack,

@@ -85,3 +85,13 @@ garbage
 		t.Errorf("frame = %+v", f)
 	}
 }
+
+func TestGoidStack(t *testing.T) {
+	if !StackOK() {
+		t.Skip("no stack bounds on this platform")
+	}
+	gid, lo, hi := GoidStack()
+	if gid != SlowGoid() || SP() < lo || SP() >= hi {
+		t.Errorf("GoidStack() = %d, [%#x, %#x); want %d and a range holding %#x", gid, lo, hi, SlowGoid(), SP())
+	}
+}
