@@ -93,7 +93,10 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	g := l.lastFor(gid)
 	if g == nil {
 		g = goroutine(gid)
-		l.setLast(g)
+		if m == Write {
+			// Readers would take turns writing it: a shared cache line.
+			l.setLast(g)
+		}
 	}
 	if g.remote.Load() {
 		g.applyRemote()
