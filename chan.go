@@ -101,14 +101,14 @@ func (c *Chan[T]) TrySend(v T) bool {
 }
 
 func (c *Chan[T]) sent(gid uint64) {
-	if engine.Enabled() {
-		c.p.NoteSend(goid(gid))
+	if engine.Enabled() && engine.FastIDs() {
+		c.p.NoteSend(gid)
 	}
 }
 
 func (c *Chan[T]) received(gid uint64) {
-	if engine.Enabled() {
-		c.p.NoteRecv(goid(gid))
+	if engine.Enabled() && engine.FastIDs() {
+		c.p.NoteRecv(gid)
 	}
 }
 
@@ -149,7 +149,14 @@ func (c *Chan[T]) sendSlow(gid uint64, pc uintptr, v T, ctx context.Context, op 
 //go:noinline
 func (c *Chan[T]) Recv() (v T, ok bool) {
 	gid, pc := rt.Enter()
-	return c.recv(gid, pc)
+	select {
+	case v, ok = <-c.c:
+		c.received(gid)
+		return v, ok
+	default:
+	}
+	v, ok, _ = c.recvSlow(gid, pc, nil, "")
+	return v, ok
 }
 
 func (c *Chan[T]) recv(gid uint64, pc uintptr) (v T, ok bool) {

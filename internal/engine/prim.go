@@ -94,9 +94,12 @@ type idSet struct {
 }
 
 func (ps *partners) note(gid uint64) {
-	if ps.last.Load() == gid {
-		return
+	if ps.last.Load() != gid {
+		ps.noteSlow(gid)
 	}
+}
+
+func (ps *partners) noteSlow(gid uint64) {
 	ps.last.Store(gid)
 	if s := ps.set.Load(); s != nil && s.has(gid) {
 		return
