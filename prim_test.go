@@ -225,6 +225,49 @@ func TestSemaphoreHoldAndWaitDeadlocks(t *testing.T) {
 	sem.Release(2) // free them
 }
 
+// Many goroutines, short-lived ones first, then twenty that each hold a
+// permit and wait for a second: the record of who holds what stays exact
+// past the size where it switches to an index.
+func TestSemaphoreManyHoldersDeadlock(t *testing.T) {
+	r := gridlocktest.Record(t)
+	const n = 20
+	sem := gridlock.NewSemaphore(n)
+	var churn stdsync.WaitGroup
+	for range 100 {
+		churn.Add(1)
+		go func() {
+			defer churn.Done()
+			if err := sem.Acquire(context.Background(), 1); err != nil {
+				t.Error(err)
+			}
+			sem.Release(1)
+		}()
+	}
+	churn.Wait()
+	var all stdsync.WaitGroup
+	all.Add(n)
+	for range n {
+		gridlock.Go("task", func() {
+			if err := sem.Acquire(context.Background(), 1); err != nil {
+				t.Error(err)
+			}
+			all.Done()
+			all.Wait()
+			sem.Acquire(context.Background(), 1)
+		})
+	}
+	f := waitFor(t, r, report.Deadlock)
+	if len(f.Goroutines) != n || kinds(f)[waitgraph.Semaphore] != 1 {
+		t.Fatalf("deadlock names %d goroutines, want %d:\n%s", len(f.Goroutines), n, report.Text(f))
+	}
+	for _, g := range f.Goroutines {
+		if len(g.Holds) != 1 || g.Holds[0].Count != 1 || g.Wait == nil || g.Wait.Count != 1 {
+			t.Errorf("goroutine %d holds %+v, waits %+v; want 1 permit held, 1 awaited", g.ID, g.Holds, g.Wait)
+		}
+	}
+	sem.Release(n)
+}
+
 func TestLostWakeup(t *testing.T) {
 	r := gridlocktest.Record(t, gridlocktest.LongWait(300*time.Millisecond))
 	var mu sync.Mutex

@@ -136,9 +136,11 @@ func (s *Semaphore) take(gid uint64, n int64) bool {
 		return false
 	}
 	s.cur += n
-	s.p.NoteAcquireLocked(gid, n)
+	first := s.p.NoteAcquireLocked(gid, n)
 	s.p.Unlock()
-	s.p.NoteHolding(gid)
+	if first {
+		s.p.NoteHolding(gid)
+	}
 	return true
 }
 

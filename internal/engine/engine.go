@@ -303,6 +303,9 @@ func maintainGTable(t *gtable) *gtable {
 			continue
 		}
 		markDead(g)
+		for _, p := range g.semas {
+			p.forget(g.id)
+		}
 		s.g.Store(nil)
 		s.key.Store(tombstone)
 		t.live--
@@ -336,6 +339,11 @@ func markDead(g *G) { g.dead = true }
 func idle(g *G, epoch uint32) bool {
 	if epoch-g.epoch < 1 || g.tracked && !e.exited.has(g.id) {
 		return false
+	}
+	for _, p := range g.semas {
+		if p.Holding(g.id) > 0 {
+			return false
+		}
 	}
 	if g.n == 0 {
 		return true

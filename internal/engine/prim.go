@@ -35,11 +35,10 @@ type Prim struct {
 	owers     map[uint64]string
 	everOwers int
 	doners    map[uint64]bool // goroutines that called Done
-	// Semaphore: permits held, by goroutine, and permits granted to a
-	// waiter that Grant has not yet recorded as held.
-	holders  map[uint64]int64
-	granting map[uint64]int64
-	handOff  atomic.Bool // permits released by a goroutine that held none
+	// Semaphore: permits held, and permits granted to a waiter that Grant
+	// has not yet recorded as held, by goroutine.
+	holders holderSet
+	handOff atomic.Bool // permits released by a goroutine that held none
 	// Condition: the record of its locker, if it is a watched lock.
 	lock *Lock
 }
@@ -283,12 +282,14 @@ func (p *Prim) Lock() { p.mu.Lock() }
 func (p *Prim) Unlock() { p.mu.Unlock() }
 
 // NoteAcquireLocked records, with p locked, that goroutine gid acquired n
-// permits.
-func (p *Prim) NoteAcquireLocked(gid uint64, n int64) {
-	if p.holders == nil {
-		p.holders = make(map[uint64]int64)
-	}
-	p.holders[gid] += n
+// permits. It reports whether the goroutine must then call NoteHolding:
+// only the first time it acquires permits of p.
+func (p *Prim) NoteAcquireLocked(gid uint64, n int64) bool {
+	h := p.holders.get(gid)
+	h.n += n
+	first := !h.noted
+	h.noted = true
+	return first
 }
 
 // NoteHolding records, in the calling goroutine gid, that it holds
@@ -313,10 +314,7 @@ func (p *Prim) NoteHolding(gid uint64) {
 // gid; the semaphore then unlocks p and calls Grant. Until Grant, the
 // permits count as the waiter's for the detector, and its wait as over.
 func (p *Prim) Granting(gid uint64, n int64) {
-	if p.granting == nil {
-		p.granting = make(map[uint64]int64)
-	}
-	p.granting[gid] += n
+	p.holders.get(gid).granting += n
 }
 
 // Grant completes a grant to goroutine gid for its wait seq (Wait.Seq),
@@ -326,11 +324,11 @@ func (p *Prim) Granting(gid uint64, n int64) {
 func (p *Prim) Grant(gid uint64, seq uint64) {
 	move := func() {
 		p.mu.Lock()
-		if p.holders == nil {
-			p.holders = make(map[uint64]int64)
+		if h := p.holders.find(gid); h != nil {
+			h.n += h.granting
+			h.granting = 0
+			h.noted = true // the waiter calls NoteHolding when woken
 		}
-		p.holders[gid] += p.granting[gid]
-		delete(p.granting, gid)
 		p.mu.Unlock()
 	}
 	if !Enabled() {
@@ -353,29 +351,41 @@ func (p *Prim) Grant(gid uint64, seq uint64) {
 func (p *Prim) grantedTo(gid uint64) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.granting[gid] > 0
+	h := p.holders.find(gid)
+	return h != nil && h.granting > 0
 }
 
 // NoteReleaseLocked records, with p locked, that goroutine gid released
 // n permits. A release by a goroutine that holds fewer marks the semaphore
 // as handed between goroutines: who holds what is then unknown.
 func (p *Prim) NoteReleaseLocked(gid uint64, n int64) {
-	if p.holders[gid] >= n {
-		p.holders[gid] -= n
-		if p.holders[gid] == 0 {
-			delete(p.holders, gid)
-		}
-	} else {
-		p.handOff.Store(true)
-		delete(p.holders, gid)
+	if h := p.holders.find(gid); h != nil && h.n >= n {
+		h.n -= n
+		return
+	} else if h != nil {
+		h.n = 0
 	}
+	p.handOff.Store(true)
+}
+
+// forget tells p that goroutine gid's state was dropped: it must call
+// NoteHolding again when it next acquires.
+func (p *Prim) forget(gid uint64) {
+	p.mu.Lock()
+	if h := p.holders.find(gid); h != nil {
+		h.noted = false
+	}
+	p.mu.Unlock()
 }
 
 // Holding returns the permits goroutine gid holds.
 func (p *Prim) Holding(gid uint64) int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.holders[gid]
+	if h := p.holders.find(gid); h != nil {
+		return h.n
+	}
+	return 0
 }
 
 func containsPrim(ps []*Prim, p *Prim) bool {
@@ -532,13 +542,7 @@ func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 		return rels, int(counter), exact
 	case waitgraph.Semaphore:
 		p.mu.Lock()
-		holders := make(map[uint64]int64, len(p.holders)+len(p.granting))
-		for gid, n := range p.holders {
-			holders[gid] = n
-		}
-		for gid, n := range p.granting {
-			holders[gid] += n
-		}
+		holders := p.holders.held()
 		p.mu.Unlock()
 		r := b.resource(p)
 		for gid, n := range holders {
