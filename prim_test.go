@@ -268,6 +268,31 @@ func TestSemaphoreManyHoldersDeadlock(t *testing.T) {
 	sem.Release(n)
 }
 
+// One goroutine adds to two wait groups in turn: each time, the goroutine
+// it starts next owes that group a Done, even though the group was waited
+// out in between. Its waits are long, never stuck.
+func TestWaitGroupsTakenInTurn(t *testing.T) {
+	r := gridlocktest.Record(t, gridlocktest.LongWait(100*time.Millisecond))
+	var a, b sync.WaitGroup
+	for round := range 3 {
+		for _, wg := range []*sync.WaitGroup{&a, &b} {
+			wg.Add(1)
+			gridlock.Go("worker", func() {
+				if round == 2 {
+					time.Sleep(300 * time.Millisecond) // past the long-wait threshold
+				}
+				wg.Done()
+			})
+			wg.Wait()
+		}
+	}
+	for _, f := range r.Findings() {
+		if f.Kind != report.LongWait {
+			t.Errorf("correct code reported: %s", report.Line(f))
+		}
+	}
+}
+
 func TestLostWakeup(t *testing.T) {
 	r := gridlocktest.Record(t, gridlocktest.LongWait(300*time.Millisecond))
 	var mu sync.Mutex

@@ -31,7 +31,8 @@ type Prim struct {
 	// Wait group: the counter, and the goroutines that owe a Done with why
 	// they are thought to.
 	counter   *atomic.Int64
-	owersN    atomic.Int32 // len(owers), read without the lock
+	adder     atomic.Uint64 // adderKey of a goroutine whose G.adds lists the wait group
+	owersN    atomic.Int32  // len(owers), read without the lock
 	owers     map[uint64]string
 	everOwers int
 	doners    map[uint64]bool // goroutines that called Done
@@ -226,22 +227,35 @@ func (p *Prim) SetLock(l *Lock) {
 
 // NoteAdd records that goroutine gid added delta to the wait group: the
 // goroutines it starts next through gridlock.Go are thought to owe Done.
+// It costs a comparison when gid was the last goroutine to add.
 func (p *Prim) NoteAdd(gid uint64, delta int64) {
-	if delta <= 0 || !Enabled() {
-		return
+	if delta > 0 && p.adder.Load() != adderKey(gid, e.epoch.Load()) && Enabled() {
+		p.noteAddSlow(gid)
 	}
+}
+
+// adderKey is what Prim.adder holds for goroutine gid whose state lists
+// the wait group as of maintenance round epoch: a round may drop the
+// state, and with it the list.
+func adderKey(gid uint64, epoch uint32) uint64 { return gid<<16 | uint64(uint16(epoch)) }
+
+func (p *Prim) noteAddSlow(gid uint64) {
+	epoch := e.epoch.Load()
 	g := goroutine(gid)
-	if containsPrim(g.adds, p) {
-		return
-	}
-	// Forget wait groups that have since been waited out.
-	kept := g.adds[:0]
-	for _, q := range g.adds {
-		if q.counter != nil && q.counter.Load() > 0 {
-			kept = append(kept, q)
+	if !containsPrim(g.adds, p) {
+		// Forget wait groups that have since been waited out.
+		kept := g.adds[:0]
+		for _, q := range g.adds {
+			if q.counter != nil && q.counter.Load() > 0 {
+				kept = append(kept, q)
+			} else if k := q.adder.Load(); k>>16 == gid {
+				q.adder.CompareAndSwap(k, 0)
+			}
 		}
+		clear(g.adds[len(kept):])
+		g.adds = append(kept, p)
 	}
-	g.adds = append(kept, p)
+	p.adder.Store(adderKey(gid, epoch))
 }
 
 // AddOwer records that goroutine gid owes the wait group a Done, and why.
