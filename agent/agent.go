@@ -81,16 +81,16 @@ var (
 // the command instead of standard error, and answers its requests.
 func Start(key string) {
 	mu.Lock()
-	defer mu.Unlock()
 	d := os.Getenv(DirEnv)
 	if d == "" || dir != "" {
+		mu.Unlock()
 		return
 	}
 	dir, pid = d, os.Getpid()
 	gridlock.Configure(gridlock.Config{Output: io.Discard, ReportFile: path("jsonl")})
-	stacks := allStacks()
-	baseline = maxID(stacks)
+	baseline = maxID(allStacks())
 	hello := Hello{PID: pid, Key: key, Time: time.Now(), Baseline: baseline}
+	mu.Unlock()
 	if err := writeJSON(path("agent"), hello); err != nil {
 		fmt.Fprintf(os.Stderr, "gridlock: agent: %v\n", err)
 		return
@@ -103,13 +103,16 @@ func Start(key string) {
 // good. Calling it more than once does nothing.
 func Finish() {
 	mu.Lock()
-	defer mu.Unlock()
 	if dir == "" || finished {
+		mu.Unlock()
 		return
 	}
 	finished = true
+	mu.Unlock()
 	settle()
+	mu.Lock()
 	s := snapshot()
+	mu.Unlock()
 	s.Final = true
 	if err := writeJSON(path("final"), s); err != nil {
 		fmt.Fprintf(os.Stderr, "gridlock: agent: %v\n", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -241,9 +242,11 @@ func (s *session) report(key string, f *report.Finding) {
 // anything was found, else status.
 func (s *session) finish(status int) (int, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	found := slices.Clone(s.found)
+	counts := maps.Clone(s.counts)
+	s.mu.Unlock()
 	if s.flags.json != "" {
-		out := s.found
+		out := found
 		if out == nil {
 			out = []taggedFinding{}
 		}
@@ -258,16 +261,16 @@ func (s *session) finish(status int) (int, error) {
 			return 1, err
 		}
 	}
-	if len(s.found) == 0 {
+	if len(found) == 0 {
 		return status, nil
 	}
 	var parts []string
 	for _, k := range report.Catalog() {
-		if n := s.counts[k.Kind]; n > 0 {
+		if n := counts[k.Kind]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, k.Kind))
 		}
 	}
-	fmt.Fprintf(s.ctx.stderr, "gridlock: %d findings: %s\n", len(s.found), strings.Join(parts, ", "))
+	fmt.Fprintf(s.ctx.stderr, "gridlock: %d findings: %s\n", len(found), strings.Join(parts, ", "))
 	return 1, nil
 }
 
