@@ -37,6 +37,15 @@ func BenchmarkChanBuffered1(b *testing.B) {
 			c.Recv()
 		}
 	})
+	// A native channel through the hooks gridlock test rewrites
+	// operations into.
+	b.Run("impl=hooks", func(b *testing.B) {
+		c := make(chan int, 128)
+		for i := 0; b.Loop(); i++ {
+			gridlock.Send(c, i)
+			gridlock.Recv(c)
+		}
+	})
 }
 
 // Eight goroutines sending and receiving on one buffered channel.
@@ -58,6 +67,16 @@ func BenchmarkChanBuffered8(b *testing.B) {
 			for pb.Next() {
 				c.Send(1)
 				c.Recv()
+			}
+		})
+	})
+	b.Run("impl=hooks", func(b *testing.B) {
+		c := make(chan int, 1024)
+		b.SetParallelism(4)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				gridlock.Send(c, 1)
+				gridlock.Recv(c)
 			}
 		})
 	})
@@ -92,6 +111,20 @@ func BenchmarkChanUnbuffered(b *testing.B) {
 			pong.Recv()
 		}
 		ping.Close()
+	})
+	b.Run("impl=hooks", func(b *testing.B) {
+		ping, pong := make(chan int), make(chan int)
+		go func() {
+			for v := range gridlock.Range(ping) {
+				gridlock.Send(pong, v)
+			}
+			gridlock.Close(pong)
+		}()
+		for i := 0; b.Loop(); i++ {
+			gridlock.Send(ping, i)
+			gridlock.Recv(pong)
+		}
+		gridlock.Close(ping)
 	})
 }
 

@@ -24,11 +24,22 @@ type chanKey struct {
 }
 
 type chanEntry struct {
-	wp weak.Pointer[hchan]
-	p  *Prim
+	key uintptr
+	wp  weak.Pointer[hchan]
+	p   *Prim
 }
 
 var nativeChans sync.Map // uintptr → *chanEntry
+
+// chanCache is a direct-mapped cache in front of nativeChans: a hit costs
+// a load and the weak pointer's check, not a sync.Map lookup.
+var chanCache [1 << chanCacheBits]atomic.Pointer[chanEntry]
+
+const chanCacheBits = 12
+
+func cacheSlot(key uintptr) *atomic.Pointer[chanEntry] {
+	return &chanCache[uint64(key)*0x9E3779B97F4A7C15>>(64-chanCacheBits)]
+}
 
 // nilChan is the record of every nil channel: a wait on it is forever.
 var nilChan = &Prim{kind: waitgraph.Chan, nilChan: true}
@@ -41,24 +52,36 @@ func ChanPrim(addr unsafe.Pointer, pc uintptr) *Prim {
 		return nilChan
 	}
 	key := uintptr(addr)
+	slot := cacheSlot(key)
+	if ce := slot.Load(); ce != nil && ce.key == key && ce.wp.Value() != nil {
+		return ce.p
+	}
+	ce := chanEntryOf(addr, pc)
+	slot.Store(ce)
+	return ce.p
+}
+
+func chanEntryOf(addr unsafe.Pointer, pc uintptr) *chanEntry {
+	key := uintptr(addr)
 	if v, ok := nativeChans.Load(key); ok {
 		ce := v.(*chanEntry)
 		if ce.wp.Value() != nil {
-			return ce.p
+			return ce
 		}
 		nativeChans.CompareAndDelete(key, v)
 	}
-	ce := &chanEntry{wp: weak.Make((*hchan)(addr)), p: &Prim{id: e.nextID.Add(1), kind: waitgraph.Chan, site: pc, partial: true}}
+	ce := &chanEntry{key: key, wp: weak.Make((*hchan)(addr)), p: &Prim{id: e.nextID.Add(1), kind: waitgraph.Chan, site: pc, partial: true}}
 	if v, loaded := nativeChans.LoadOrStore(key, ce); loaded {
 		if old := v.(*chanEntry); old.wp.Value() != nil {
-			return old.p
+			return old
 		}
 		nativeChans.Store(key, ce)
 	}
 	runtime.AddCleanup((*hchan)(addr), func(k chanKey) {
 		nativeChans.CompareAndDelete(k.addr, k.ce)
+		cacheSlot(k.addr).CompareAndSwap(k.ce, nil)
 	}, chanKey{key, ce})
-	return ce.p
+	return ce
 }
 
 // AsyncWait is a wait registered on behalf of a goroutine that blocks
@@ -84,13 +107,25 @@ func BeginAsync(gid uint64, pc uintptr, on ...WaitOn) *AsyncWait {
 	if g.remote.Load() {
 		g.applyRemote() // in the waiter, as BeginWaitOn does
 	}
-	a := &AsyncWait{}
-	a.w = Wait{g: g, pc: pc, since: time.Now()}
+	a := g.async
+	if a != nil {
+		// Its timer was stopped before it could fire: nothing else
+		// touches it.
+		g.async = nil
+		a.ended.Store(false)
+	} else {
+		a = &AsyncWait{}
+	}
+	a.w = Wait{g: g, on: a.w.on[:0], pc: pc, since: time.Now()}
 	for _, o := range on {
 		a.w.on = append(a.w.on, waitOn{res: o.Prim, mode: o.Mode, count: o.Count})
 	}
 	a.mu.Lock()
-	a.timer = time.AfterFunc(grace, a.tick)
+	if a.timer == nil {
+		a.timer = time.AfterFunc(grace, a.tick)
+	} else {
+		a.timer.Reset(grace)
+	}
 	a.mu.Unlock()
 	return a
 }
@@ -137,7 +172,7 @@ func (a *AsyncWait) End() {
 		return
 	}
 	a.mu.Lock()
-	a.timer.Stop()
+	stopped := a.timer.Stop()
 	rec := a.rec
 	a.rec = nil
 	a.mu.Unlock()
@@ -145,5 +180,11 @@ func (a *AsyncWait) End() {
 		e.wmu.Lock()
 		unregister(rec)
 		e.wmu.Unlock()
+		return
+	}
+	if stopped && a.w.rec == nil {
+		// The timer never fired: the next wait of this goroutine can
+		// reuse the wait and its timer. End runs in the waiter.
+		a.w.g.async = a
 	}
 }
