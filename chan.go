@@ -121,13 +121,18 @@ func goid(gid uint64) uint64 {
 }
 
 func (c *Chan[T]) sendSlow(gid uint64, pc uintptr, v T, ctx context.Context, op string) error {
-	var done <-chan struct{}
-	if ctx != nil {
-		done = ctx.Done()
+	if ctx == nil {
+		// Parked on the channel alone, re-checked from the engine's
+		// timer: cheaper than a select with a timer of its own, and a
+		// goroutine left blocked for good stays visible to the runtime's
+		// goroutine leak detector.
+		c.sendParked(gid, pc, v)
+		return nil
 	}
+	done := ctx.Done()
 	var wt *engine.Wait
 	if engine.Enabled() {
-		wt = engine.BeginWaitOn(gid, pc, done != nil, engine.WaitOn{Prim: c.p, Mode: waitgraph.Send})
+		wt = engine.BeginWaitOn(gid, pc, true, engine.WaitOn{Prim: c.p, Mode: waitgraph.Send})
 	}
 	defer wt.End()
 	for {
@@ -141,6 +146,21 @@ func (c *Chan[T]) sendSlow(gid uint64, pc uintptr, v T, ctx context.Context, op 
 			return wt.Explain(op, ctx.Err())
 		}
 	}
+}
+
+func (c *Chan[T]) sendParked(gid uint64, pc uintptr, v T) {
+	a := engine.BeginAsync(goid(gid), pc, engine.WaitOn{Prim: c.p, Mode: waitgraph.Send})
+	defer a.End() // also when the send panics on a closed channel
+	c.c <- v
+	c.sent(gid)
+}
+
+func (c *Chan[T]) recvParked(gid uint64, pc uintptr) (v T, ok bool) {
+	a := engine.BeginAsync(goid(gid), pc, engine.WaitOn{Prim: c.p, Mode: waitgraph.Recv})
+	v, ok = <-c.c
+	a.End()
+	c.received(gid)
+	return v, ok
 }
 
 // Recv receives a value, blocking until one is available. ok is false if
@@ -203,13 +223,15 @@ func (c *Chan[T]) TryRecv() (v T, ok, received bool) {
 }
 
 func (c *Chan[T]) recvSlow(gid uint64, pc uintptr, ctx context.Context, op string) (v T, ok bool, err error) {
-	var done <-chan struct{}
-	if ctx != nil {
-		done = ctx.Done()
+	if ctx == nil {
+		// Parked on the channel alone: see sendSlow.
+		v, ok = c.recvParked(gid, pc)
+		return v, ok, nil
 	}
+	done := ctx.Done()
 	var wt *engine.Wait
 	if engine.Enabled() {
-		wt = engine.BeginWaitOn(gid, pc, done != nil, engine.WaitOn{Prim: c.p, Mode: waitgraph.Recv})
+		wt = engine.BeginWaitOn(gid, pc, true, engine.WaitOn{Prim: c.p, Mode: waitgraph.Recv})
 	}
 	defer wt.End()
 	for {

@@ -73,6 +73,23 @@ func (l *Lock) Class() *Class { return l.class }
 //go:norace
 func (l *Lock) ownerOf() *G { return l.owner }
 
+// ownerSeen returns l's owner for a goroutine that reads the owner's
+// fields. The owner field is written without synchronization, so the G is
+// found again in the goroutine table, whose atomic publication orders the
+// G's initialization before the caller's reads. A G no longer in the table
+// (its goroutine exited holding l) is returned as read.
+func (l *Lock) ownerSeen() *G {
+	o := l.ownerOf()
+	if o == nil {
+		return nil
+	}
+	e.gtab.Load().lookup(idOf(o)) // finds o: the atomic load orders its fields
+	return o
+}
+
+//go:norace
+func idOf(g *G) uint64 { return g.id }
+
 //go:norace
 func (l *Lock) setOwner(g *G) { l.owner = g }
 

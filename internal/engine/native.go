@@ -116,7 +116,7 @@ func BeginAsync(gid uint64, pc uintptr, on ...WaitOn) *AsyncWait {
 	} else {
 		a = &AsyncWait{}
 	}
-	a.w = Wait{g: g, on: a.w.on[:0], pc: pc, since: time.Now()}
+	a.w = Wait{g: g, on: a.w.on[:0], pc: pc, async: true}
 	for _, o := range on {
 		a.w.on = append(a.w.on, waitOn{res: o.Prim, mode: o.Mode, count: o.Count})
 	}
@@ -138,6 +138,10 @@ func (a *AsyncWait) tick() {
 	}
 	w := &a.w
 	if w.rec == nil {
+		// The wait began a grace period ago, or a little more if the
+		// timer ran late: reading the clock here, not in BeginAsync,
+		// keeps it off the path of the waits that end sooner.
+		w.since = time.Now().Add(-grace)
 		w.register()
 		a.mu.Lock()
 		if a.ended.Load() {

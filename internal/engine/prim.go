@@ -504,7 +504,7 @@ func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 		if l != nil {
 			// Whoever holds or waits for its lock may change the
 			// condition and signal.
-			if o := l.ownerOf(); o != nil && o.ownID() != self {
+			if o := l.ownerSeen(); o != nil && o.ownID() != self {
 				b.visit(o)
 				rels = append(rels, waitgraph.Releaser{Goroutine: int64(o.ownID()), Why: "holds its lock"})
 			}

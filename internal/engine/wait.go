@@ -41,6 +41,16 @@ type waitRec struct {
 	next       time.Duration
 	holds      []held // g's held list when the wait began (stable while it waits)
 	deadlocked bool   // part of a reported deadlock: no long-wait on top
+	async      bool   // registered by another goroutine: its stack is not the waiter's
+}
+
+// stack returns the waiter's stack, called from register: the current
+// stack if the waiter registers itself, its call site otherwise.
+func (r *waitRec) stack() waitgraph.Stack {
+	if r.async {
+		return site(r.pc)
+	}
+	return symbolize(callers(5))
 }
 
 // lock returns the lock a lock wait is for, or nil.
@@ -66,6 +76,7 @@ type Wait struct {
 	since      time.Time
 	seq        uint64
 	rec        *waitRec // set once registered
+	async      bool     // registered from a timer, not by the waiter (AsyncWait)
 }
 
 // Seq identifies the wait among its goroutine's waits, for Prim.Grant.
@@ -141,7 +152,7 @@ func prepare(g *G, pc uintptr, cancelable bool) *Wait {
 // reports false if the wait was granted meanwhile (Prim.Grant).
 func (w *Wait) register() {
 	g := w.g
-	rec := &waitRec{g: g, on: slices.Clone(w.on), since: w.since, pc: w.pc, cancelable: w.cancelable, next: firstCheck}
+	rec := &waitRec{g: g, on: slices.Clone(w.on), since: w.since, pc: w.pc, cancelable: w.cancelable, next: firstCheck, async: w.async}
 	if l := rec.lock(); l != nil {
 		rec.recursive = g.recursiveOn == l
 	}
@@ -346,7 +357,7 @@ func mayBeStuck(g *G) bool {
 	if l == nil {
 		return true
 	}
-	if o := l.ownerOf(); o != nil {
+	if o := l.ownerSeen(); o != nil {
 		return o.wait != nil || o == g
 	}
 	return l.kind != waitgraph.Mutex && l.kind != waitgraph.Once
@@ -498,7 +509,7 @@ func (l *Lock) node(b *builder) *waitgraph.Resource {
 // readers, and, for a reader, the writers queued before it.
 func (l *Lock) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser, int, bool) {
 	r := b.resource(l)
-	if o := l.ownerOf(); o != nil {
+	if o := l.ownerSeen(); o != nil {
 		og := b.visit(o)
 		if o.wait == nil && !holds(og, r.ID) {
 			og.Holds = append(og.Holds, waitgraph.Hold{Resource: r.ID, Mode: waitgraph.Lock})
@@ -753,7 +764,7 @@ func blockingFinding(r *waitRec) *report.Finding {
 			if !fresh {
 				return nil
 			}
-			now := symbolize(callers(4))
+			now := r.stack()
 			f := &report.Finding{Kind: report.SemaphoreHoldAndWait, Source: "runtime", Hint: report.SemaphoreHoldAndWait.Info().Hint}
 			res := &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Site: frameOf(p.site), Exact: true}
 			f.Resources = []*waitgraph.Resource{res}
@@ -784,7 +795,7 @@ func blockingFinding(r *waitRec) *report.Finding {
 	if !fresh {
 		return nil
 	}
-	now := symbolize(callers(4))
+	now := r.stack()
 	lockRes := resourceOf(h.lock.info())
 	if h.lock.class.name != "" {
 		lockRes.ID = fmt.Sprintf("%s#%d", h.lock.class.name, h.lock.id)
