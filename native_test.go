@@ -236,3 +236,43 @@ func TestRangeWaitsAtTheLoop(t *testing.T) {
 	close(ch)
 	<-done
 }
+
+func TestSelectThatPanicsEndsItsWait(t *testing.T) {
+	// A select sending on a closed channel panics: the rewritten code
+	// never reaches Case. A goroutine that recovers and runs on must not
+	// be registered as waiting in the select.
+	r := gridlocktest.Record(t, gridlocktest.LongWait(200*time.Millisecond))
+	ch := make(chan int)
+	quit := make(chan struct{})
+	gridlock.Close(ch)
+	recovered, release := make(chan any), make(chan struct{})
+	defer close(release)
+	gridlock.Go("sender", func() {
+		defer func() {
+			recovered <- recover()
+			<-release // runs on, on nothing gridlock watches
+		}()
+		w := gridlock.SelectStart(gridlock.SelectSend(ch), gridlock.SelectRecv(quit))
+		select {
+		case ch <- 1:
+			w.Case(0)
+		case <-quit:
+			w.Case(1)
+		}
+	})
+	if p := <-recovered; p == nil {
+		t.Fatal("the select did not panic")
+	}
+	for range 50 {
+		for _, g := range gridlock.Snapshot().Goroutines {
+			if g.Name == "sender" {
+				t.Fatalf("the select that panicked is still a wait: %+v", g.Wait)
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if fs := r.Findings(); len(fs) != 0 {
+		t.Errorf("findings on a goroutine that recovered: %v", summaries(fs))
+	}
+}

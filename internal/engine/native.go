@@ -137,6 +137,23 @@ func (a *AsyncWait) tick() {
 		return
 	}
 	w := &a.w
+	if w.sendsOnClosed() {
+		// No goroutine stays parked sending on a closed channel: the
+		// select panicked, and End will never come.
+		if a.ended.Swap(true) {
+			return
+		}
+		a.mu.Lock()
+		rec := a.rec
+		a.rec = nil
+		a.mu.Unlock()
+		if rec != nil {
+			e.wmu.Lock()
+			unregister(rec)
+			e.wmu.Unlock()
+		}
+		return
+	}
 	if w.rec == nil {
 		// The wait began a grace period ago, or a little more if the
 		// timer ran late: reading the clock here, not in BeginAsync,
@@ -168,6 +185,16 @@ func (a *AsyncWait) tick() {
 	}
 	a.timer.Reset(d)
 	a.mu.Unlock()
+}
+
+// sendsOnClosed reports whether w sends on a channel known to be closed.
+func (w *Wait) sendsOnClosed() bool {
+	for _, o := range w.on {
+		if p, ok := o.res.(*Prim); ok && o.mode == waitgraph.Send && p.closed.Load() {
+			return true
+		}
+	}
+	return false
 }
 
 // End ends the wait: the select returned.
