@@ -150,8 +150,9 @@ func (c *Chan[T]) sendSlow(gid uint64, pc uintptr, v T, ctx context.Context, op 
 
 func (c *Chan[T]) sendParked(gid uint64, pc uintptr, v T) {
 	a := engine.BeginAsync(goid(gid), pc, engine.WaitOn{Prim: c.p, Mode: waitgraph.Send})
-	defer a.End() // also when the send panics on a closed channel
+	defer a.End() // when the send panics on a closed channel
 	c.c <- v
+	a.End() // at once: a wait that went on would be a false circular wait
 	c.sent(gid)
 }
 

@@ -43,9 +43,13 @@ type Mode int
 
 // Modes. The zero Mode keeps the mode set by the environment.
 const (
-	On     Mode = iota + 1 // report each finding and carry on (the default)
-	Off                    // detect nothing; locks behave as plain locks
-	Strict                 // report, then panic in the goroutine that caused the finding
+	On  Mode = iota + 1 // report each finding and carry on (the default)
+	Off                 // detect nothing; locks behave as plain locks
+	// Strict reports, then panics in the goroutine that caused the
+	// finding; for a goroutine parked on a channel or in a select, which
+	// cannot be made to panic, in the detector's timer, which ends the
+	// program.
+	Strict
 )
 
 // Config configures the detector. Zero fields keep their defaults, which

@@ -91,7 +91,7 @@ func recv[T any](gid uint64, pc uintptr, ch <-chan T) (T, bool) {
 
 // Close closes ch, as close(ch) does.
 func Close[T any](ch chan<- T) {
-	if engine.Enabled() {
+	if engine.Enabled() && ch != nil {
 		engine.ChanPrim(sendAddr(ch), 0).NoteClose()
 	}
 	close(ch)
@@ -179,6 +179,7 @@ func (s *SelectWait) Case(i int) {
 		return
 	}
 	s.async.End()
+	s.async = nil // ended: the goroutine may reuse it for its next wait
 	if i < 0 || i >= len(s.ops) || s.ops[i].prim == nil {
 		return
 	}

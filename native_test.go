@@ -276,3 +276,51 @@ func TestSelectThatPanicsEndsItsWait(t *testing.T) {
 		t.Errorf("findings on a goroutine that recovered: %v", summaries(fs))
 	}
 }
+
+func TestStaleSelectWaitEndsAtTheNextWait(t *testing.T) {
+	// A select whose case operand panics never reaches Case either, and
+	// nothing says the select is over: the goroutine's next blocking wait
+	// does, since a goroutine waits for one thing at a time.
+	r := gridlocktest.Record(t, gridlocktest.LongWait(time.Minute))
+	ch, next := make(chan int), make(chan int)
+	release := make(chan struct{})
+	defer close(release)
+	boom := func() int { panic("boom") }
+	gridlock.Go("selector", func() {
+		func() {
+			defer func() { recover() }()
+			w := gridlock.SelectStart(gridlock.SelectSend(ch))
+			select {
+			case ch <- boom():
+				w.Case(0)
+			}
+		}()
+		time.Sleep(20 * time.Millisecond) // the stale wait registers
+		gridlock.Recv(next)
+		<-release // runs on, on nothing gridlock watches
+	})
+	time.Sleep(50 * time.Millisecond) // Recv blocks: a new wait begins
+	next <- 1
+	selector := func() *waitgraph.Goroutine {
+		for _, g := range gridlock.Snapshot().Goroutines {
+			if g.Name == "selector" {
+				return g
+			}
+		}
+		return nil
+	}
+	for deadline := time.Now().Add(5 * time.Second); selector() != nil; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("a select that panicked is still a wait: %+v", selector().Wait)
+		}
+	}
+	for range 40 {
+		if g := selector(); g != nil {
+			t.Fatalf("a select that panicked is a wait again: %+v", g.Wait)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if fs := r.Findings(); len(fs) != 0 {
+		t.Errorf("findings: %v", summaries(fs))
+	}
+}

@@ -244,3 +244,35 @@ func TestSlowGoidMatches(t *testing.T) {
 		t.Errorf("Goid() = %d, SlowGoid() = %d", Goid(), rt.SlowGoid())
 	}
 }
+
+func TestSupersededAsyncWaitIsHarmless(t *testing.T) {
+	// An async wait whose End never comes (its select panicked and was
+	// recovered) while the goroutine waits again on a wait of its own, and
+	// ends that, must neither stay in the graph nor break the engine at
+	// its next check.
+	withOptions(t, func(out *bytes.Buffer) {
+		var r1, r2 PrimRef
+		p1, p2 := r1.Get(waitgraph.Chan, 0), r2.Get(waitgraph.Chan, 0)
+		gid := Goid()
+		stale := BeginAsync(gid, 0, WaitOn{Prim: p1, Mode: waitgraph.Recv})
+		time.Sleep(20 * time.Millisecond) // registered
+		next := BeginWaitOn(gid, 0, false, WaitOn{Prim: p2, Mode: waitgraph.Recv})
+		time.Sleep(2 * grace)
+		next.Tick() // registers, as the waiter's timer would
+		next.End()
+		time.Sleep(firstCheck + 50*time.Millisecond) // the stale wait's check
+		if !Enabled() {
+			t.Fatalf("engine off: %s", out)
+		}
+		if n := len(Snapshot().Goroutines); n != 0 {
+			t.Errorf("snapshot lists %d goroutines, want none", n)
+		}
+		e.wmu.Lock()
+		left := len(e.byRes[p1]) + len(e.byRes[p2])
+		e.wmu.Unlock()
+		if left != 0 {
+			t.Errorf("%d waiters left in the resource index", left)
+		}
+		stale.End()
+	})
+}

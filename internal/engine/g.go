@@ -76,6 +76,7 @@ type G struct {
 	wait    *waitRec    // guarded by Engine.wmu
 	w       Wait        // the goroutine's wait handle, reused
 	async   *AsyncWait  // an ended AsyncWait of the goroutine's, to reuse
+	live    *AsyncWait  // the goroutine's AsyncWait not yet ended
 	waitSeq uint64      // counts the goroutine's waits
 	// granted is what Prim.Grant handed to wait seq before that wait
 	// could register; guarded by Engine.wmu.

@@ -75,7 +75,9 @@ func chanEntryOf(addr unsafe.Pointer, pc uintptr) *chanEntry {
 		if old := v.(*chanEntry); old.wp.Value() != nil {
 			return old
 		}
-		nativeChans.Store(key, ce)
+		if !nativeChans.CompareAndSwap(key, v, ce) {
+			return chanEntryOf(addr, pc) // another goroutine replaced it first
+		}
 	}
 	runtime.AddCleanup((*hchan)(addr), func(k chanKey) {
 		nativeChans.CompareAndDelete(k.addr, k.ce)
@@ -107,6 +109,11 @@ func BeginAsync(gid uint64, pc uintptr, on ...WaitOn) *AsyncWait {
 	if g.remote.Load() {
 		g.applyRemote() // in the waiter, as BeginWaitOn does
 	}
+	if g.live != nil {
+		// A goroutine waits for one thing at a time: the wait before
+		// never saw its End (its select panicked and was recovered).
+		g.live.End()
+	}
 	a := g.async
 	if a != nil {
 		// Its timer was stopped before it could fire: nothing else
@@ -120,6 +127,7 @@ func BeginAsync(gid uint64, pc uintptr, on ...WaitOn) *AsyncWait {
 	for _, o := range on {
 		a.w.on = append(a.w.on, waitOn{res: o.Prim, mode: o.Mode, count: o.Count})
 	}
+	g.live = a
 	a.mu.Lock()
 	if a.timer == nil {
 		a.timer = time.AfterFunc(grace, a.tick)
@@ -172,7 +180,12 @@ func (a *AsyncWait) tick() {
 		}
 		a.rec = w.rec
 	} else {
-		recheck(w.rec)
+		if !recheck(w.rec) {
+			// The goroutine waits elsewhere: this wait's End will not
+			// come. No more checks.
+			a.ended.Store(true)
+			return
+		}
 		a.mu.Lock()
 		if a.ended.Load() {
 			a.mu.Unlock()
@@ -190,7 +203,7 @@ func (a *AsyncWait) tick() {
 // sendsOnClosed reports whether w sends on a channel known to be closed.
 func (w *Wait) sendsOnClosed() bool {
 	for _, o := range w.on {
-		if p, ok := o.res.(*Prim); ok && o.mode == waitgraph.Send && p.closed.Load() {
+		if p, ok := o.res.(*Prim); ok && o.mode == waitgraph.Send && !p.nilChan && p.closed.Load() {
 			return true
 		}
 	}
@@ -201,6 +214,9 @@ func (w *Wait) sendsOnClosed() bool {
 func (a *AsyncWait) End() {
 	if a == nil || a.ended.Swap(true) {
 		return
+	}
+	if g := a.w.g; g.live == a {
+		g.live = nil
 	}
 	a.mu.Lock()
 	stopped := a.timer.Stop()

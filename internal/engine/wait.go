@@ -42,10 +42,14 @@ type waitRec struct {
 	holds      []held // g's held list when the wait began (stable while it waits)
 	deadlocked bool   // part of a reported deadlock: no long-wait on top
 	async      bool   // registered by another goroutine: its stack is not the waiter's
+	// suspect is when a circular wait through this async wait was first
+	// seen; see confirmed.
+	suspect time.Time
 }
 
-// stack returns the waiter's stack, called from register: the current
-// stack if the waiter registers itself, its call site otherwise.
+// stack returns the waiter's stack for a finding made as the wait
+// registers: the current stack if the waiter registers itself, its call
+// site otherwise.
 func (r *waitRec) stack() waitgraph.Stack {
 	if r.async {
 		return site(r.pc)
@@ -165,6 +169,13 @@ func (w *Wait) register() {
 		if gr := g.granted; gr.res != nil && gr.seq == w.seq {
 			return // granted before it could register: nothing to wait for
 		}
+		if old := g.wait; old != nil {
+			// A goroutine waits for one thing at a time.
+			if rec.async {
+				return // it waits elsewhere: this wait has ended, or is ending
+			}
+			unregister(old) // an async wait whose End never came
+		}
 		if rec.lock() == nil {
 			fs = appendNew(fs, blockingFinding(rec))
 		}
@@ -220,13 +231,19 @@ func nextCheck(r *waitRec) time.Duration {
 }
 
 // recheck re-checks a registered wait: a circular wait that formed since,
-// or a wait that has become long.
-func recheck(r *waitRec) {
+// or a wait that has become long. It reports false if the wait is no
+// longer registered: another wait of its goroutine superseded it.
+func recheck(r *waitRec) bool {
 	var fs []*report.Finding
+	live := true
 	func() {
 		defer guard()
 		e.wmu.Lock()
 		defer e.wmu.Unlock()
+		if r.g.wait != r {
+			live = false // superseded: an async wait whose End never came
+			return
+		}
 		fs = detect(r.g)
 		if !r.longDone && !r.deadlocked && !r.recursive && time.Since(r.since) >= longWait() {
 			r.longDone = true
@@ -234,6 +251,7 @@ func recheck(r *waitRec) {
 		}
 	}()
 	deliver(fs)
+	return live
 }
 
 func longWait() time.Duration {
@@ -329,12 +347,41 @@ func detect(g *G) []*report.Finding {
 		if len(grp.Cycle) == 1 && g.wait.recursive {
 			continue // reported as recursive-lock
 		}
-		if reported(grp) {
+		if reported(grp) || !confirmed(grp) {
 			continue
 		}
 		fs = appendNew(fs, deadlockFinding(g, grp))
 	}
 	return fs
+}
+
+// confirmAfter is how long a circular wait through an async wait must last
+// before it is reported.
+const confirmAfter = 50 * time.Millisecond
+
+// confirmed reports whether a circular wait may be reported now. An async
+// wait (AsyncWait) is registered and ended by different goroutines: its
+// goroutine may have been woken, by the very operation that closed the
+// cycle, and not yet have run to End. So a cycle through one is reported
+// only when a check at least confirmAfter after the first still finds the
+// same waits in it; a real deadlock lasts. Called with e.wmu held.
+func confirmed(grp waitgraph.Group) bool {
+	now := time.Now()
+	ok := true
+	for _, id := range grp.Cycle {
+		g := e.gtab.Load().lookup(uint64(id))
+		if g == nil || g.wait == nil || !g.wait.async {
+			continue
+		}
+		switch r := g.wait; {
+		case r.suspect.IsZero():
+			r.suspect = now
+			ok = false
+		case now.Sub(r.suspect) < confirmAfter:
+			ok = false
+		}
+	}
+	return ok
 }
 
 // reported reports whether every waiting goroutine of a stuck group was
@@ -353,6 +400,9 @@ func reported(grp waitgraph.Group) bool {
 // mayBeStuck is a cheap pre-check: a goroutine waiting for a mutex whose
 // owner is running cannot be part of a deadlock yet.
 func mayBeStuck(g *G) bool {
+	if g.wait == nil {
+		return false
+	}
 	l := g.wait.lock()
 	if l == nil {
 		return true
