@@ -32,9 +32,13 @@ type Chan[T any] struct {
 //
 //go:noinline
 func NewChan[T any](capacity int) *Chan[T] {
-	_, pc := rt.Enter()
+	gid, pc := rt.Enter()
 	var r engine.PrimRef
-	return &Chan[T]{c: make(chan T, capacity), p: r.Get(waitgraph.Chan, pc)}
+	c := &Chan[T]{c: make(chan T, capacity), p: r.Get(waitgraph.Chan, pc)}
+	if engine.Enabled() {
+		c.p.NoteMade(goid(gid))
+	}
+	return c
 }
 
 // C returns the underlying channel, for use in a native select. Operations

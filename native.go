@@ -25,6 +25,22 @@ func sendAddr[T any](ch chan<- T) unsafe.Pointer { return *(*unsafe.Pointer)(uns
 
 func recvAddr[T any](ch <-chan T) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&ch)) }
 
+// Made records that the calling goroutine made ch, and returns ch:
+// gridlock test wraps the code under test's make(chan ...) in it. The
+// channel's record then names the make as its site, and the maker is
+// known: goroutines later proven blocked for good on the channel are
+// read as waiting for it when it is blocked for good too (a circular
+// wait), since it holds the channel's other end.
+//
+//go:noinline
+func Made[C ~chan T, T any](ch C) C {
+	gid, pc := rt.Enter()
+	if engine.Enabled() {
+		engine.ChanPrim(sendAddr(chan T(ch)), pc).NoteMade(goid(gid))
+	}
+	return ch
+}
+
 // Send sends v on ch, as ch <- v does.
 //
 //go:noinline

@@ -64,7 +64,10 @@ func WriteText(w io.Writer, f *Finding) error {
 		b.WriteString("\nresources:\n")
 		for _, r := range f.Resources {
 			fmt.Fprintf(&b, "  %s", r.Label())
-			if r.Site != nil {
+			switch {
+			case r.Site != nil && r.Maker != 0:
+				fmt.Fprintf(&b, ", made by goroutine %d at %s", r.Maker, r.Site)
+			case r.Site != nil:
 				fmt.Fprintf(&b, ", first used at %s", r.Site)
 			}
 			b.WriteString("\n")

@@ -185,6 +185,12 @@ type Resource struct {
 	// code, which other code may also use): a waiter of it is called stuck
 	// only as part of a circular wait, never alone.
 	Partial bool `json:"partial,omitempty"`
+	// Maker is the goroutine that made the channel, when its make was
+	// seen. It is not among the Releasers: a live goroutine may have
+	// handed the channel to code no detector sees. Among goroutines
+	// proven blocked for good it holds the channel's other end, and a
+	// post-mortem reads it as a releaser.
+	Maker int64 `json:"maker,omitempty"`
 }
 
 // Label returns the resource's name and kind, e.g. "ledger (mutex)".

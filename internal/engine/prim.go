@@ -20,6 +20,8 @@ type Prim struct {
 	// channel), or signalling (send, for a condition).
 	send, recv partners
 	closed     atomic.Bool
+	// maker is the goroutine that made the channel, if seen (Made).
+	maker atomic.Uint64
 	// partial: a native channel, whose partners are seen only where
 	// gridlock rewrote the program; nilChan: the nil channel.
 	partial, nilChan bool
@@ -218,6 +220,13 @@ func (p *Prim) given(send bool) []uint64 {
 // block again.
 func (p *Prim) NoteClose() { p.closed.Store(true) }
 
+// NoteMade records that goroutine gid made the channel. The maker is not
+// a partner for the live detector (it may hand the channel to code
+// gridlock does not see); it is shown in the graph, where a post-mortem
+// of goroutines blocked for good reads it as the holder of the channel's
+// other end.
+func (p *Prim) NoteMade(gid uint64) { p.maker.Store(gid) }
+
 // SetLock tells a condition's record the record of its locker.
 func (p *Prim) SetLock(l *Lock) {
 	p.mu.Lock()
@@ -413,7 +422,7 @@ func containsPrim(ps []*Prim, p *Prim) bool {
 
 // node describes p for a graph.
 func (p *Prim) node(b *builder) *waitgraph.Resource {
-	r := &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Exact: true, Partial: p.partial}
+	r := &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Exact: true, Partial: p.partial, Maker: int64(p.maker.Load())}
 	if p.nilChan {
 		r.ID, r.Name = "nil chan", "the nil channel: operations on it block forever"
 	}

@@ -16,6 +16,7 @@ import (
 //	v, ok := <-ch (or =)     v, ok := gridlock.Recv2(ch)
 //	close(ch)                gridlock.Close(ch)
 //	for v := range ch        for v := range gridlock.Range(ch)
+//	make(chan T, n)          gridlock.Made(make(chan T, n))
 //
 // Each edit is around the operands, which keep their places, so every
 // token stays on its line. The operations of select statements are left
@@ -173,6 +174,7 @@ func (c *chanRewriter) visit(n ast.Node) bool {
 		}
 	case *ast.CallExpr:
 		c.close(n)
+		c.makeChan(n)
 	case *ast.RangeStmt:
 		c.rangeStmt(n)
 	}
@@ -266,6 +268,31 @@ func (c *chanRewriter) close(call *ast.CallExpr) {
 		return
 	}
 	c.Buf.Replace(c.Offset(id.Pos()), c.Offset(id.End()), c.gridlock()+".Close")
+}
+
+// makeChan wraps a make of a channel in Made, which records the goroutine
+// that made it. A make of a type parameter's type or of a directional
+// channel is left alone: Made would not infer its element type.
+func (c *chanRewriter) makeChan(call *ast.CallExpr) {
+	id, ok := unparen(call.Fun).(*ast.Ident)
+	if !ok || len(call.Args) == 0 {
+		return
+	}
+	if b, ok := c.Types.Info.Uses[id].(*types.Builtin); !ok || b.Name() != "make" {
+		return
+	}
+	t := c.Types.Info.TypeOf(call)
+	if t == nil {
+		return
+	}
+	if _, ok := types.Unalias(t).(*types.TypeParam); ok {
+		return
+	}
+	if ch, ok := t.Underlying().(*types.Chan); !ok || ch.Dir() != types.SendRecv {
+		return
+	}
+	c.Buf.Insert(c.Offset(call.Pos()), c.gridlock()+".Made(")
+	c.Buf.Insert(c.Offset(call.End()), ")")
 }
 
 func (c *chanRewriter) rangeStmt(rs *ast.RangeStmt) {

@@ -34,6 +34,10 @@ func TestChannels(t *testing.T) {
 		{name: "select cases are left to Selects", params: "a, b chan int", body: "\tselect {\n\tcase v, ok := <-a:\n\t\t_, _ = v, ok\n\tcase b <- <-a:\n\tcase <-b:\n\t}", want: "\tselect {\n\tcase v, ok := <-a:\n\t\t_, _ = v, ok\n\tcase b <- gridlock.Recv(a):\n\tcase <-b:\n\t}"},
 		{name: "nothing before go1.18", goVersion: "go1.17", params: "ch chan int", body: "\tch <- 1\n\t<-ch", want: ""},
 		{name: "a name gridlock taken", params: "gridlock chan int", body: "\tgridlock <- 1", want: "\tgridlock2.Send(gridlock, 1)"},
+		{name: "make", decls: "type C chan int", body: "\ta, b := make(chan int), make(chan string, 4)\n\tvar c C = make(C)\n\tvar d <-chan int = make(chan int)\n\ts := make([]int, 1)\n\t_, _, _, _, _ = a, b, c, d, s", want: "\ta, b := gridlock.Made(make(chan int)), gridlock.Made(make(chan string, 4))\n\tvar c C = gridlock.Made(make(C))\n\tvar d <-chan int = gridlock.Made(make(chan int))\n\ts := make([]int, 1)\n\t_, _, _, _, _ = a, b, c, d, s"},
+		{name: "make in operations", params: "cc chan chan int", body: "\tcc <- make(chan int)\n\t<-make(chan int)\n\tclose(make(chan int))", want: "\tgridlock.Send(cc, gridlock.Made(make(chan int)))\n\tgridlock.Recv(gridlock.Made(make(chan int)))\n\tgridlock.Close(gridlock.Made(make(chan int)))"},
+		{name: "make of a type parameter or a directional channel is left alone", params: "[T any, C ~chan T]()", body: "\tc := make(C)\n\tr := make(<-chan T)\n\td := make(chan T)\n\t_, _, _ = c, r, d", want: "\tc := make(C)\n\tr := make(<-chan T)\n\td := gridlock.Made(make(chan T))\n\t_, _, _ = c, r, d"},
+		{name: "a make of one's own", body: "\tmake := func(any) int { return 0 }\n\t_ = make(1)", want: ""},
 	}, Channels)
 }
 

@@ -157,6 +157,7 @@ func Decide(in Input) Result {
 	dump := parseDump(in.Stacks)
 	m := &merger{in: in, dump: dump, graph: &waitgraph.Graph{}, byID: make(map[int64]*waitgraph.Goroutine)}
 	m.merge()
+	m.makers()
 	var res Result
 	res.Frozen = m.frozen
 	groups := m.graph.Stuck()
@@ -304,6 +305,35 @@ func (m *merger) merge() {
 	for _, r := range m.synth {
 		r.Exact = true
 	}
+}
+
+// makers adds the maker of a channel to the channel's releasers when both
+// the channel's waiters and the maker are proven blocked for good, and the
+// maker does not wait on the channel itself: it holds the channel's other
+// end, so those waiters wait for it, in a circular wait if it waits for
+// them. The live detector never does this: a maker that can run may have
+// handed the channel to code it does not see.
+func (m *merger) makers() {
+	for _, r := range m.graph.Resources {
+		if r.Maker == 0 || r.Kind != waitgraph.Chan || !r.Exact || r.Partial || !m.provenStuck(r.Maker) {
+			continue
+		}
+		if slices.ContainsFunc(r.Releasers, func(rel waitgraph.Releaser) bool { return rel.Goroutine == r.Maker }) {
+			continue
+		}
+		if gr := m.byID[r.Maker]; gr == nil || waitOf(gr) == r.ID {
+			continue
+		}
+		r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: r.Maker, Why: "made it"})
+	}
+}
+
+// provenStuck reports whether the dump proves goroutine id blocked for
+// good: the runtime's leak detector marked it, it waits on a nil channel
+// or in an empty select, or the whole program is frozen.
+func (m *merger) provenStuck(id int64) bool {
+	d := m.dump[id]
+	return d != nil && d.class == blocked && (d.leaked || d.forever || m.frozen)
 }
 
 func waitOf(gr *waitgraph.Goroutine) string {
@@ -484,10 +514,25 @@ func (m *merger) deadlock(grp waitgraph.Group) *report.Finding {
 	var steps []string
 	for i, id := range grp.Cycle {
 		next := grp.Cycle[(i+1)%len(grp.Cycle)]
-		steps = append(steps, fmt.Sprintf("goroutine %d waits for %s held by goroutine %d", id, m.byID[id].Wait.Resource, next))
+		steps = append(steps, fmt.Sprintf("goroutine %d %s", id, m.step(m.byID[id].Wait, next)))
 	}
 	f.Summary = strings.Join(steps, "; ")
 	return f
+}
+
+// step describes one edge of a circular wait: w's goroutine waits for
+// goroutine next.
+func (m *merger) step(w *waitgraph.WaitFor, next int64) string {
+	r := m.graph.Resource(w.Resource)
+	if r == nil || r.Kind == waitgraph.Mutex || r.Kind == waitgraph.RWMutex {
+		return fmt.Sprintf("waits for %s held by goroutine %d", w.Resource, next)
+	}
+	for _, rel := range r.Releasers {
+		if rel.Goroutine == next && rel.Why != "" {
+			return fmt.Sprintf("waits on %s (%s), which goroutine %d must end (%s)", w.Resource, w.Mode, next, rel.Why)
+		}
+	}
+	return fmt.Sprintf("waits on %s (%s), which goroutine %d must end", w.Resource, w.Mode, next)
 }
 
 // partial reports the goroutines blocked for good without a circular

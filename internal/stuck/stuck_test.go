@@ -115,6 +115,13 @@ func nativeWaits() *waitgraph.Graph {
 	}
 }
 
+// madeBy is nativeWaits with chan#1 made by goroutine m1 and chan#2 by m2.
+func madeBy(m1, m2 int64) *waitgraph.Graph {
+	g := nativeWaits()
+	g.Resources[0].Maker, g.Resources[1].Maker = m1, m2
+	return g
+}
+
 func TestDecide(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -179,6 +186,27 @@ func TestDecide(t *testing.T) {
 		in:         Input{Graph: abbaJoined(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51), strings.Replace(sprintf(lockerG, 32, 70), "transfer", "run", 1)), Hung: true, Reported: map[int64]bool{30: true, 31: true}},
 		frozen:     true,
 		deadlocked: true,
+	}, {
+		name:       "native channels each made by the other's waiter, the program frozen",
+		in:         Input{Graph: madeBy(41, 40), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
+		want:       []report.Kind{report.Deadlock},
+		positions:  []string{"/m/m.go:60", "/m/m.go:61"},
+		frozen:     true,
+		deadlocked: true,
+	}, {
+		name: "native channels each made by the other's waiter, the program running",
+		in:   Input{Graph: madeBy(41, 40), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61), sleeperG), Hung: true},
+	}, {
+		name:      "native channels made by their own waiters: no cycle",
+		in:        Input{Graph: madeBy(40, 41), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
+		positions: []string{"/m/m.go:60", "/m/m.go:61"},
+		frozen:    true,
+	}, {
+		name:      "a channel made by a goroutine not proven blocked for good",
+		in:        Input{Graph: madeBy(41, 40), Stacks: dump(harnessG, agentG, strings.Replace(sprintf(hookG, 40, 60), "[select]", "[chan receive (leaked)]", 1), sprintf(hookG, 41, 61), sleeperG), Leaks: true, Hung: true},
+		want:      []report.Kind{report.PartialDeadlock},
+		positions: []string{"/m/m.go:60"},
 	}, {
 		name: "a waiter whose holder runs",
 		in:   Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), strings.Replace(sprintf(lockerG, 31, 51), "[select]", "[runnable]", 1))},
