@@ -189,3 +189,22 @@ func BenchmarkWaitGroup(b *testing.B) {
 		}
 	})
 }
+
+// Making a channel, and letting it go: what gridlock test's rewrite of
+// make(chan T) into gridlock.Made(make(chan T)) costs.
+func BenchmarkMakeChan(b *testing.B) {
+	var sink chan int
+	b.Run("impl=native", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = make(chan int)
+		}
+	})
+	b.Run("impl=hooks", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = gridlock.Made(make(chan int))
+		}
+	})
+	_ = sink
+}

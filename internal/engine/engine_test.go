@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gridlock-go/gridlock/internal/rt"
 	"github.com/gridlock-go/gridlock/report"
@@ -274,5 +275,21 @@ func TestSupersededAsyncWaitIsHarmless(t *testing.T) {
 			t.Errorf("%d waiters left in the resource index", left)
 		}
 		stale.End()
+	})
+}
+
+func TestChanMade(t *testing.T) {
+	withOptions(t, func(*bytes.Buffer) {
+		made, other := make(chan int), make(chan int)
+		addr := func(c chan int) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&c)) }
+		ChanMade(addr(made), 7, 0)
+		if got := ChanPrim(addr(made), 0).maker.Load(); got != 7 {
+			t.Errorf("maker of a made channel = %d, want 7", got)
+		}
+		if got := ChanPrim(addr(other), 0).maker.Load(); got != 0 {
+			t.Errorf("maker of a channel whose make was not seen = %d, want 0", got)
+		}
+		runtime.KeepAlive(made)
+		runtime.KeepAlive(other)
 	})
 }

@@ -71,6 +71,10 @@ func chanEntryOf(addr unsafe.Pointer, pc uintptr) *chanEntry {
 		nativeChans.CompareAndDelete(key, v)
 	}
 	ce := &chanEntry{key: key, wp: weak.Make((*hchan)(addr)), p: &Prim{id: e.nextID.Add(1), kind: waitgraph.Chan, site: pc, partial: true}}
+	if me := madeSlot(key).Load(); me != nil && me.wp.Value() == (*hchan)(addr) {
+		ce.p.site = me.pc
+		ce.p.maker.Store(me.gid)
+	}
 	if v, loaded := nativeChans.LoadOrStore(key, ce); loaded {
 		if old := v.(*chanEntry); old.wp.Value() != nil {
 			return old
@@ -84,6 +88,33 @@ func chanEntryOf(addr unsafe.Pointer, pc uintptr) *chanEntry {
 		cacheSlot(k.addr).CompareAndSwap(k.ce, nil)
 	}, chanKey{key, ce})
 	return ce
+}
+
+// made remembers the channels that rewritten code made (ChanMade) until
+// they get a record: most channels never block anyone, and a record costs
+// a finalizer-like cleanup the make should not pay. It is direct-mapped: a
+// channel whose slot is taken by a later one before its first operation
+// loses its maker, never gets another's, since the weak pointer tells.
+var made [1 << chanCacheBits]atomic.Pointer[madeEntry]
+
+type madeEntry struct {
+	wp  weak.Pointer[hchan]
+	gid uint64
+	pc  uintptr
+}
+
+func madeSlot(key uintptr) *atomic.Pointer[madeEntry] {
+	return &made[uint64(key)*0x9E3779B97F4A7C15>>(64-chanCacheBits)]
+}
+
+// ChanMade records that goroutine gid made the native channel at addr, at
+// call site pc: its record, when it gets one, names the make as its site
+// and gid as its maker (Prim.NoteMade).
+func ChanMade(addr unsafe.Pointer, gid uint64, pc uintptr) {
+	if addr == nil {
+		return
+	}
+	madeSlot(uintptr(addr)).Store(&madeEntry{wp: weak.Make((*hchan)(addr)), gid: gid, pc: pc})
 }
 
 // AsyncWait is a wait registered on behalf of a goroutine that blocks
