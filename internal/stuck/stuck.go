@@ -308,11 +308,15 @@ func (m *merger) merge() {
 }
 
 // makers adds the maker of a channel to the channel's releasers when both
-// the channel's waiters and the maker are proven blocked for good, and the
-// maker does not wait on the channel itself: it holds the channel's other
-// end, so those waiters wait for it, in a circular wait if it waits for
-// them. The live detector never does this: a maker that can run may have
-// handed the channel to code it does not see.
+// the channel's waiters and the maker are proven blocked for good: it
+// holds the channel's other end, so those waiters wait for it, in a
+// circular wait if it waits for them. A maker blocked sending on its own
+// channel, which no other goroutine was ever seen with, waits for itself:
+// it holds the other end and the buffer it filled (a channel used as a
+// lock or a semaphore, taken again by its holder). One blocked receiving
+// holds nothing: it is blocked for good, not in a cycle. The live
+// detector never does this: a maker that can run may have handed the
+// channel to code it does not see.
 func (m *merger) makers() {
 	for _, r := range m.graph.Resources {
 		if r.Maker == 0 || r.Kind != waitgraph.Chan || !r.Exact || r.Partial || !m.provenStuck(r.Maker) {
@@ -321,10 +325,18 @@ func (m *merger) makers() {
 		if slices.ContainsFunc(r.Releasers, func(rel waitgraph.Releaser) bool { return rel.Goroutine == r.Maker }) {
 			continue
 		}
-		if gr := m.byID[r.Maker]; gr == nil || waitOf(gr) == r.ID {
+		gr := m.byID[r.Maker]
+		if gr == nil {
 			continue
 		}
-		r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: r.Maker, Why: "made it"})
+		why := "made it"
+		if waitOf(gr) == r.ID {
+			if len(r.Releasers) > 0 || gr.Wait.Mode != waitgraph.Send {
+				continue
+			}
+			why = "made it, and no other goroutine was seen with it"
+		}
+		r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: r.Maker, Why: why})
 	}
 }
 

@@ -122,6 +122,23 @@ func madeBy(m1, m2 int64) *waitgraph.Graph {
 	return g
 }
 
+// handedOn adds to g's channels a partner seen before, goroutine 99, which
+// has exited.
+func handedOn(g *waitgraph.Graph) *waitgraph.Graph {
+	for _, r := range g.Resources {
+		r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: 99, Why: "sent on it before (exited)"})
+	}
+	return g
+}
+
+// sending turns g's waits into sends.
+func sending(g *waitgraph.Graph) *waitgraph.Graph {
+	for _, gr := range g.Goroutines {
+		gr.Wait.Mode = waitgraph.Send
+	}
+	return g
+}
+
 func TestDecide(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -197,8 +214,21 @@ func TestDecide(t *testing.T) {
 		name: "native channels each made by the other's waiter, the program running",
 		in:   Input{Graph: madeBy(41, 40), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61), sleeperG), Hung: true},
 	}, {
-		name:      "native channels made by their own waiters: no cycle",
+		name:      "native channels made by their receivers, no other goroutine seen with them: no cycle",
 		in:        Input{Graph: madeBy(40, 41), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
+		positions: []string{"/m/m.go:60", "/m/m.go:61"},
+		frozen:    true,
+	}, {
+		name:       "native channels made by their senders, no other goroutine seen with them: each waits for itself",
+		in:         Input{Graph: sending(madeBy(40, 41)), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
+		want:       []report.Kind{report.Deadlock, report.Deadlock},
+		positions:  []string{"/m/m.go:60", "/m/m.go:61"},
+		frozen:     true,
+		deadlocked: true,
+	}, {
+		name:      "native channels made by their senders, handed to goroutines that exited: no cycle",
+		in:        Input{Graph: handedOn(sending(madeBy(40, 41))), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
 		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
 		positions: []string{"/m/m.go:60", "/m/m.go:61"},
 		frozen:    true,
