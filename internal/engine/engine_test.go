@@ -293,3 +293,50 @@ func TestChanMade(t *testing.T) {
 		runtime.KeepAlive(other)
 	})
 }
+
+func TestRegisteredWaitChecksOnItsOwn(t *testing.T) {
+	// Once registered, a wait is re-checked from a timer of its own and
+	// the waiter's timer stops: the waiter parks on what it waits for
+	// alone, where the runtime's leak detector can prove it stuck.
+	prev := CurrentOptions()
+	defer Configure(prev)
+	Reset()
+	var out syncBuffer
+	Configure(Options{Level: LevelOn, Output: &out, LongWait: 200 * time.Millisecond})
+	var r PrimRef
+	p := r.Get(waitgraph.Chan, 0)
+	w := BeginWaitOn(Goid(), 0, false, WaitOn{Prim: p, Mode: waitgraph.Recv})
+	<-w.C()
+	w.Tick()
+	if !w.Detached() {
+		t.Fatal("a registered wait is not detached")
+	}
+	select {
+	case <-w.C():
+		t.Fatal("the waiter's timer fired after the wait was detached")
+	case <-time.After(600 * time.Millisecond):
+	}
+	if !strings.Contains(out.String(), "long-wait") && !strings.Contains(out.String(), "partial-deadlock") {
+		t.Errorf("no finding from the wait's own re-checks; output:\n%s", out.String())
+	}
+	w.End()
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader in two
+// goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gridlock-go/gridlock/internal/rt"
@@ -81,6 +82,7 @@ type Wait struct {
 	seq        uint64
 	rec        *waitRec // set once registered
 	async      bool     // registered from a timer, not by the waiter (AsyncWait)
+	checker    *checker // runs the re-checks once registered; see detach
 }
 
 // Seq identifies the wait among its goroutine's waits, for Prim.Grant.
@@ -277,17 +279,76 @@ func (w *Wait) Tick() {
 			w.reset(maxCheck) // granted: the waiter is about to wake
 			return
 		}
-		w.arm()
+		if o := e.opts.Load(); o != nil && o.Level == LevelStrict {
+			// A finding panics in the goroutine that checks: keep the
+			// checks in the waiter.
+			w.arm()
+			return
+		}
+		w.detach()
 		return
 	}
 	recheck(w.rec)
 	w.arm()
 }
 
+// detach hands a registered wait's re-checks to a timer of their own and
+// stops the waiter's: C delivers nothing more, and the waiter stays parked
+// on what it waits for alone. A goroutine parked on a timer's channel is
+// never proven blocked for good by the runtime's goroutine leak detector,
+// and neither is any goroutine blocked on what its stack references.
+func (w *Wait) detach() {
+	w.g.timer.Stop()
+	c := &checker{rec: w.rec}
+	c.mu.Lock()
+	c.t = time.AfterFunc(nextCheck(w.rec), c.tick)
+	c.mu.Unlock()
+	w.checker = c
+}
+
+// Detached reports whether the wait's re-checks run on their own: C will
+// deliver nothing more, and the waiter should park on what it waits for
+// alone.
+func (w *Wait) Detached() bool { return w != nil && w.checker != nil }
+
+// checker re-checks a registered wait from its own timer.
+type checker struct {
+	mu      sync.Mutex // guards t's resets and stopped
+	rec     *waitRec   // rec.next is the checker's alone
+	t       *time.Timer
+	stopped bool
+}
+
+func (c *checker) tick() {
+	d := maxCheck
+	if e.state.Load() == stateOn {
+		if !recheck(c.rec) {
+			return // ended
+		}
+		d = nextCheck(c.rec)
+	}
+	c.mu.Lock()
+	if !c.stopped {
+		c.t.Reset(d)
+	}
+	c.mu.Unlock()
+}
+
+func (c *checker) stop() {
+	c.mu.Lock()
+	c.stopped = true
+	c.t.Stop()
+	c.mu.Unlock()
+}
+
 // End ends the wait.
 func (w *Wait) End() {
 	if w == nil {
 		return
+	}
+	if w.checker != nil {
+		w.checker.stop()
+		w.checker = nil
 	}
 	if w.rec != nil {
 		e.wmu.Lock()
