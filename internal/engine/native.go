@@ -179,17 +179,12 @@ func (a *AsyncWait) tick() {
 	if w.sendsOnClosed() {
 		// No goroutine stays parked sending on a closed channel: the
 		// select panicked, and End will never come.
-		if a.ended.Swap(true) {
-			return
-		}
-		a.mu.Lock()
-		rec := a.rec
-		a.rec = nil
-		a.mu.Unlock()
-		if rec != nil {
-			e.wmu.Lock()
-			unregister(rec)
-			e.wmu.Unlock()
+		if !a.ended.Swap(true) {
+			a.mu.Lock()
+			rec := a.rec
+			a.rec = nil
+			a.mu.Unlock()
+			drop(rec)
 		}
 		return
 	}
@@ -202,11 +197,7 @@ func (a *AsyncWait) tick() {
 		a.mu.Lock()
 		if a.ended.Load() {
 			a.mu.Unlock()
-			if w.rec != nil {
-				e.wmu.Lock()
-				unregister(w.rec)
-				e.wmu.Unlock()
-			}
+			drop(w.rec)
 			return
 		}
 		a.rec = w.rec
@@ -229,6 +220,15 @@ func (a *AsyncWait) tick() {
 	}
 	a.timer.Reset(d)
 	a.mu.Unlock()
+}
+
+// drop unregisters rec, if any.
+func drop(rec *waitRec) {
+	if rec != nil {
+		e.wmu.Lock()
+		unregister(rec)
+		e.wmu.Unlock()
+	}
 }
 
 // sendsOnClosed reports whether w sends on a channel known to be closed.
@@ -255,9 +255,7 @@ func (a *AsyncWait) End() {
 	a.rec = nil
 	a.mu.Unlock()
 	if rec != nil {
-		e.wmu.Lock()
-		unregister(rec)
-		e.wmu.Unlock()
+		drop(rec)
 		return
 	}
 	if stopped && a.w.rec == nil {
