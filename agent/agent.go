@@ -173,8 +173,12 @@ func snapshot() Snapshot {
 
 // settle waits, briefly, for the goroutines the tests started to park or
 // end: a goroutine started by the last test may not have reached the wait
-// that leaks it yet.
+// that leaks it yet. A goroutine parked in a watched wait wakes once more,
+// a millisecond in, to register it and park on what it waits for alone
+// (only then can the runtime prove it blocked for good): settle waits for
+// that too, by finding the program quiet twice, a few milliseconds apart.
 func settle() {
+	quiet := 0
 	for try := 1; try <= 10; try++ {
 		busy := 0
 		for _, line := range strings.Split(string(allStacks()), "\n") {
@@ -182,7 +186,9 @@ func settle() {
 				busy++
 			}
 		}
-		if busy <= 1 { // this goroutine
+		if busy > 1 { // more than this goroutine
+			quiet = 0
+		} else if quiet++; quiet == 2 {
 			return
 		}
 		time.Sleep(time.Duration(try) * 5 * time.Millisecond)

@@ -13,7 +13,7 @@ import (
 // performed before it hung are found as partial deadlocks, not as the
 // deadlocks they are (see the README).
 const (
-	minExact = 47 // buggy kernels found with exactly the expected kinds
+	minExact = 48 // buggy kernels found with exactly the expected kinds
 	minFound = 49 // buggy kernels with some finding
 )
 

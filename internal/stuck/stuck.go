@@ -11,8 +11,10 @@
 // goroutine leak detector marks it "(leaked)": nothing runnable can reach
 // what it waits for), when it waits on a nil channel or in an empty
 // select, or, at a hang, when no goroutine of the program can run at all.
-// Cycles are only claimed where the graph knows every edge (the watched
-// locks); the rest is a partial deadlock.
+// Cycles are claimed where the graph knows the edges: the watched locks,
+// the partners the detector inferred from what the program did, and, among
+// goroutines proven blocked for good only, two inferences of its own (see
+// makers and signallers); the rest is a partial deadlock.
 //
 // The dump parser is rt.ParseStacks for now; the dump package will take
 // its place behind parseDump.
@@ -158,6 +160,7 @@ func Decide(in Input) Result {
 	m := &merger{in: in, dump: dump, graph: &waitgraph.Graph{}, byID: make(map[int64]*waitgraph.Goroutine)}
 	m.merge()
 	m.makers()
+	m.signallers()
 	var res Result
 	res.Frozen = m.frozen
 	groups := m.graph.Stuck()
@@ -337,6 +340,33 @@ func (m *merger) makers() {
 			why = "made it, and no other goroutine was seen with it"
 		}
 		r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: r.Maker, Why: why})
+	}
+}
+
+// signallers gives a condition variable that no goroutine is known to
+// signal, and whose waiters are proven blocked for good, the goroutines
+// proven blocked for good on a lock one of its waiters holds: only
+// goroutines that can reach the condition could signal it, all of those
+// are blocked for good, and these wait for the waiter. It is the lock
+// held across a Cond.Wait closing a circular wait.
+func (m *merger) signallers() {
+	for _, r := range m.graph.Resources {
+		if r.Kind != waitgraph.Cond || !r.Exact || r.Partial || len(r.Releasers) > 0 {
+			continue
+		}
+		for _, w := range m.graph.Goroutines {
+			if waitOf(w) != r.ID || !m.provenStuck(w.ID) {
+				continue
+			}
+			for _, h := range w.Holds {
+				for _, o := range m.graph.Goroutines {
+					if o != w && waitOf(o) == h.Resource && m.provenStuck(o.ID) &&
+						!slices.ContainsFunc(r.Releasers, func(rel waitgraph.Releaser) bool { return rel.Goroutine == o.ID }) {
+						r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: o.ID, Why: fmt.Sprintf("waits for %s, which a waiter holds", h.Resource)})
+					}
+				}
+			}
+		}
 	}
 }
 

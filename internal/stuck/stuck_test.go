@@ -139,6 +139,26 @@ func sending(g *waitgraph.Graph) *waitgraph.Graph {
 	return g
 }
 
+// condHeld is the detector's graph of goroutine 50 waiting on a condition
+// while it holds lock a, and goroutine 51 waiting for a; signalled lists
+// goroutines known to have signalled the condition.
+func condHeld(signalled ...int64) *waitgraph.Graph {
+	cond := &waitgraph.Resource{ID: "cond#1", Kind: waitgraph.Cond, Exact: true}
+	for _, id := range signalled {
+		cond.Releasers = append(cond.Releasers, waitgraph.Releaser{Goroutine: id, Why: "signalled it before"})
+	}
+	return &waitgraph.Graph{
+		Resources: []*waitgraph.Resource{{ID: "a", Kind: waitgraph.Mutex, Exact: true}, cond},
+		Goroutines: []*waitgraph.Goroutine{
+			{ID: 50, Holds: []waitgraph.Hold{{Resource: "a", Mode: waitgraph.Lock}}, Wait: &waitgraph.WaitFor{Resource: "cond#1", Mode: waitgraph.Wait, Stack: waitgraph.Stack{{Func: "example.com/m.take", File: "/m/m.go", Line: 80}}}},
+			{ID: 51, Wait: &waitgraph.WaitFor{Resource: "a", Mode: waitgraph.Lock, Stack: waitgraph.Stack{{Func: "example.com/m.put", File: "/m/m.go", Line: 81}}}},
+		},
+	}
+}
+
+// leaked marks a goroutine of the dump as proven blocked for good.
+func leaked(g string) string { return strings.Replace(g, "[select]", "[select (leaked)]", 1) }
+
 func TestDecide(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -237,6 +257,24 @@ func TestDecide(t *testing.T) {
 		in:        Input{Graph: madeBy(41, 40), Stacks: dump(harnessG, agentG, strings.Replace(sprintf(hookG, 40, 60), "[select]", "[chan receive (leaked)]", 1), sprintf(hookG, 41, 61), sleeperG), Leaks: true, Hung: true},
 		want:      []report.Kind{report.PartialDeadlock},
 		positions: []string{"/m/m.go:60"},
+	}, {
+		name:       "a condition's waiter holds the lock its only possible signaller waits for",
+		in:         Input{Graph: condHeld(), Stacks: dump(harnessG, agentG, leaked(sprintf(lockerG, 50, 80)), leaked(sprintf(lockerG, 51, 81))), Leaks: true},
+		want:       []report.Kind{report.Deadlock},
+		positions:  []string{"/m/m.go:80", "/m/m.go:81"},
+		deadlocked: true,
+	}, {
+		name:      "a condition signalled before by a goroutine that has exited: blocked for good, no cycle",
+		in:        Input{Graph: condHeld(99), Stacks: dump(harnessG, agentG, leaked(sprintf(lockerG, 50, 80)), leaked(sprintf(lockerG, 51, 81))), Leaks: true},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
+		positions: []string{"/m/m.go:80", "/m/m.go:81"},
+	}, {
+		// The detector's graph alone says no one may signal: blocked for
+		// good, but a cycle is claimed only on the runtime's proof.
+		name:      "a condition's waiter and a lock waiter not proven blocked for good",
+		in:        Input{Graph: condHeld(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 50, 80), sprintf(lockerG, 51, 81)), Leaks: true},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
+		positions: []string{"/m/m.go:80", "/m/m.go:81"},
 	}, {
 		name: "a waiter whose holder runs",
 		in:   Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), strings.Replace(sprintf(lockerG, 31, 51), "[select]", "[runnable]", 1))},
