@@ -36,7 +36,7 @@ func NewChan[T any](capacity int) *Chan[T] {
 	var r engine.PrimRef
 	c := &Chan[T]{c: make(chan T, capacity), p: r.Get(waitgraph.Chan, pc)}
 	if engine.Enabled() {
-		c.p.NoteMade(goid(gid))
+		c.p.NoteMade(goid(gid), capacity)
 	}
 	return c
 }

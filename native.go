@@ -36,7 +36,7 @@ func recvAddr[T any](ch <-chan T) unsafe.Pointer { return *(*unsafe.Pointer)(uns
 func Made[C ~chan T, T any](ch C) C {
 	gid, pc := rt.Enter()
 	if engine.Enabled() {
-		engine.ChanMade(sendAddr(chan T(ch)), goid(gid), pc)
+		engine.ChanMade(sendAddr(chan T(ch)), cap(ch), goid(gid), pc)
 	}
 	return ch
 }

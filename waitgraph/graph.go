@@ -191,6 +191,10 @@ type Resource struct {
 	// proven blocked for good it holds the channel's other end, and a
 	// post-mortem reads it as a releaser.
 	Maker int64 `json:"maker,omitempty"`
+	// MakerSent reports that the maker sent on the channel before.
+	MakerSent bool `json:"makerSent,omitempty"`
+	// Cap is the capacity of a buffered channel, when known.
+	Cap int `json:"cap,omitempty"`
 }
 
 // Label returns the resource's name and kind, e.g. "ledger (mutex)".

@@ -282,7 +282,7 @@ func TestChanMade(t *testing.T) {
 	withOptions(t, func(*bytes.Buffer) {
 		made, other := make(chan int), make(chan int)
 		addr := func(c chan int) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&c)) }
-		ChanMade(addr(made), 7, 0)
+		ChanMade(addr(made), 0, 7, 0)
 		if got := ChanPrim(addr(made), 0).maker.Load(); got != 7 {
 			t.Errorf("maker of a made channel = %d, want 7", got)
 		}

@@ -73,7 +73,7 @@ func chanEntryOf(addr unsafe.Pointer, pc uintptr) *chanEntry {
 	ce := &chanEntry{key: key, wp: weak.Make((*hchan)(addr)), p: &Prim{id: e.nextID.Add(1), kind: waitgraph.Chan, site: pc, partial: true}}
 	if me := madeSlot(key).Load(); me != nil && me.wp.Value() == (*hchan)(addr) {
 		ce.p.site = me.pc
-		ce.p.maker.Store(me.gid)
+		ce.p.NoteMade(me.gid, me.capacity)
 	}
 	if v, loaded := nativeChans.LoadOrStore(key, ce); loaded {
 		if old := v.(*chanEntry); old.wp.Value() != nil {
@@ -98,23 +98,24 @@ func chanEntryOf(addr unsafe.Pointer, pc uintptr) *chanEntry {
 var made [1 << chanCacheBits]atomic.Pointer[madeEntry]
 
 type madeEntry struct {
-	wp  weak.Pointer[hchan]
-	gid uint64
-	pc  uintptr
+	wp       weak.Pointer[hchan]
+	gid      uint64
+	pc       uintptr
+	capacity int
 }
 
 func madeSlot(key uintptr) *atomic.Pointer[madeEntry] {
 	return &made[uint64(key)*0x9E3779B97F4A7C15>>(64-chanCacheBits)]
 }
 
-// ChanMade records that goroutine gid made the native channel at addr, at
-// call site pc: its record, when it gets one, names the make as its site
-// and gid as its maker (Prim.NoteMade).
-func ChanMade(addr unsafe.Pointer, gid uint64, pc uintptr) {
+// ChanMade records that goroutine gid made the native channel at addr,
+// of the given capacity, at call site pc: its record, when it gets one,
+// names the make as its site and gid as its maker (Prim.NoteMade).
+func ChanMade(addr unsafe.Pointer, capacity int, gid uint64, pc uintptr) {
 	if addr == nil {
 		return
 	}
-	madeSlot(uintptr(addr)).Store(&madeEntry{wp: weak.Make((*hchan)(addr)), gid: gid, pc: pc})
+	madeSlot(uintptr(addr)).Store(&madeEntry{wp: weak.Make((*hchan)(addr)), gid: gid, pc: pc, capacity: capacity})
 }
 
 // AsyncWait is a wait registered on behalf of a goroutine that blocks

@@ -20,8 +20,10 @@ type Prim struct {
 	// channel), or signalling (send, for a condition).
 	send, recv partners
 	closed     atomic.Bool
-	// maker is the goroutine that made the channel, if seen (Made).
-	maker atomic.Uint64
+	// maker is the goroutine that made the channel, if seen (Made), and
+	// capacity the channel's capacity, when known.
+	maker    atomic.Uint64
+	capacity atomic.Int64
 	// partial: a native channel, whose partners are seen only where
 	// gridlock rewrote the program; nilChan: the nil channel.
 	partial, nilChan bool
@@ -160,6 +162,15 @@ func (s *idSet) insert(gid uint64) {
 	}
 }
 
+// has reports whether goroutine gid is in the set.
+func (ps *partners) has(gid uint64) bool {
+	if ps.last.Load() == gid {
+		return true
+	}
+	s := ps.set.Load()
+	return s != nil && s.has(gid)
+}
+
 // ids returns the goroutines in the set.
 func (ps *partners) ids() []uint64 {
 	s := ps.set.Load()
@@ -225,7 +236,10 @@ func (p *Prim) NoteClose() { p.closed.Store(true) }
 // gridlock does not see); it is shown in the graph, where a post-mortem
 // of goroutines blocked for good reads it as the holder of the channel's
 // other end.
-func (p *Prim) NoteMade(gid uint64) { p.maker.Store(gid) }
+func (p *Prim) NoteMade(gid uint64, capacity int) {
+	p.capacity.Store(int64(capacity))
+	p.maker.Store(gid)
+}
 
 // SetLock tells a condition's record the record of its locker.
 func (p *Prim) SetLock(l *Lock) {
@@ -422,7 +436,10 @@ func containsPrim(ps []*Prim, p *Prim) bool {
 
 // node describes p for a graph.
 func (p *Prim) node(b *builder) *waitgraph.Resource {
-	r := &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Exact: true, Partial: p.partial, Maker: int64(p.maker.Load())}
+	r := &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Exact: true, Partial: p.partial, Cap: int(p.capacity.Load())}
+	if m := p.maker.Load(); m != 0 {
+		r.Maker, r.MakerSent = int64(m), p.send.has(m)
+	}
 	if p.nilChan {
 		r.ID, r.Name = "nil chan", "the nil channel: operations on it block forever"
 	}

@@ -14,7 +14,7 @@
 // Cycles are claimed where the graph knows the edges: the watched locks,
 // the partners the detector inferred from what the program did, and, among
 // goroutines proven blocked for good only, two inferences of its own (see
-// makers and signallers); the rest is a partial deadlock.
+// infer); the rest is a partial deadlock.
 //
 // The dump parser is rt.ParseStacks for now; the dump package will take
 // its place behind parseDump.
@@ -159,8 +159,7 @@ func Decide(in Input) Result {
 	dump := parseDump(in.Stacks)
 	m := &merger{in: in, dump: dump, graph: &waitgraph.Graph{}, byID: make(map[int64]*waitgraph.Goroutine)}
 	m.merge()
-	m.makers()
-	m.signallers()
+	m.infer()
 	var res Result
 	res.Frozen = m.frozen
 	groups := m.graph.Stuck()
@@ -310,60 +309,80 @@ func (m *merger) merge() {
 	}
 }
 
-// makers adds the maker of a channel to the channel's releasers when both
-// the channel's waiters and the maker are proven blocked for good: it
-// holds the channel's other end, so those waiters wait for it, in a
-// circular wait if it waits for them. A maker blocked sending on its own
-// channel, which no other goroutine was ever seen with, waits for itself:
-// it holds the other end and the buffer it filled (a channel used as a
-// lock or a semaphore, taken again by its holder). One blocked receiving
-// holds nothing: it is blocked for good, not in a cycle. The live
-// detector never does this: a maker that can run may have handed the
-// channel to code it does not see.
-func (m *merger) makers() {
-	for _, r := range m.graph.Resources {
-		if r.Maker == 0 || r.Kind != waitgraph.Chan || !r.Exact || r.Partial || !m.provenStuck(r.Maker) {
-			continue
-		}
-		if slices.ContainsFunc(r.Releasers, func(rel waitgraph.Releaser) bool { return rel.Goroutine == r.Maker }) {
-			continue
-		}
-		gr := m.byID[r.Maker]
-		if gr == nil {
-			continue
-		}
-		why := "made it"
-		if waitOf(gr) == r.ID {
-			if len(r.Releasers) > 0 || gr.Wait.Mode != waitgraph.Send {
-				continue
+// The post-mortem inferences below add releasers among goroutines that are
+// proven blocked for good and that the graph already finds stuck (a
+// goroutine the graph would free must not free others through them), on
+// resources all of whose waiters are proven blocked for good. They turn a
+// partial deadlock into the circular wait it is; they cannot make a
+// goroutine stuck, nor free one. The live detector never makes them: a
+// goroutine that can still run may do anything.
+func (m *merger) infer() {
+	stuck := make(map[int64]bool)
+	for _, grp := range m.graph.Stuck() {
+		for _, id := range grp.Goroutines {
+			if m.provenStuck(id) {
+				stuck[id] = true
 			}
-			why = "made it, and no other goroutine was seen with it"
 		}
-		r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: r.Maker, Why: why})
+	}
+	waiters := make(map[string][]*waitgraph.Goroutine)
+	for _, gr := range m.graph.Goroutines {
+		if id := waitOf(gr); id != "" {
+			waiters[id] = append(waiters[id], gr)
+		}
+	}
+	proven := func(r *waitgraph.Resource) bool {
+		ws := waiters[r.ID]
+		for _, w := range ws {
+			if !stuck[w.ID] {
+				return false
+			}
+		}
+		return len(ws) > 0
+	}
+	for _, r := range m.graph.Resources {
+		switch {
+		case r.Kind == waitgraph.Chan && r.Maker != 0 && stuck[r.Maker] && proven(r):
+			m.maker(r)
+		case r.Kind == waitgraph.Cond && len(r.Releasers) == 0 && proven(r):
+			m.signallers(r, waiters, stuck)
+		}
 	}
 }
 
-// signallers gives a condition variable that no goroutine is known to
-// signal, and whose waiters are proven blocked for good, the goroutines
-// proven blocked for good on a lock one of its waiters holds: only
-// goroutines that can reach the condition could signal it, all of those
-// are blocked for good, and these wait for the waiter. It is the lock
-// held across a Cond.Wait closing a circular wait.
-func (m *merger) signallers() {
-	for _, r := range m.graph.Resources {
-		if r.Kind != waitgraph.Cond || !r.Exact || r.Partial || len(r.Releasers) > 0 {
-			continue
+// maker adds the maker of channel r to its releasers when no goroutine
+// was seen at the channel's other end: the maker holds it, so the
+// goroutines blocked on the channel wait for it. A maker blocked sending
+// on its own buffered channel, which it filled and no other goroutine was
+// seen with, waits for itself: it holds the buffer as a semaphore's
+// permits (a channel used as a lock, taken again by its holder). One
+// blocked receiving, or on an unbuffered channel, holds nothing: it is
+// blocked for good, not in a cycle.
+func (m *merger) maker(r *waitgraph.Resource) {
+	if len(r.Releasers) > 0 {
+		return // the other end was seen: it went with whoever had it
+	}
+	why := "made it, and no other goroutine was seen at its other end"
+	if waitOf(m.byID[r.Maker]) == r.ID {
+		if m.byID[r.Maker].Wait.Mode != waitgraph.Send || r.Cap == 0 || !r.MakerSent {
+			return
 		}
-		for _, w := range m.graph.Goroutines {
-			if waitOf(w) != r.ID || !m.provenStuck(w.ID) {
-				continue
-			}
-			for _, h := range w.Holds {
-				for _, o := range m.graph.Goroutines {
-					if o != w && waitOf(o) == h.Resource && m.provenStuck(o.ID) &&
-						!slices.ContainsFunc(r.Releasers, func(rel waitgraph.Releaser) bool { return rel.Goroutine == o.ID }) {
-						r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: o.ID, Why: fmt.Sprintf("waits for %s, which a waiter holds", h.Resource)})
-					}
+		why = "made it and filled its buffer, and no other goroutine was seen with it"
+	}
+	r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: r.Maker, Why: why})
+}
+
+// signallers gives condition r, which no goroutine is known to signal, the
+// goroutines blocked for good on a lock one of its waiters holds: only
+// goroutines that can reach the condition could signal it, all of those
+// are blocked for good, and these wait for the waiter. It is the lock held
+// across a Cond.Wait closing a circular wait.
+func (m *merger) signallers(r *waitgraph.Resource, waiters map[string][]*waitgraph.Goroutine, stuck map[int64]bool) {
+	for _, w := range waiters[r.ID] {
+		for _, h := range w.Holds {
+			for _, o := range waiters[h.Resource] {
+				if o != w && stuck[o.ID] && !slices.ContainsFunc(r.Releasers, func(rel waitgraph.Releaser) bool { return rel.Goroutine == o.ID }) {
+					r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: o.ID, Why: fmt.Sprintf("waits for %s, which a waiter holds", h.Resource)})
 				}
 			}
 		}

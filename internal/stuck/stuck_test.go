@@ -122,6 +122,29 @@ func madeBy(m1, m2 int64) *waitgraph.Graph {
 	return g
 }
 
+// cancelable makes goroutine id's wait in g one with a context.
+func cancelable(g *waitgraph.Graph, id int64) *waitgraph.Graph {
+	for _, gr := range g.Goroutines {
+		if gr.ID == id {
+			gr.Wait.Cancelable = true
+		}
+	}
+	return g
+}
+
+// leakedHook is hookG for goroutine id at line, proven blocked for good.
+func leakedHook(id, line int) string {
+	return strings.Replace(sprintf(hookG, id, line), "[select]", "[chan receive (leaked)]", 1)
+}
+
+// filled makes g's channels buffered ones their makers sent on.
+func filled(g *waitgraph.Graph) *waitgraph.Graph {
+	for _, r := range g.Resources {
+		r.Cap, r.MakerSent = 1, true
+	}
+	return g
+}
+
 // handedOn adds to g's channels a partner seen before, goroutine 99, which
 // has exited.
 func handedOn(g *waitgraph.Graph) *waitgraph.Graph {
@@ -240,18 +263,31 @@ func TestDecide(t *testing.T) {
 		positions: []string{"/m/m.go:60", "/m/m.go:61"},
 		frozen:    true,
 	}, {
-		name:       "native channels made by their senders, no other goroutine seen with them: each waits for itself",
-		in:         Input{Graph: sending(madeBy(40, 41)), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
+		name:       "buffered channels made and filled by their senders, no other goroutine seen with them: each waits for itself",
+		in:         Input{Graph: filled(sending(madeBy(40, 41))), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
 		want:       []report.Kind{report.Deadlock, report.Deadlock},
 		positions:  []string{"/m/m.go:60", "/m/m.go:61"},
 		frozen:     true,
 		deadlocked: true,
 	}, {
-		name:      "native channels made by their senders, handed to goroutines that exited: no cycle",
-		in:        Input{Graph: handedOn(sending(madeBy(40, 41))), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
+		name:      "unbuffered channels made by their senders, no other goroutine seen with them: no cycle",
+		in:        Input{Graph: sending(madeBy(40, 41)), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
 		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
 		positions: []string{"/m/m.go:60", "/m/m.go:61"},
 		frozen:    true,
+	}, {
+		name:      "buffered channels made and filled by their senders, handed to goroutines that exited: no cycle",
+		in:        Input{Graph: handedOn(filled(sending(madeBy(40, 41)))), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
+		positions: []string{"/m/m.go:60", "/m/m.go:61"},
+		frozen:    true,
+	}, {
+		// Goroutine 41 waits with a context: the graph frees it, so it
+		// must not free the goroutine waiting on the channel it made.
+		name:      "a channel made by a goroutine the graph does not find stuck",
+		in:        Input{Graph: cancelable(madeBy(41, 0), 41), Stacks: dump(harnessG, agentG, leakedHook(40, 60), leakedHook(41, 61)), Leaks: true},
+		want:      []report.Kind{report.PartialDeadlock},
+		positions: []string{"/m/m.go:60"},
 	}, {
 		name:      "a channel made by a goroutine not proven blocked for good",
 		in:        Input{Graph: madeBy(41, 40), Stacks: dump(harnessG, agentG, strings.Replace(sprintf(hookG, 40, 60), "[select]", "[chan receive (leaked)]", 1), sprintf(hookG, 41, 61), sleeperG), Leaks: true, Hung: true},
