@@ -98,7 +98,8 @@ func (q *waitq) pop() *waiter {
 }
 
 // park waits for a message for w, registering the wait with the detector
-// if it lasts. It returns false if done was closed first.
+// if it lasts; once registered, wt.C is nil and the waiter is parked on its
+// wake-up alone. It returns false if done was closed first.
 func park(w *waiter, wt *engine.Wait, done <-chan struct{}) (uint8, bool) {
 	for {
 		select {
@@ -108,16 +109,6 @@ func park(w *waiter, wt *engine.Wait, done <-chan struct{}) (uint8, bool) {
 			wt.Tick()
 		case <-done:
 			return 0, false
-		}
-		if wt.Detached() {
-			// Registered: the engine re-checks on its own, and the
-			// waiter parks on its wake-up alone (see Wait.Detached).
-			select {
-			case msg := <-w.ch:
-				return msg, true
-			case <-done:
-				return 0, false
-			}
 		}
 	}
 }

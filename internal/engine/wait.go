@@ -201,9 +201,11 @@ func (w *Wait) register() {
 	deliver(fs)
 }
 
-// C returns the channel on which the waiter is told to call Tick.
+// C returns the channel on which the waiter is told to call Tick; nil once
+// the wait is registered and re-checked on its own (see detach), so that
+// the waiter's select is parked on what it waits for alone.
 func (w *Wait) C() <-chan time.Time {
-	if w == nil || w.g.timer == nil {
+	if w == nil || w.g.timer == nil || w.checker != nil {
 		return nil
 	}
 	return w.g.timer.C
@@ -293,8 +295,8 @@ func (w *Wait) Tick() {
 }
 
 // detach hands a registered wait's re-checks to a timer of their own and
-// stops the waiter's: C delivers nothing more, and the waiter stays parked
-// on what it waits for alone. A goroutine parked on a timer's channel is
+// stops the waiter's: C is nil from now on, and the waiter stays parked on
+// what it waits for alone. A goroutine parked on a timer's channel is
 // never proven blocked for good by the runtime's goroutine leak detector,
 // and neither is any goroutine blocked on what its stack references.
 func (w *Wait) detach() {
@@ -306,9 +308,8 @@ func (w *Wait) detach() {
 	w.checker = c
 }
 
-// Detached reports whether the wait's re-checks run on their own: C will
-// deliver nothing more, and the waiter should park on what it waits for
-// alone.
+// Detached reports whether the wait's re-checks run on their own, and C
+// is nil.
 func (w *Wait) Detached() bool { return w != nil && w.checker != nil }
 
 // checker re-checks a registered wait from its own timer.
