@@ -6,6 +6,7 @@ import (
 	"runtime/pprof"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
+	"github.com/gridlock-go/gridlock/internal/rt"
 )
 
 // Go starts f in a new goroutine that gridlock knows by name: findings
@@ -23,8 +24,11 @@ import (
 // gridlock test rewrites go statements of the code under test to Go,
 // passing the channels the call's arguments are and the channels a
 // function literal uses.
+//
+//go:noinline
 func Go(name string, f func(), uses ...any) {
-	spawn := engine.Spawn()
+	_, pc := rt.Enter()
+	spawn := engine.Spawn(pc)
 	go func() {
 		g := engine.Started(spawn, name)
 		if g != nil {

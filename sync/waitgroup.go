@@ -111,7 +111,7 @@ func (wg *WaitGroup) release() {
 func (wg *WaitGroup) Go(f func()) {
 	gid, pc := rt.Enter()
 	wg.add(gid, pc, 1)
-	spawn := engine.Spawn()
+	spawn := engine.Spawn(pc)
 	go func() {
 		g := engine.Started(spawn, "")
 		if g != nil {

@@ -71,8 +71,12 @@ type finding struct {
 	Summary    string   `json:"summary"`
 	Positions  []string `json:"positions"`
 	Goroutines []struct {
-		ID   int64  `json:"id"`
-		Name string `json:"name"`
+		ID        int64  `json:"id"`
+		Name      string `json:"name"`
+		CreatedBy *struct {
+			File string `json:"file"`
+			Line int    `json:"line"`
+		} `json:"createdBy"`
 	} `json:"goroutines"`
 	Orders []struct {
 		Stack []struct {
@@ -201,7 +205,7 @@ import (
 func TestHang(t *testing.T) {
 	os.WriteFile(os.Getenv("STAMP"), []byte(time.Now().Format(time.RFC3339Nano)), 0o644)
 	ping, pong := make(chan int), make(chan int)
-	go func() {
+	go func() { // starts the goroutine
 		v := <-pong // waits for the test
 		ping <- v
 	}()
@@ -244,6 +248,19 @@ func TestHungTestIsStopped(t *testing.T) {
 	}
 	if len(r.findings) != 1 {
 		t.Errorf("%d findings, want one deadlock", len(r.findings))
+	}
+	// The goroutine the test started is shown created at its go
+	// statement, not inside gridlock.Go, which the rewrite calls there.
+	goLine, created := testutil.Line(t, file, "// starts the goroutine"), false
+	for _, f := range r.findings {
+		for _, g := range f.Goroutines {
+			if c := g.CreatedBy; c != nil && c.File == file && c.Line == goLine {
+				created = true
+			}
+		}
+	}
+	if !created {
+		t.Errorf("no goroutine created at %s:%d\n%s", file, goLine, r)
 	}
 	for _, marker := range []string{"// waits for the test", "// waits for the goroutine"} {
 		if p := fmt.Sprintf("%s:%d", file, testutil.Line(t, file, marker)); !positions[p] {

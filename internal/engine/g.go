@@ -85,6 +85,9 @@ type G struct {
 		seq uint64
 	}
 	name string // guarded by Engine.wmu
+	// created is the go statement that started the goroutine (Spawn), if
+	// known; guarded by Engine.wmu.
+	created uintptr
 }
 
 type released struct {

@@ -9,17 +9,18 @@ import (
 // gridlock.Go.
 type Spawned struct {
 	parent uint64
+	pc     uintptr // the go statement
 	wgs    []*Prim // wait groups with a pending Add by the parent
 }
 
 // Spawn is called by gridlock.Go in the parent goroutine, just before the
 // go statement.
-func Spawn() Spawned {
+func Spawn(pc uintptr) Spawned {
 	if !Enabled() {
 		return Spawned{}
 	}
 	gid := Goid()
-	s := Spawned{parent: gid}
+	s := Spawned{parent: gid, pc: pc}
 	if g := e.gtab.Load().lookup(gid); g != nil {
 		for _, p := range g.adds {
 			if p.counter != nil && p.counter.Load() > 0 {
@@ -41,7 +42,7 @@ func Started(s Spawned, name string) *G {
 	g.tracked = true
 	g.parent = s.parent
 	e.wmu.Lock()
-	g.name = name
+	g.name, g.created = name, s.pc
 	e.wmu.Unlock()
 	for _, p := range s.wgs {
 		p.AddOwer(g.id, fmt.Sprintf("started by goroutine %d after its Add", s.parent))

@@ -537,6 +537,9 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 		return gr
 	}
 	gr := &waitgraph.Goroutine{ID: int64(g.ownID()), Name: g.name}
+	if g.created != 0 && b.stacks {
+		gr.CreatedBy, gr.Creator = frameOf(g.created), int64(g.parent)
+	}
 	b.gs[g] = gr
 	b.graph.Goroutines = append(b.graph.Goroutines, gr)
 	rec := g.wait

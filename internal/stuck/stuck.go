@@ -414,8 +414,12 @@ func (m *merger) describe(gr *waitgraph.Goroutine, d *dumpG) {
 	gr.State = d.Status
 	gr.Stack = m.frames(d.Frames)
 	if d.CreatedBy != nil {
+		// The detector knows the go statement of a goroutine started
+		// through gridlock.Go, which the dump shows as its creator.
 		f := m.frame(*d.CreatedBy)
-		gr.CreatedBy = &f
+		if gr.CreatedBy == nil || !overlay.Machinery(overlay.FuncPackage(f.Func)) {
+			gr.CreatedBy = &f
+		}
 		gr.Creator = d.Creator
 	}
 }
