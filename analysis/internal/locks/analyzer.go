@@ -512,6 +512,13 @@ func (r *Result) Releases(fn *ssa.Function, ins ssa.Instruction) []Ref {
 
 // mayRelease returns the locks that a call may release, on some path.
 func (a *state) mayRelease(rs *refs, c *ssa.CallCommon) []Ref {
+	return a.releases(rs, c, func(s *FuncFact) []string { return s.Release })
+}
+
+// releases returns the locks that a call releases: the lock of an Unlock
+// or RUnlock call, or those its callee's summary releases when it returns
+// and those listed by more.
+func (a *state) releases(rs *refs, c *ssa.CallCommon, more func(*FuncFact) []string) []Ref {
 	if op, v := LockOp(c); op != NoOp {
 		if op.Releases() {
 			return []Ref{rs.of(v)}
@@ -535,7 +542,7 @@ func (a *state) mayRelease(rs *refs, c *ssa.CallCommon) []Ref {
 			}
 		}
 	}
-	for _, p := range s.Release {
+	for _, p := range more(s) {
 		if r, ok := subst(p, arg); ok {
 			out = append(out, r)
 		}
@@ -571,37 +578,8 @@ func (r *Result) Takes(fn *ssa.Function, ins ssa.Instruction) []Held {
 // entryReleases returns the locks that a call in a state st may release
 // without st holding them: its function's caller's locks.
 func (a *state) entryReleases(rs *refs, c *ssa.CallCommon, st *State) []Ref {
-	var out []Ref
-	if op, v := LockOp(c); op != NoOp {
-		if op.Releases() {
-			if r := rs.of(v); !held(st, r.Key) {
-				out = append(out, r)
-			}
-		}
-		return out
-	}
-	fn, bindings := callee(c)
-	if fn == nil {
-		return nil
-	}
-	s := a.summary(fn)
-	if s == nil {
-		return nil
-	}
-	arg := argRef(rs, c, bindings)
-	for _, e := range s.Effect {
-		if e.Op.Releases() {
-			if r, ok := subst(e.Path, arg); ok && !held(st, r.Key) {
-				out = append(out, r)
-			}
-		}
-	}
-	for _, p := range s.Unlocks {
-		if r, ok := subst(p, arg); ok && !held(st, r.Key) {
-			out = append(out, r)
-		}
-	}
-	return out
+	out := a.releases(rs, c, func(s *FuncFact) []string { return s.Unlocks })
+	return slices.DeleteFunc(out, func(r Ref) bool { return held(st, r.Key) })
 }
 
 func held(st *State, key string) bool {
