@@ -68,7 +68,7 @@ func (c *Chan[T]) Send(v T) {
 	case c.c <- v:
 		c.sent(gid)
 	default:
-		c.sendSlow(gid, pc, v, nil, "")
+		c.sendParked(gid, pc, v)
 	}
 }
 
@@ -85,7 +85,7 @@ func (c *Chan[T]) SendContext(ctx context.Context, v T) error {
 		c.sent(gid)
 		return nil
 	default:
-		return c.sendSlow(gid, pc, v, ctx, "SendContext")
+		return c.sendContext(gid, pc, v, ctx)
 	}
 }
 
@@ -124,15 +124,8 @@ func goid(gid uint64) uint64 {
 	return rt.SlowGoid()
 }
 
-func (c *Chan[T]) sendSlow(gid uint64, pc uintptr, v T, ctx context.Context, op string) error {
-	if ctx == nil {
-		// Parked on the channel alone, re-checked from the engine's
-		// timer: cheaper than a select with a timer of its own, and a
-		// goroutine left blocked for good stays visible to the runtime's
-		// goroutine leak detector.
-		c.sendParked(gid, pc, v)
-		return nil
-	}
+// sendContext is SendContext's blocking path.
+func (c *Chan[T]) sendContext(gid uint64, pc uintptr, v T, ctx context.Context) error {
 	done := ctx.Done()
 	var wt *engine.Wait
 	if engine.Enabled() {
@@ -147,11 +140,15 @@ func (c *Chan[T]) sendSlow(gid uint64, pc uintptr, v T, ctx context.Context, op 
 		case <-wt.C():
 			wt.Tick()
 		case <-done:
-			return wt.Explain(op, ctx.Err())
+			return wt.Explain("SendContext", ctx.Err())
 		}
 	}
 }
 
+// sendParked is Send's blocking path: parked on the channel alone,
+// re-checked from the engine's timer. That is cheaper than a select with
+// a timer of its own, and a goroutine left blocked for good stays visible
+// to the runtime's goroutine leak detector.
 func (c *Chan[T]) sendParked(gid uint64, pc uintptr, v T) {
 	a := engine.BeginAsync(goid(gid), pc, engine.WaitOn{Prim: c.p, Mode: waitgraph.Send})
 	defer a.End() // when the send panics on a closed channel
@@ -160,6 +157,7 @@ func (c *Chan[T]) sendParked(gid uint64, pc uintptr, v T) {
 	c.sent(gid)
 }
 
+// recvParked is Recv's blocking path; see sendParked.
 func (c *Chan[T]) recvParked(gid uint64, pc uintptr) (v T, ok bool) {
 	a := engine.BeginAsync(goid(gid), pc, engine.WaitOn{Prim: c.p, Mode: waitgraph.Recv})
 	v, ok = <-c.c
@@ -180,8 +178,7 @@ func (c *Chan[T]) Recv() (v T, ok bool) {
 		return v, ok
 	default:
 	}
-	v, ok, _ = c.recvSlow(gid, pc, nil, "")
-	return v, ok
+	return c.recvParked(gid, pc)
 }
 
 func (c *Chan[T]) recv(gid uint64, pc uintptr) (v T, ok bool) {
@@ -191,8 +188,7 @@ func (c *Chan[T]) recv(gid uint64, pc uintptr) (v T, ok bool) {
 		return v, ok
 	default:
 	}
-	v, ok, _ = c.recvSlow(gid, pc, nil, "")
-	return v, ok
+	return c.recvParked(gid, pc)
 }
 
 // RecvContext receives a value, or gives up when ctx is done with a
@@ -208,7 +204,7 @@ func (c *Chan[T]) RecvContext(ctx context.Context) (v T, ok bool, err error) {
 		return v, ok, nil
 	default:
 	}
-	return c.recvSlow(gid, pc, ctx, "RecvContext")
+	return c.recvContext(gid, pc, ctx)
 }
 
 // TryRecv receives a value if it can do so without blocking. received
@@ -227,12 +223,8 @@ func (c *Chan[T]) TryRecv() (v T, ok, received bool) {
 	}
 }
 
-func (c *Chan[T]) recvSlow(gid uint64, pc uintptr, ctx context.Context, op string) (v T, ok bool, err error) {
-	if ctx == nil {
-		// Parked on the channel alone: see sendSlow.
-		v, ok = c.recvParked(gid, pc)
-		return v, ok, nil
-	}
+// recvContext is RecvContext's blocking path.
+func (c *Chan[T]) recvContext(gid uint64, pc uintptr, ctx context.Context) (v T, ok bool, err error) {
 	done := ctx.Done()
 	var wt *engine.Wait
 	if engine.Enabled() {
@@ -247,7 +239,7 @@ func (c *Chan[T]) recvSlow(gid uint64, pc uintptr, ctx context.Context, op strin
 		case <-wt.C():
 			wt.Tick()
 		case <-done:
-			return v, false, wt.Explain(op, ctx.Err())
+			return v, false, wt.Explain("RecvContext", ctx.Err())
 		}
 	}
 }
