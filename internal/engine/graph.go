@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"maps"
 	"slices"
 	"sync/atomic"
 
@@ -111,12 +112,7 @@ func (og *orderGraph) path(a, b *gnode) []*gedge {
 		n := queue[0]
 		queue = queue[1:]
 		// Visit successors in id order so that reports are deterministic.
-		ids := make([]uint64, 0, len(n.out))
-		for id := range n.out {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
+		for _, id := range slices.Sorted(maps.Keys(n.out)) {
 			ed := n.out[id]
 			if _, ok := via[ed.to]; ok {
 				continue

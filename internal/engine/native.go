@@ -37,9 +37,10 @@ var chanCache [1 << chanCacheBits]atomic.Pointer[chanEntry]
 
 const chanCacheBits = 12
 
-func cacheSlot(key uintptr) *atomic.Pointer[chanEntry] {
-	return &chanCache[uint64(key)*0x9E3779B97F4A7C15>>(64-chanCacheBits)]
-}
+func cacheSlot(key uintptr) *atomic.Pointer[chanEntry] { return &chanCache[chanSlot(key)] }
+
+// chanSlot is the slot of the channel at key in chanCache and made.
+func chanSlot(key uintptr) uint64 { return hashID(uint64(key)) >> (64 - chanCacheBits) }
 
 // nilChan is the record of every nil channel: a wait on it is forever.
 var nilChan = &Prim{kind: waitgraph.Chan, nilChan: true}
@@ -105,7 +106,7 @@ type madeEntry struct {
 }
 
 func madeSlot(key uintptr) *atomic.Pointer[madeEntry] {
-	return &made[uint64(key)*0x9E3779B97F4A7C15>>(64-chanCacheBits)]
+	return &made[chanSlot(key)]
 }
 
 // ChanMade records that goroutine gid made the native channel at addr,

@@ -22,6 +22,7 @@ package stuck
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -259,12 +260,7 @@ func (m *merger) merge() {
 			m.add(&c)
 		}
 	}
-	ids := make([]int64, 0, len(m.dump))
-	for id := range m.dump {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(m.dump)) {
 		d := m.dump[id]
 		if m.byID[id] != nil || d.class == internal || d.class == harness {
 			continue
