@@ -152,6 +152,18 @@ func Nestable(l sync.Locker) {
 	engine.Declare(l, engine.Declaration{Nestable: true}, pc)
 }
 
+// LockSites registers the lock call sites of one file of the code under
+// test, as gridlock test's overlay writes them at the end of each file it
+// rewrites: which declaration (package variable, struct field, local
+// variable) the lock taken on each line comes from. A lock first taken at
+// one of them belongs to the class of its declaration and is named after
+// it, e.g. "Conn.mu of *Conn 0xc000123400". pkg is the package's import
+// path, file the file's base name, offsets the offsets of mutexes in the
+// structs that contain them; the table's format is gridlock's own.
+func LockSites(pkg, file, table string, offsets ...uintptr) {
+	engine.RegisterSites(pkg, file, table, offsets)
+}
+
 // Snapshot returns the detector's current wait-for graph: every goroutine
 // waiting for a watched lock, what it holds and where it took it, and the
 // goroutines holding what it waits for. Encoded as JSON it is the snapshot

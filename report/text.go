@@ -44,10 +44,17 @@ func WriteText(w io.Writer, f *Finding) error {
 				fmt.Fprintf(&b, ", in goroutine %d", o.Goroutine)
 			}
 			b.WriteString("\n")
-			if len(o.FromStack) > 0 {
-				fmt.Fprintf(&b, "   %s taken at %s\n", o.From, o.FromStack.Top())
+			from, to := o.From, o.To
+			if o.FromLock != "" && o.FromLock != from {
+				from = o.FromLock
 			}
-			fmt.Fprintf(&b, "   %s taken at:\n", o.To)
+			if o.ToLock != "" && o.ToLock != to {
+				to = o.ToLock
+			}
+			if len(o.FromStack) > 0 {
+				fmt.Fprintf(&b, "   %s taken at %s\n", from, o.FromStack.Top())
+			}
+			fmt.Fprintf(&b, "   %s taken at:\n", to)
 			writeStack(&b, o.Stack, "\t")
 		}
 		if f.Kind == LockOrderInversion && len(f.Orders) >= 2 {

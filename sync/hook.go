@@ -3,11 +3,14 @@
 package sync
 
 import (
+	"unsafe"
+
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
 func init() {
+	engine.SetRefOffsets(unsafe.Offsetof(Mutex{}.ref), unsafe.Offsetof(RWMutex{}.ref))
 	engine.RefOf = func(l any) engine.LockInfo {
 		switch l := l.(type) {
 		case *Mutex:

@@ -231,6 +231,11 @@ type Order struct {
 	FromStack Stack `json:"fromStack,omitempty"`
 	// Stack is where To was taken while From was held.
 	Stack Stack `json:"stack,omitempty"`
+	// FromLock and ToLock name the lock instances that showed the order,
+	// when From and To are lock classes, e.g. "Conn.mu of *Conn
+	// 0xc000123400"; empty when they are the instances themselves.
+	FromLock string `json:"fromLock,omitempty"`
+	ToLock   string `json:"toLock,omitempty"`
 }
 
 // Graph is a snapshot of goroutines, resources and the edges between them.

@@ -10,6 +10,7 @@ import (
 // Chain flags stored in the chain cache.
 const (
 	sameClass uint32 = 1 << iota // the chain nests two locks of one class
+	watched                      // the chain takes an order of a held cycle of one goroutine
 )
 
 // Goid returns the id of the calling goroutine.
@@ -63,6 +64,9 @@ func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr,
 		}
 		if f&sameClass != 0 {
 			checkInstances(g, l, m, pc)
+		}
+		if f&watched != 0 {
+			checkWatchedChain(g, l, m)
 		}
 	}
 	return g, l
@@ -118,6 +122,9 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 		}
 		if f&sameClass != 0 {
 			checkInstances(g, l, m, pc)
+		}
+		if f&watched != 0 {
+			checkWatchedChain(g, l, m)
 		}
 	} else {
 		g.epoch = e.epoch.Load()

@@ -48,21 +48,16 @@ func Declare(l any, d Declaration, pc uintptr) bool {
 	case d.Name != "":
 		c = e.classes[d.Name]
 		if c == nil {
-			c = &Class{id: e.nextID.Add(1), name: d.Name, kind: kind, site: pc, writer: new(atomic.Bool)}
+			c = &Class{id: e.nextID.Add(1), name: d.Name, explicit: true, kind: kind, site: pc, writer: new(atomic.Bool)}
 			e.classes[d.Name] = c
 		}
-	case c.singleton && (d.Level != 0 || d.Nestable):
+	case (c.singleton || c.decl != nil) && (d.Level != 0 || d.Nestable):
 		// A level without a name: the class of the declaring call site,
-		// like lockdep's static lock keys.
-		// Keyed by the symbolized site, since a constructor inlined at
-		// several call sites has several pcs for one line.
-		name := siteName(pc)
-		c = e.siteClasses[name]
-		if c == nil {
-			c = &Class{id: e.nextID.Add(1), name: name, kind: kind, site: pc, writer: new(atomic.Bool)}
-			e.siteClasses[name] = c
-		}
+		// like lockdep's static lock keys, within the lock's declaration
+		// class if it has one.
+		c = siteClass(c, kind, pc)
 	}
+	stale := c.chained && (d.Level != 0 && d.Level != c.level || d.Nestable && !c.nestable)
 	if d.Level != 0 {
 		c.level = d.Level
 	}
@@ -72,11 +67,50 @@ func Declare(l any, d Declaration, pc uintptr) bool {
 	if kind == waitgraph.Mutex || lk.class.writer.Load() {
 		c.writer.Store(true)
 	}
-	lk.class = c
-	lk.cid, lk.key0 = c.id, chainKey(0, c.id)
-	// Chains validated under the old classes or levels are stale.
-	e.chains.reset()
+	if lk.class != c {
+		// Chains are keyed by class: the lock's chains from now on are
+		// those of its new class, validated under it.
+		lk.class = c
+		lk.cid, lk.key0 = c.id, chainKey(0, c.id)
+	}
+	if stale {
+		// Chains validated under the old level or nestability are stale.
+		// Declarations normally precede the first use of a class, so this
+		// is rare.
+		e.chains.reset()
+		e.pairs.reset()
+	}
 	return true
+}
+
+// siteClass returns the class of the locks given a level at call site pc,
+// within declaration class c if c is one. The caller holds e.mu.
+func siteClass(c *Class, kind waitgraph.ResourceKind, pc uintptr) *Class {
+	k := siteKey{pc: pc}
+	if c.decl != nil {
+		k.decl = c.id
+	}
+	if sc := e.sitePCs[k]; sc != nil {
+		return sc
+	}
+	// Keyed by the symbolized site, since a constructor inlined at
+	// several call sites has several pcs for one line.
+	name := siteName(pc)
+	if c.decl != nil {
+		name = c.decl.label + "@" + name
+	}
+	sc := e.siteClasses[name]
+	if sc == nil {
+		sc = &Class{id: e.nextID.Add(1), name: name, kind: kind, site: pc, writer: new(atomic.Bool)}
+		e.siteClasses[name] = sc
+	}
+	e.sitePCs[k] = sc
+	return sc
+}
+
+type siteKey struct {
+	pc   uintptr
+	decl uint64
 }
 
 // siteName names a class after its declaring call site, e.g.

@@ -79,11 +79,15 @@ type Engine struct {
 	mu          sync.Mutex // classes, order graphs, caches' inserts, dedupe
 	classes     map[string]*Class
 	siteClasses map[string]*Class
+	sitePCs     map[siteKey]*Class // siteClasses by call site of Level
 	chains      cache // chain key → flags
 	pairs       cache // same-class instance pairs already checked
 	classGraph  *orderGraph
 	instGraph   *orderGraph
-	pending     []pendingCycle // read-only cycles waiting for a writer
+	pending     []pendingCycle // cycles held back: read-only, or of one goroutine
+	soloEdges   map[edgeKey]int // orders of cycles of one goroutine, watched
+	soloN       atomic.Int32    // cycles of one goroutine held back
+	soloResets  int
 	seen        map[uint64]bool
 	cleanups    int
 
@@ -144,6 +148,8 @@ func initSlow() bool {
 	}
 	e.classes = make(map[string]*Class)
 	e.siteClasses = make(map[string]*Class)
+	e.sitePCs = make(map[siteKey]*Class)
+	e.soloEdges = make(map[edgeKey]int)
 	e.chains.init(1<<12, 1<<20)
 	e.pairs.init(1<<10, 1<<20)
 	e.classGraph = newOrderGraph(maxNodes, maxEdges)

@@ -176,7 +176,7 @@ func TestGraphIsBounded(t *testing.T) {
 	og := newOrderGraph(4, 3)
 	before := e.stats.DroppedEdges.Load() + e.stats.DroppedNodes.Load()
 	info := func(id uint64) nodeInfo { return nodeInfo{id: id, writer: mutexWriter} }
-	none := func() []uintptr { return nil }
+	none := func(*gedge) {}
 	for i := uint64(1); i < 10; i++ {
 		og.add(info(i), info(i+1), gedge{}, none)
 	}

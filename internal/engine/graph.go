@@ -47,6 +47,9 @@ type gedge struct {
 	g        uint64    // goroutine that first showed the order
 	fromPC   uintptr   // where from was taken
 	stack    []uintptr // where to was taken while from was held
+	// fromLock and toLock name the lock instances that first showed the
+	// order.
+	fromLock, toLock string
 	fromMode Mode
 	toMode   Mode
 }
@@ -75,8 +78,9 @@ func (og *orderGraph) has(from, to uint64) bool {
 
 // add adds the edge from→to unless present, and returns the cycle the new
 // edge closes, as its edges in order starting with the new one, or nil.
-// stack is called only if the edge is new.
-func (og *orderGraph) add(from, to nodeInfo, ed gedge, stack func() []uintptr) (cycle []*gedge, added bool) {
+// fill, called only if the edge is new, completes it with its stack and
+// lock names.
+func (og *orderGraph) add(from, to nodeInfo, ed gedge, fill func(*gedge)) (cycle []*gedge, added bool) {
 	if og.has(from.id, to.id) {
 		return nil, false
 	}
@@ -90,7 +94,7 @@ func (og *orderGraph) add(from, to nodeInfo, ed gedge, stack func() []uintptr) (
 	}
 	path := og.path(b, a)
 	ed.from, ed.to = a, b
-	ed.stack = stack()
+	fill(&ed)
 	ne := &ed
 	a.out[b.info.id] = ne
 	b.in[a.info.id] = true

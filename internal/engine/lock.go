@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -24,6 +25,15 @@ type Class struct {
 	writer *atomic.Bool
 	kind   waitgraph.ResourceKind
 	site   uintptr // first use, for an instance class; declaration site otherwise
+	// decl is the declaration of the class's locks, for a declaration
+	// class; nil otherwise.
+	decl *decl
+	// explicit is set for a class given by Name.
+	explicit bool
+	// chained is set once a chain with the class was validated: changing
+	// its level or nestability then makes cached chains stale. Guarded by
+	// Engine.mu.
+	chained bool
 }
 
 // Lock is the engine's record of one lock instance. The mirror's Mutex and
@@ -34,6 +44,7 @@ type Lock struct {
 	class *Class
 	own   Class // the class of an unnamed lock
 	site  uintptr
+	ref   uintptr // the address of the Ref, to name the lock by its address
 	// owner is the goroutine holding the lock for writing, nil if none. The
 	// owner writes it after acquiring and clears it before releasing; others
 	// read it through ownerOf, which tolerates stale values.
@@ -126,10 +137,15 @@ func (r *Ref) Lock(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint
 func (r *Ref) Peek() *Lock { return r.p.Load() }
 
 func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
-	l := &Lock{id: e.nextID.Add(1), kind: kind, site: pc, readers: readers}
-	l.own = Class{id: l.id, singleton: true, kind: kind, site: pc, writer: writerFlag(kind)}
-	l.class = &l.own
-	l.cid, l.key0 = l.id, chainKey(0, l.id)
+	l := &Lock{id: e.nextID.Add(1), kind: kind, site: pc, readers: readers, ref: uintptr(unsafe.Pointer(r))}
+	if c := declClass(kind, pc); c != nil {
+		l.class = c
+		l.cid, l.key0 = c.id, chainKey(0, c.id)
+	} else {
+		l.own = Class{id: l.id, singleton: true, kind: kind, site: pc, writer: writerFlag(kind)}
+		l.class = &l.own
+		l.cid, l.key0 = l.id, chainKey(0, l.id)
+	}
 	if r.p.CompareAndSwap(nil, l) {
 		return l
 	}
@@ -146,20 +162,42 @@ func writerFlag(kind waitgraph.ResourceKind) *atomic.Bool {
 	return new(atomic.Bool)
 }
 
-// Label returns the name findings use for l: its class name, or its kind and
-// id with the site of its first use.
-func (l *Lock) Label() string {
-	if l.class.name != "" {
-		return l.class.name
+// Label returns the name findings use for l's class: its name, its
+// declaration, or its kind and id.
+func (l *Lock) Label() string { return l.class.label() }
+
+// label returns the name findings use for the lock instance l: its
+// class name and id when it was given a name, its declaration and address
+// when it has one (e.g. "Conn.mu of *Conn 0xc000123400"), else its kind
+// and id.
+func (l *Lock) label() string {
+	c := l.class
+	switch {
+	case c.name != "":
+		return fmt.Sprintf("%s#%d", c.name, l.id)
+	case c.decl != nil:
+		return l.instLabel(c.decl)
 	}
 	return fmt.Sprintf("%s#%d", l.kind, l.id)
 }
 
 func (c *Class) label() string {
-	if c.name != "" {
+	switch {
+	case c.name != "":
 		return c.name
+	case c.decl != nil:
+		return c.decl.label
 	}
 	return fmt.Sprintf("%s#%d", c.kind, c.id)
+}
+
+// className is the class's name as a finding's resource carries it: the
+// name given, or the declaration; "" for a lock's own class.
+func (c *Class) className() string {
+	if c.name == "" && c.decl != nil {
+		return c.decl.label
+	}
+	return c.name
 }
 
 // frameOf symbolizes a return address into the frame of the call.

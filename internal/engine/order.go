@@ -13,11 +13,11 @@ import (
 )
 
 func (c *Class) info() nodeInfo {
-	return nodeInfo{id: c.id, label: c.label(), name: c.name, kind: c.kind, level: c.level, site: c.site, writer: c.writer}
+	return nodeInfo{id: c.id, label: c.label(), name: c.className(), kind: c.kind, level: c.level, site: c.site, writer: c.writer}
 }
 
 func (l *Lock) info() nodeInfo {
-	return nodeInfo{id: l.id, label: fmt.Sprintf("%s#%d", l.kind, l.id), name: l.class.name, kind: l.kind, level: l.class.level, site: l.site, writer: l.class.writer}
+	return nodeInfo{id: l.id, label: l.label(), name: l.class.className(), kind: l.kind, level: l.class.level, site: l.site, writer: l.class.writer}
 }
 
 // validate checks a chain of classes seen for the first time: an order edge
@@ -34,15 +34,22 @@ func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
 			}
 			return stack
 		}
+		var h *held
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		nc := l.class
+		nc.chained = true
+		fill := func(ed *gedge) {
+			ed.stack = capture()
+			ed.fromLock, ed.toLock = h.lock.label(), l.label()
+		}
 		for i := range g.n {
-			h := g.at(i)
+			h = g.at(i)
 			if h.lock == l || h.lock == nil {
 				continue // recursion is reported by Before
 			}
 			hc := h.lock.class
+			hc.chained = true
 			if hc == nc {
 				flags |= sameClass
 				if hc.level != 0 && !hc.nestable {
@@ -55,14 +62,19 @@ func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
 				continue
 			}
 			ed := gedge{g: g.id, fromPC: h.pc, fromMode: h.mode, toMode: m}
-			cycle, added := e.classGraph.add(hc.info(), nc.info(), ed, capture)
+			cycle, added := e.classGraph.add(hc.info(), nc.info(), ed, fill)
 			if added {
 				watchClass(hc, h.lock)
 				watchClass(nc, l)
+			} else if len(e.soloEdges) > 0 && e.soloEdges[edgeKey{hc.id, nc.id, false}] > 0 {
+				fs = append(fs, e.contributed(g, h, l, m, edgeKey{hc.id, nc.id, false}, capture)...)
 			}
 			if cycle != nil {
-				fs = appendNew(fs, cycleFinding(cycle, false))
+				fs = appendNew(fs, cycleFinding(g, cycle, false))
 			}
+		}
+		if watchedChain(g, l) {
+			flags |= watched
 		}
 		if !e.chains.put(key, flags) {
 			e.stats.DroppedChains.Add(1)
@@ -81,7 +93,10 @@ func checkInstances(g *G, l *Lock, m Mode, pc uintptr) {
 			continue
 		}
 		k := pairKey(h.lock.id, l.id)
-		if _, ok := e.pairs.get(k); ok {
+		if v, ok := e.pairs.get(k); ok {
+			if v&watched != 0 && e.soloN.Load() > 0 {
+				checkWatched(g, h, l, m, edgeKey{h.lock.id, l.id, true})
+			}
 			continue
 		}
 		var fs []*report.Finding
@@ -90,15 +105,22 @@ func checkInstances(g *G, l *Lock, m Mode, pc uintptr) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			ed := gedge{g: g.id, fromPC: h.pc, fromMode: h.mode, toMode: m}
-			cycle, added := e.instGraph.add(h.lock.info(), l.info(), ed, func() []uintptr { return callers(5) })
+			cycle, added := e.instGraph.add(h.lock.info(), l.info(), ed, func(ed *gedge) {
+				ed.stack = callers(6)
+				ed.fromLock, ed.toLock = h.lock.label(), l.label()
+			})
 			if added {
 				watchLock(h.lock)
 				watchLock(l)
 			}
 			if cycle != nil {
-				fs = appendNew(fs, cycleFinding(cycle, true))
+				fs = appendNew(fs, cycleFinding(g, cycle, true))
 			}
-			if !e.pairs.put(k, 0) {
+			var v uint32
+			if e.soloEdges[edgeKey{h.lock.id, l.id, true}] > 0 {
+				v = watched
+			}
+			if !e.pairs.put(k, v) {
 				e.stats.DroppedChains.Add(1)
 			}
 		}()
@@ -144,7 +166,7 @@ func firstWriter(c *Class) {
 		defer e.mu.Unlock()
 		kept := e.pending[:0]
 		for _, p := range e.pending {
-			if allWriters(p.writers) {
+			if p.solo == 0 && allWriters(p.writers) {
 				fs = append(fs, p.f)
 			} else {
 				kept = append(kept, p)
@@ -155,9 +177,18 @@ func firstWriter(c *Class) {
 	deliver(fs)
 }
 
+// pendingCycle is a cycle of order edges held back: until every class in
+// it has had a writer (a cycle of read locks alone cannot deadlock), and
+// while one goroutine alone showed all its orders, since one goroutine
+// cannot deadlock with itself (a callback serializer taking A then B in one
+// callback, B then A in another).
 type pendingCycle struct {
 	f       *report.Finding
 	writers []*atomic.Bool
+	// solo is the goroutine that showed every order of the cycle, 0 once
+	// another goroutine showed one.
+	solo  uint64
+	edges []edgeKey
 }
 
 func allWriters(ws []*atomic.Bool) bool {
@@ -217,7 +248,7 @@ func resourceOf(n nodeInfo) *waitgraph.Resource {
 // cycleFinding builds the lock-order-inversion finding for a cycle of
 // order edges, once per set of nodes. A cycle of read acquisitions only is
 // held back until every class in it has had a writer. The caller holds e.mu.
-func cycleFinding(cycle []*gedge, instances bool) *report.Finding {
+func cycleFinding(g *G, cycle []*gedge, instances bool) *report.Finding {
 	ids := make([]uint64, len(cycle))
 	for i, ed := range cycle {
 		ids[i] = ed.from.info.id
@@ -241,6 +272,9 @@ func cycleFinding(cycle []*gedge, instances bool) *report.Finding {
 			FromStack: site(ed.fromPC),
 			Stack:     symbolize(ed.stack),
 		}
+		if !instances {
+			o.FromLock, o.ToLock = ed.fromLock, ed.toLock
+		}
 		f.Orders = append(f.Orders, o)
 		f.Positions = append(f.Positions, o.Stack.Top().Pos())
 		if !seenG[ed.g] {
@@ -255,8 +289,16 @@ func cycleFinding(cycle []*gedge, instances bool) *report.Finding {
 	}
 	f.Summary = fmt.Sprintf("%s taken in a cyclic order: %s", scope, strings.Join(names, " → "))
 	f.Hint = report.LockOrderInversion.Info().Hint
-	if !allWriters(writers) {
-		e.pending = append(e.pending, pendingCycle{f, writers})
+	p := pendingCycle{f: f, writers: writers}
+	if len(seenG) == 1 && !clientGoroutine() {
+		p.solo = g.id
+		for _, ed := range cycle {
+			p.edges = append(p.edges, edgeKey{ed.from.info.id, ed.to.info.id, instances})
+		}
+		watchSolo(p.edges)
+	}
+	if p.solo != 0 || !allWriters(writers) {
+		e.pending = append(e.pending, p)
 		return nil
 	}
 	return f

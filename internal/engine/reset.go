@@ -10,10 +10,13 @@ func Reset() {
 	defer e.mu.Unlock()
 	e.classes = make(map[string]*Class)
 	e.siteClasses = make(map[string]*Class)
+	e.sitePCs = make(map[siteKey]*Class)
 	e.chains.reset()
 	e.pairs.reset()
 	e.classGraph = newOrderGraph(maxNodes, maxEdges)
 	e.instGraph = newOrderGraph(maxNodes, maxEdges)
 	e.pending = nil
+	e.soloEdges = make(map[edgeKey]int)
+	e.soloN.Store(0)
 	e.seen = make(map[uint64]bool)
 }

@@ -24,6 +24,9 @@ type File struct {
 	added  map[string]string // import path → name, imports added
 	idents map[string]bool   // every identifier of the file, and names reserved
 	glName string            // the name under which gridlock's root package is imported
+
+	classAt    token.Pos // where LockClasses registers the file's lock sites
+	unsafeName string    // the name under which the file refers to package unsafe
 }
 
 // ParseFile parses src, the content of the file at path, for rewriting.
@@ -97,7 +100,7 @@ func (f *File) Result() ([]byte, error) {
 type Step func(*File) error
 
 // DefaultSteps are the steps gridlock test and gridlock run apply.
-var DefaultSteps = []Step{SwapSync, Channels, Selects, Goroutines}
+var DefaultSteps = []Step{SwapSync, Channels, Selects, Goroutines, LockClasses}
 
 // SwapSync makes the file import gridlock's mirror of the sync package
 // instead of the standard one. The mirror's package name is sync, so only
