@@ -80,11 +80,11 @@ type Engine struct {
 	classes     map[string]*Class
 	siteClasses map[string]*Class
 	sitePCs     map[siteKey]*Class // siteClasses by call site of Level
-	chains      cache // chain key → flags
-	pairs       cache // same-class instance pairs already checked
+	chains      cache              // chain key → flags
+	pairs       cache              // same-class instance pairs already checked
 	classGraph  *orderGraph
 	instGraph   *orderGraph
-	pending     []pendingCycle // cycles held back: read-only, or of one goroutine
+	pending     []pendingCycle  // cycles held back: read-only, or of one goroutine
 	soloEdges   map[edgeKey]int // orders of cycles of one goroutine, watched
 	soloN       atomic.Int32    // cycles of one goroutine held back
 	soloResets  int

@@ -50,8 +50,8 @@ type gedge struct {
 	// fromLock and toLock name the lock instances that first showed the
 	// order.
 	fromLock, toLock string
-	fromMode Mode
-	toMode   Mode
+	fromMode         Mode
+	toMode           Mode
 }
 
 func newOrderGraph(maxN, maxE int) *orderGraph {
