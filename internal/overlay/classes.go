@@ -151,20 +151,21 @@ func (f *File) lockedDecl(sel *ast.SelectorExpr) (string, lockDecl, bool) {
 		if container == nil || mutexKind(t) == "" || isPointer(t) {
 			return "", lockDecl{}, false
 		}
-		return kind, f.fieldDecl(container, st, idx[len(idx)-2], true), true
+		return kind, f.fieldDecl(container, st, idx[len(idx)-2], true, true), true
 	}
 	d, ok := f.valueDecl(sel.X, true)
 	return kind, d, ok
 }
 
 // valueDecl returns the declaration of the value that expression x
-// denotes (the value x points to, if ptr and x is &v).
-func (f *File) valueDecl(x ast.Expr, ptr bool) (lockDecl, bool) {
+// denotes: the lock itself if lock is set (then x may be &v, and the
+// declaration is v's), else an aggregate that contains it.
+func (f *File) valueDecl(x ast.Expr, lock bool) (lockDecl, bool) {
 	info := f.Types.Info
 	x = ast.Unparen(x)
 	if t := info.TypeOf(x); t != nil && isPointer(t) {
 		u, ok := x.(*ast.UnaryExpr)
-		if !ptr || !ok || u.Op != token.AND {
+		if !lock || !ok || u.Op != token.AND {
 			return lockDecl{}, false // a pointer: to a lock declared elsewhere
 		}
 		x = ast.Unparen(u.X)
@@ -200,7 +201,7 @@ func (f *File) valueDecl(x ast.Expr, ptr bool) (lockDecl, bool) {
 			t = st.Field(i).Type()
 		}
 		if container != nil {
-			return f.fieldDecl(container, st, idx[len(idx)-1], false), true
+			return f.fieldDecl(container, st, idx[len(idx)-1], false, lock), true
 		}
 		// A field of an anonymous struct: named after the struct's own
 		// declaration.
@@ -260,8 +261,9 @@ func (f *File) varDecl(v *types.Var) (lockDecl, bool) {
 
 // fieldDecl returns the declaration of field i of struct st, the
 // underlying type of container; embedded reports a promoted method, whose
-// class is the container itself.
-func (f *File) fieldDecl(container *types.Named, st *types.Struct, i int, embedded bool) lockDecl {
+// class is the container itself, and lock that the field is the lock
+// itself, whose instances are named by the container's address.
+func (f *File) fieldDecl(container *types.Named, st *types.Struct, i int, embedded, lock bool) lockDecl {
 	obj := container.Origin().Obj()
 	field := st.Field(i)
 	d := lockDecl{
@@ -278,6 +280,9 @@ func (f *File) fieldDecl(container *types.Named, st *types.Struct, i int, embedd
 	}
 	if field.Embedded() && embedded {
 		d.label = obj.Pkg().Name() + "." + obj.Name()
+	}
+	if !lock {
+		return d
 	}
 	if e, ok := f.offsetExpr(container, field); ok {
 		d.offExpr = e
