@@ -290,7 +290,7 @@ func cycleFinding(g *G, cycle []*gedge, instances bool) *report.Finding {
 	f.Summary = fmt.Sprintf("%s taken in a cyclic order: %s", scope, strings.Join(names, " → "))
 	f.Hint = report.LockOrderInversion.Info().Hint
 	p := pendingCycle{f: f, writers: writers}
-	if len(seenG) == 1 && !clientGoroutine() {
+	if len(seenG) == 1 && !isClient() {
 		p.solo = g.id
 		for _, ed := range cycle {
 			p.edges = append(p.edges, edgeKey{ed.from.info.id, ed.to.info.id, instances})

@@ -159,6 +159,9 @@ func (e *Engine) contributed(g *G, h *held, l *Lock, m Mode, k edgeKey, capture 
 	return fs
 }
 
+// isClient is clientGoroutine, replaced by tests.
+var isClient = clientGoroutine
+
 // clientGoroutine reports whether the calling goroutine runs the code
 // under test on behalf of its users: a test (or benchmark, or example),
 // main, or a goroutine started by a test file.
