@@ -7,7 +7,11 @@
 package locks
 
 import (
+	"bufio"
+	"fmt"
 	"io"
+	"os"
+	"strings"
 	stdsync "sync"
 	"testing"
 
@@ -20,6 +24,48 @@ func init() {
 	// Every check on, findings would go nowhere (there are none).
 	gridlock.Configure(gridlock.Config{Mode: gridlock.On, Output: io.Discard})
 	deadlock.Opts.LogBuf = io.Discard
+	registerConnSite()
+}
+
+// registerConnSite registers the line marked "the class site" below as
+// gridlock test's overlay would: the lock taken there is a struct field,
+// conn.mu, so every lock first taken there is of one class.
+func registerConnSite() {
+	f, err := os.Open("locks_test.go")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		if strings.HasSuffix(sc.Text(), "// the class site") {
+			gridlock.LockSites("github.com/gridlock-go/gridlock/bench/locks", "locks_test.go",
+				fmt.Sprintf("%d\tm\texample.com/p.conn.mu\tp.conn.mu\tconn.mu of *conn\t#0", line), 0)
+			return
+		}
+	}
+	panic("no class site in locks_test.go")
+}
+
+// lockNew locks and unlocks a new lock of one class.
+//
+//go:noinline
+func lockNew[M any, PM mutex[M]]() {
+	m := new(M)
+	PM(m).Lock() // the class site
+	PM(m).Unlock()
+}
+
+// named names a lock of gridlock's, as a program names the lock of each
+// connection it creates; the other implementations have no names.
+func named[M any](m *M, level bool) {
+	if g, ok := any(m).(*gsync.Mutex); ok {
+		if level {
+			gridlock.Level(g, 2)
+		} else {
+			gridlock.Name(g, "conn")
+		}
+	}
 }
 
 // locker is the interface the benchmarks need; each implementation is
@@ -93,6 +139,31 @@ func runAll[M any, RW any, PM mutex[M], PRW rwmutex[RW]](b *testing.B, bench str
 				PM(&ms[i]).Unlock()
 			}
 		}
+	case "NewLockUnderHeld":
+		// A lock first taken under a held one, of a class seen before:
+		// the lock of a new connection, under the server's.
+		var outer M
+		po := PM(&outer)
+		po.Lock()
+		b.ReportAllocs()
+		for b.Loop() {
+			lockNew[M, PM]()
+		}
+		po.Unlock()
+	case "Name", "Level":
+		// Naming (or giving a level to) the lock of each new connection,
+		// then taking it under the server's.
+		var outer M
+		po := PM(&outer)
+		po.Lock()
+		b.ReportAllocs()
+		for b.Loop() {
+			m := new(M)
+			named(m, bench == "Level")
+			PM(m).Lock()
+			PM(m).Unlock()
+		}
+		po.Unlock()
 	case "RLock8":
 		var rw RW
 		p := PRW(&rw)
@@ -129,3 +200,7 @@ func BenchmarkNestedAB(b *testing.B)    { bench(b, "NestedAB") }
 func BenchmarkNested4(b *testing.B)     { bench(b, "Nested4") }
 func BenchmarkRLock8(b *testing.B)      { bench(b, "RLock8") }
 func BenchmarkContended8(b *testing.B)  { bench(b, "Contended8") }
+
+func BenchmarkNewLockUnderHeld(b *testing.B) { bench(b, "NewLockUnderHeld") }
+func BenchmarkName(b *testing.B)             { bench(b, "Name") }
+func BenchmarkLevel(b *testing.B)            { bench(b, "Level") }

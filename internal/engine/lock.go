@@ -42,7 +42,6 @@ type Lock struct {
 	id    uint64
 	kind  waitgraph.ResourceKind
 	class *Class
-	own   Class // the class of an unnamed lock
 	site  uintptr
 	ref   uintptr // the address of the Ref, to name the lock by its address
 	// owner is the goroutine holding the lock for writing, nil if none. The
@@ -137,19 +136,32 @@ func (r *Ref) Lock(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint
 func (r *Ref) Peek() *Lock { return r.p.Load() }
 
 func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
-	l := &Lock{id: e.nextID.Add(1), kind: kind, site: pc, readers: readers, ref: uintptr(unsafe.Pointer(r))}
+	var l *Lock
 	if c := declClass(kind, pc); c != nil {
-		l.class = c
-		l.cid, l.key0 = c.id, chainKey(0, c.id)
+		l = &Lock{class: c, cid: c.id, key0: chainKey(0, c.id)}
 	} else {
-		l.own = Class{id: l.id, singleton: true, kind: kind, site: pc, writer: writerFlag(kind)}
-		l.class = &l.own
+		// A class of its own, allocated with the lock.
+		lo := new(lockOwn)
+		l = &lo.Lock
+		l.id = e.nextID.Add(1)
+		lo.own = Class{id: l.id, singleton: true, kind: kind, site: pc, writer: writerFlag(kind)}
+		l.class = &lo.own
 		l.cid, l.key0 = l.id, chainKey(0, l.id)
 	}
+	if l.id == 0 {
+		l.id = e.nextID.Add(1)
+	}
+	l.kind, l.site, l.readers, l.ref = kind, pc, readers, uintptr(unsafe.Pointer(r))
 	if r.p.CompareAndSwap(nil, l) {
 		return l
 	}
 	return r.p.Load()
+}
+
+// lockOwn is a lock with its own class, in one allocation.
+type lockOwn struct {
+	Lock
+	own Class
 }
 
 // mutexWriter is the writer flag of every Mutex class: always set.
