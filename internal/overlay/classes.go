@@ -109,7 +109,15 @@ func LockClasses(f *File) error {
 	if len(offs) > 0 {
 		args = ", " + strings.Join(offs, ", ")
 	}
-	f.Buf.Insert(f.Offset(at), fmt.Sprintf("; func init() { %s.LockSites(%q, %q, %q%s) }", gl, f.Types.Pkg.Path(), filepath.Base(f.Path), b.String(), args))
+	call := func(pkg string) string {
+		return fmt.Sprintf("%s.LockSites(%q, %q, %q%s)", gl, pkg, filepath.Base(f.Path), b.String(), args)
+	}
+	calls := call(f.Types.Pkg.Path())
+	if f.Types.Pkg.Name() == "main" {
+		// The functions of a command are named main.f at run time.
+		calls += "; " + call("main")
+	}
+	f.Buf.Insert(f.Offset(at), "; func init() { "+calls+" }")
 	return nil
 }
 

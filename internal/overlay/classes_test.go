@@ -108,3 +108,15 @@ func TestLockClassesOneLineTwoLocks(t *testing.T) {
 		t.Errorf("sites %q, want a's and b's", got)
 	}
 }
+
+// A command's functions are named main.f at run time: its sites are
+// registered under "main" too.
+func TestLockClassesOfACommand(t *testing.T) {
+	src := "package main\n\nimport \"sync\"\n\nvar mu sync.Mutex\n\nfunc main() {\n\tmu.Lock()\n}\n"
+	out := rewriteTyped(t, src, "", LockClasses)
+	for _, pkg := range []string{`LockSites("example.com/p", "x.go"`, `LockSites("main", "x.go"`} {
+		if !strings.Contains(out, pkg) {
+			t.Errorf("no %s...) in\n%s", pkg, out)
+		}
+	}
+}
