@@ -1,3 +1,5 @@
+//lint:file-ignore SA2001 benchmarks take locks for their cost
+
 // Package locks compares the cost of gridlock's watched locks with the
 // standard library's and with github.com/sasha-s/go-deadlock, the detector
 // Go teams reach for today, side by side in one run:

@@ -44,7 +44,7 @@ func here() (uintptr, int) {
 var (
 	serverPC, serverLine = here()
 	connPC, connLine     = here()
-	nodePC, nodeLine     = here()
+	_, registryLine      = here()
 	registerOnce         sync.Once
 )
 
@@ -53,7 +53,7 @@ func registerTestSites() {
 		table := fmt.Sprintf("%d\tm\texample.com/p.Server.mu\tp.Server.mu\tServer.mu of *Server\t#0\n"+
 			"%d\tm\texample.com/p.Conn.mu\tp.Conn.mu\tConn.mu of *Conn\t#1\n"+
 			"%d\tm\texample.com/p.registry\tp.registry\t\t-",
-			serverLine, connLine, nodeLine)
+			serverLine, connLine, registryLine)
 		RegisterSites("github.com/gridlock-go/gridlock/internal/engine", "classes_test.go", table, []uintptr{0, 8})
 	})
 }
