@@ -203,6 +203,14 @@ func (r *Resource) Label() string {
 	if name == "" {
 		name = r.ID
 	}
+	if r.Name != "" && !strings.HasSuffix(r.ID, r.Name) && !strings.HasPrefix(r.ID, r.Name+"#") {
+		// An instance named apart from its class, e.g. "Conn.mu of
+		// *Conn 0xc000123400" of class "proxy.Conn.mu".
+		if r.Level != 0 {
+			return fmt.Sprintf("%s (%s, class %s, level %d)", r.ID, r.Kind, r.Name, r.Level)
+		}
+		return fmt.Sprintf("%s (%s, class %s)", r.ID, r.Kind, r.Name)
+	}
 	if r.Level != 0 {
 		return fmt.Sprintf("%s (%s, level %d)", name, r.Kind, r.Level)
 	}
