@@ -108,11 +108,16 @@ func Configure(c Config) {
 // locks of two classes is checked against every other pair of the same
 // classes. l must be a *Mutex or *RWMutex of gridlock/sync (or the Locker
 // from RWMutex.RLocker); other lockers are ignored. Name is best called
-// where the lock is created, before it is first locked.
+// where the lock is created, before it is first locked. It costs a map
+// lookup: naming the lock of every object created is cheap.
 //
-// Locks that are not named each form a class of their own: gridlock then
-// checks the order of the instances themselves, which never merges two
-// locks that are not the same.
+// A name overrides the lock's declaration class: under gridlock test, a
+// lock that is not named belongs to the class of its declaration (the
+// package variable, the struct field, the struct that embeds it), as
+// gridlock test sees it where the lock is first taken. Other locks that
+// are not named each form a class of their own: gridlock then checks the
+// order of the instances themselves, which never merges two locks that
+// are not the same.
 //
 //go:noinline
 func Name(l sync.Locker, name string) {
@@ -127,8 +132,8 @@ func Name(l sync.Locker, name string) {
 // positive.
 //
 // A lock given a level but no name belongs to the class of the call site
-// of Level, so that the locks of every object created by one constructor
-// form one class. Two locks of one class have the same level, and holding
+// of Level (within its declaration class under gridlock test), so that
+// the locks of every object created by one constructor form one class. Two locks of one class have the same level, and holding
 // both is a violation unless the class is declared Nestable.
 //
 //go:noinline
