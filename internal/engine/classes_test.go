@@ -278,3 +278,16 @@ func TestDeclareKeepsTheChainCache(t *testing.T) {
 		}
 	})
 }
+
+// A test's goroutine and the goroutines a test file starts run the code
+// under test as its users do: their cycles are reported at once.
+func TestClientGoroutines(t *testing.T) {
+	if !clientGoroutine() {
+		t.Error("a test's goroutine is not a client")
+	}
+	ch := make(chan bool)
+	go func() { ch <- clientGoroutine() }()
+	if !<-ch {
+		t.Error("a goroutine started by a test file is not a client")
+	}
+}

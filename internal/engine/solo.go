@@ -164,7 +164,8 @@ var isClient = clientGoroutine
 
 // clientGoroutine reports whether the calling goroutine runs the code
 // under test on behalf of its users: a test (or benchmark, or example),
-// main, or a goroutine started by a test file.
+// main, or a goroutine started by a test file (its outermost function,
+// gridlock's and the runtime's aside, is in a _test.go file).
 func clientGoroutine() bool {
 	pcs := make([]uintptr, 1024)
 	n := runtime.Callers(2, pcs)
@@ -178,7 +179,12 @@ func clientGoroutine() bool {
 		switch {
 		case strings.HasPrefix(fr.Function, "testing."), fr.Function == "runtime.main":
 			return true
-		case fr.Function == "", strings.HasPrefix(fr.Function, "runtime."), internalFrame(fr.Function, fr.File):
+		case strings.HasSuffix(fr.File, "_test.go"):
+			entry = fr
+		case fr.Function == "", strings.HasPrefix(fr.Function, "runtime."), internalFrame(fr.Function, fr.File),
+			strings.HasPrefix(fr.Function, "golang.org/x/sync/errgroup."):
+			// Not where the goroutine's own code starts: errgroup's Go
+			// runs one function a goroutine, as a go statement does.
 		default:
 			entry = fr
 		}
