@@ -291,3 +291,38 @@ func TestClientGoroutines(t *testing.T) {
 		t.Error("a goroutine started by a test file is not a client")
 	}
 }
+
+// A level given to a lock of a declaration class (no name) makes it of the
+// class of the call site of Level within that declaration, still named by
+// its declaration.
+func TestLevelOfADeclaredLock(t *testing.T) {
+	registerTestSites()
+	prevRefOf := RefOf
+	RefOf = func(l any) LockInfo {
+		if f, ok := l.(*fakeLock); ok {
+			return LockInfo{Ref: &f.ref, Kind: waitgraph.Mutex}
+		}
+		return LockInfo{}
+	}
+	defer func() { RefOf = prevRefOf }()
+	recording(t, func() {
+		var a, b fakeLock
+		lock(&a.ref, connPC)
+		ReleaseWrite(&a.ref)
+		lock(&b.ref, connPC)
+		ReleaseWrite(&b.ref)
+		decl := a.ref.Peek().class
+		pc, _ := here()
+		for _, f := range []*fakeLock{&a, &b} {
+			Declare(f, Declaration{Level: 3}, pc)
+		}
+		la, lb := a.ref.Peek(), b.ref.Peek()
+		if la.class != lb.class || la.class == decl || la.class.level != 3 || decl.level != 0 {
+			t.Errorf("classes %p (level %d) and %p, declaration class %p (level %d): want one class of level 3 apart from the declaration's",
+				la.class, la.class.level, lb.class, decl, decl.level)
+		}
+		if got := la.label(); !strings.HasPrefix(got, "Conn.mu of *Conn 0x") {
+			t.Errorf("label %q, want the declaration's", got)
+		}
+	})
+}

@@ -101,7 +101,7 @@ func siteClass(c *Class, kind waitgraph.ResourceKind, pc uintptr) *Class {
 	}
 	sc := e.siteClasses[name]
 	if sc == nil {
-		sc = &Class{id: e.nextID.Add(1), name: name, kind: kind, site: pc, writer: new(atomic.Bool)}
+		sc = &Class{id: e.nextID.Add(1), name: name, kind: kind, site: pc, decl: c.decl, writer: new(atomic.Bool)}
 		e.siteClasses[name] = sc
 	}
 	e.sitePCs[k] = sc

@@ -26,7 +26,7 @@ type Class struct {
 	kind   waitgraph.ResourceKind
 	site   uintptr // first use, for an instance class; declaration site otherwise
 	// decl is the declaration of the class's locks, for a declaration
-	// class; nil otherwise.
+	// class or the class of a Level call site within one; nil otherwise.
 	decl *decl
 	// explicit is set for a class given by Name.
 	explicit bool
@@ -179,16 +179,16 @@ func writerFlag(kind waitgraph.ResourceKind) *atomic.Bool {
 func (l *Lock) Label() string { return l.class.label() }
 
 // label returns the name findings use for the lock instance l: its
-// class name and id when it was given a name, its declaration and address
-// when it has one (e.g. "Conn.mu of *Conn 0xc000123400"), else its kind
-// and id.
+// declaration and address when it has one (e.g. "Conn.mu of *Conn
+// 0xc000123400"), its class name and id when it was given a name, else its
+// kind and id.
 func (l *Lock) label() string {
 	c := l.class
 	switch {
-	case c.name != "":
-		return fmt.Sprintf("%s#%d", c.name, l.id)
 	case c.decl != nil:
 		return l.instLabel(c.decl)
+	case c.name != "":
+		return fmt.Sprintf("%s#%d", c.name, l.id)
 	}
 	return fmt.Sprintf("%s#%d", l.kind, l.id)
 }
