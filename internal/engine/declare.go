@@ -102,6 +102,9 @@ func siteClass(c *Class, kind waitgraph.ResourceKind, pc uintptr) *Class {
 	sc := e.siteClasses[name]
 	if sc == nil {
 		sc = &Class{id: e.nextID.Add(1), name: name, kind: kind, site: pc, decl: c.decl, writer: new(atomic.Bool)}
+		if c.decl != nil {
+			sc.name = "" // named by its declaration, told apart by its level
+		}
 		e.siteClasses[name] = sc
 	}
 	e.sitePCs[k] = sc
