@@ -87,6 +87,7 @@ type Engine struct {
 	pending     []pendingCycle  // cycles held back: read-only, or of one goroutine
 	soloEdges   map[edgeKey]int // orders of cycles of one goroutine, watched
 	soloN       atomic.Int32    // cycles of one goroutine held back
+	soloOnly    atomic.Uint64   // the goroutine of all of them, 0 if several
 	soloResets  int
 	seen        map[uint64]bool
 	cleanups    int

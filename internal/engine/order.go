@@ -295,7 +295,7 @@ func cycleFinding(g *G, cycle []*gedge, instances bool) *report.Finding {
 		for _, ed := range cycle {
 			p.edges = append(p.edges, edgeKey{ed.from.info.id, ed.to.info.id, instances})
 		}
-		watchSolo(p.edges)
+		watchSolo(g.id, p.edges)
 	}
 	if p.solo != 0 || !allWriters(writers) {
 		e.pending = append(e.pending, p)

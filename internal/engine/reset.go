@@ -18,5 +18,6 @@ func Reset() {
 	e.pending = nil
 	e.soloEdges = make(map[edgeKey]int)
 	e.soloN.Store(0)
+	e.soloOnly.Store(0)
 	e.seen = make(map[uint64]bool)
 }

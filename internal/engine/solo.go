@@ -39,8 +39,13 @@ const maxSoloResets = 64
 
 // watchSolo arranges for the orders of a held cycle to be checked again
 // when another goroutine takes them. The caller holds e.mu.
-func watchSolo(edges []edgeKey) {
-	e.soloN.Add(1)
+func watchSolo(g uint64, edges []edgeKey) {
+	switch {
+	case e.soloN.Add(1) == 1:
+		e.soloOnly.Store(g)
+	case e.soloOnly.Load() != g:
+		e.soloOnly.Store(0)
+	}
 	class := false
 	for _, k := range edges {
 		e.soloEdges[k]++
@@ -75,6 +80,9 @@ func watchedChain(g *G, l *Lock) bool {
 // watched order: a held cycle through it is released if g is not its
 // goroutine.
 func checkWatched(g *G, h *held, l *Lock, m Mode, k edgeKey) {
+	if e.soloOnly.Load() == g.id {
+		return
+	}
 	var fs []*report.Finding
 	func() {
 		defer guard()
@@ -88,8 +96,8 @@ func checkWatched(g *G, h *held, l *Lock, m Mode, k edgeKey) {
 // checkWatchedChain is checkWatched for a chain of classes flagged as
 // watched: every held lock is checked.
 func checkWatchedChain(g *G, l *Lock, m Mode) {
-	if e.soloN.Load() == 0 {
-		return
+	if e.soloN.Load() == 0 || e.soloOnly.Load() == g.id {
+		return // the goroutine of every held cycle: nothing to release
 	}
 	var fs []*report.Finding
 	func() {
@@ -156,6 +164,19 @@ func (e *Engine) contributed(g *G, h *held, l *Lock, m Mode, k edgeKey, capture 
 		}
 	}
 	e.pending = kept
+	// The one goroutine of the cycles still held, if they have one.
+	var only uint64
+	for _, p := range e.pending {
+		if p.solo == 0 {
+			continue
+		}
+		if only != 0 && only != p.solo {
+			only = 0
+			break
+		}
+		only = p.solo
+	}
+	e.soloOnly.Store(only)
 	return fs
 }
 
