@@ -172,6 +172,13 @@ func (f *File) valueDecl(x ast.Expr, lock bool) (lockDecl, bool) {
 	info := f.Types.Info
 	x = ast.Unparen(x)
 	if t := info.TypeOf(x); t != nil && isPointer(t) {
+		if id, ok := x.(*ast.Ident); ok && lock {
+			// A local pointer that only ever holds locks it allocates:
+			// its locks are of its declaration.
+			if v, ok := info.Uses[id].(*types.Var); ok && f.allocatedOnly(v) {
+				return f.varDecl(v)
+			}
+		}
 		u, ok := x.(*ast.UnaryExpr)
 		if !lock || !ok || u.Op != token.AND {
 			return lockDecl{}, false // a pointer: to a lock declared elsewhere
@@ -416,4 +423,77 @@ func isParam(f *ast.File, v *types.Var) bool {
 		return true
 	})
 	return param
+}
+
+// allocatedOnly reports whether v, a variable local to a function of the
+// file, is only ever assigned a new mutex (new(sync.Mutex),
+// &sync.Mutex{}), and its address is never taken.
+func (f *File) allocatedOnly(v *types.Var) bool {
+	if v.Pkg() != f.Types.Pkg || v.Parent() == nil || v.Parent() == v.Pkg().Scope() || isParam(f.AST, v) {
+		return false
+	}
+	var body ast.Node
+	for _, d := range f.AST.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil && fd.Pos() <= v.Pos() && v.Pos() < fd.End() {
+			body = fd.Body
+		}
+	}
+	if body == nil {
+		return false
+	}
+	info := f.Types.Info
+	is := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && (info.Uses[id] == v || info.Defs[id] == v)
+	}
+	alloc := func(e ast.Expr) bool {
+		switch e := ast.Unparen(e).(type) {
+		case *ast.CallExpr:
+			id, ok := ast.Unparen(e.Fun).(*ast.Ident)
+			_, builtin := info.Uses[id].(*types.Builtin)
+			return ok && builtin && id.Name == "new" && len(e.Args) == 1 && mutexKind(info.TypeOf(e.Args[0])) != ""
+		case *ast.UnaryExpr:
+			cl, ok := ast.Unparen(e.X).(*ast.CompositeLit)
+			return e.Op == token.AND && ok && len(cl.Elts) == 0 && mutexKind(info.TypeOf(cl)) != ""
+		}
+		return false
+	}
+	ok, assigned := true, false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if !ok {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for i, lhs := range n.Lhs {
+				if !is(lhs) {
+					continue
+				}
+				if len(n.Rhs) != len(n.Lhs) || !alloc(n.Rhs[i]) {
+					ok = false
+				}
+				assigned = true
+			}
+		case *ast.ValueSpec:
+			for i, name := range n.Names {
+				if !is(name) {
+					continue
+				}
+				if len(n.Values) != len(n.Names) || !alloc(n.Values[i]) {
+					ok = false
+				}
+				assigned = true
+			}
+		case *ast.UnaryExpr:
+			if n.Op == token.AND && is(n.X) {
+				ok = false
+			}
+		case *ast.RangeStmt:
+			if n.Key != nil && is(n.Key) || n.Value != nil && is(n.Value) {
+				ok = false
+			}
+		}
+		return true
+	})
+	return ok && assigned
 }

@@ -69,7 +69,12 @@ var anon struct{ mu sync.Mutex }
 		{"anonymous struct", "", "anon.mu.Lock()", []string{"L m example.com/p.anon.mu p.anon.mu p.anon.mu at -1"}, ""},
 		{"generic", "g *G[int]", "g.mu.Lock()", []string{"L m example.com/p.G.mu p.G.mu G.mu at -1"}, ""},
 		{"local", "", "var mu sync.Mutex\nmu.Lock()", []string{"L+1 m example.com/p.f.mu:x.go:L p.f.mu p.f.mu at -1"}, ""},
+		{"local allocated", "", "mu := new(sync.Mutex)\nmu.Lock()", []string{"L+1 m example.com/p.f.mu:x.go:L p.f.mu p.f.mu at -1"}, ""},
+		{"local allocated twice", "", "mu := &sync.RWMutex{}\nmu.Lock()\nmu = new(sync.RWMutex)", []string{"L+1 rw example.com/p.f.mu:x.go:L p.f.mu p.f.mu at -1"}, ""},
 		// Pointers and parameters stand for locks declared elsewhere.
+		{"local pointer to a field", "c *Conn", "mu := &c.mu\nmu.Lock()", nil, ""},
+		{"local pointer reassigned", "c *Conn", "mu := new(sync.Mutex)\nmu = &c.mu\nmu.Lock()", nil, ""},
+		{"local pointer whose address is taken", "", "mu := new(sync.Mutex)\np := &mu\n_ = p\nmu.Lock()", nil, ""},
 		{"pointer field", "c *Conn", "c.p.Lock()", nil, ""},
 		{"parameter", "mu *sync.Mutex", "mu.Lock()", nil, ""},
 		{"value parameter", "mu sync.Mutex", "mu.Lock()", nil, ""},
