@@ -35,8 +35,8 @@ type lockDecl struct {
 // LockClasses registers the file's lock call sites with gridlock's
 // engine: for each call that locks a sync.Mutex or sync.RWMutex whose
 // declaration is known (a package variable, a struct field, the struct
-// of an embedded mutex, a local variable, an element of an array of
-// them), the declaration's class and name. At run time a lock first taken
+// of an embedded mutex, a local variable or a local pointer that only
+// holds mutexes it allocates, an element of an array of them), the declaration's class and name. At run time a lock first taken
 // at one of these sites belongs to that class, as lockdep's classes are
 // keyed by a lock's static declaration, and findings name it by it
 // ("Conn.mu of *Conn 0xc000123400"). The registration is an init function
