@@ -39,14 +39,16 @@ func registerConnSite() {
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
+	var table []string
 	for line := 1; sc.Scan(); line++ {
 		if strings.HasSuffix(sc.Text(), "// the class site") {
-			gridlock.LockSites("github.com/gridlock-go/gridlock/bench/locks", "locks_test.go",
-				fmt.Sprintf("%d\tm\texample.com/p.conn.mu\tp.conn.mu\tconn.mu of *conn\t#0", line), 0)
-			return
+			table = append(table, fmt.Sprintf("%d\tm\texample.com/p.conn.mu\tp.conn.mu\tconn.mu of *conn\t#0", line))
 		}
 	}
-	panic("no class site in locks_test.go")
+	if len(table) == 0 {
+		panic("no class site in locks_test.go")
+	}
+	gridlock.LockSites("github.com/gridlock-go/gridlock/bench/locks", "locks_test.go", strings.Join(table, "\n"), 0)
 }
 
 // lockNew locks and unlocks a new lock of one class.
@@ -56,6 +58,18 @@ func lockNew[M any, PM mutex[M]]() {
 	m := new(M)
 	PM(m).Lock() // the class site
 	PM(m).Unlock()
+}
+
+// lockPair locks two locks of one class, a parent's then its child's, as
+// a walk down a tree does, and unlocks them.
+//
+//go:noinline
+func lockPair[M any, PM mutex[M]](x, y *M) {
+	for _, m := range []*M{x, y} {
+		PM(m).Lock() // the class site
+	}
+	PM(y).Unlock()
+	PM(x).Unlock()
 }
 
 // named names a lock of gridlock's, as a program names the lock of each
@@ -152,6 +166,14 @@ func runAll[M any, RW any, PM mutex[M], PRW rwmutex[RW]](b *testing.B, bench str
 			lockNew[M, PM]()
 		}
 		po.Unlock()
+	case "NestedOneClass":
+		// NestedAB with locks of one declaration class: ordered by
+		// instance.
+		var x, y M
+		b.ReportAllocs()
+		for b.Loop() {
+			lockPair[M, PM](&x, &y)
+		}
 	case "Name", "Level":
 		// Naming (or giving a level to) the lock of each new connection,
 		// then taking it under the server's.
@@ -206,3 +228,4 @@ func BenchmarkContended8(b *testing.B)  { bench(b, "Contended8") }
 func BenchmarkNewLockUnderHeld(b *testing.B) { bench(b, "NewLockUnderHeld") }
 func BenchmarkName(b *testing.B)             { bench(b, "Name") }
 func BenchmarkLevel(b *testing.B)            { bench(b, "Level") }
+func BenchmarkNestedOneClass(b *testing.B)   { bench(b, "NestedOneClass") }
