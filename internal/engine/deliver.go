@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gridlock-go/gridlock/report"
+	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
 // FindingError is the panic value of strict mode.
@@ -22,6 +24,14 @@ func (fe *FindingError) Error() string {
 // deliver hands findings to the configured outputs. It is called with no
 // engine lock held, because the program's handler may take locks. Handlers
 // may run concurrently; each output is written with a single Write.
+//
+// A finding is delivered once per identity (report.Identity: its kind,
+// classes and sites) until Reset: the same bug hit again, in the next
+// iteration of a loop, on another instance or in another test, is counted.
+// A repeat is written to the report file as a short record (report.Finding's
+// Repeat), so that gridlock test counts it, and to the text output only as
+// a one-line note when its count reaches 10, 100, 1000...; the program's
+// handler is not called again. Strict mode panics on every occurrence.
 func deliver(fs []*report.Finding) {
 	if len(fs) == 0 {
 		return
@@ -36,6 +46,21 @@ func deliver(fs []*report.Finding) {
 		if f.Time.IsZero() {
 			f.Time = time.Now()
 		}
+		if o.Level == LevelStrict && strict == nil {
+			strict = f
+		}
+		report.Trim(f)
+		f.Key = report.Identity(f)
+		if n := delivered.note(f.Key); n > 1 {
+			f.Count = n
+			if o.ReportPath != "" {
+				appendJSONLine(o.ReportPath, repeatRecord(f))
+			}
+			if o.Output != nil && milestone(n) {
+				fmt.Fprintf(o.Output, "gridlock: %s: %s\n", where(f), report.Seen(f))
+			}
+			continue
+		}
 		if o.Output != nil {
 			o.Output.Write([]byte(report.Text(f)))
 		}
@@ -45,13 +70,78 @@ func deliver(fs []*report.Finding) {
 		if o.OnFinding != nil {
 			o.OnFinding(f)
 		}
-		if o.Level == LevelStrict && strict == nil {
-			strict = f
-		}
 	}
 	if strict != nil {
 		panic(&FindingError{strict})
 	}
+}
+
+// delivered counts the findings delivered, by identity.
+var delivered counts
+
+// counts counts occurrences by key, for at most maxCounted keys: past
+// that, a new key counts as seen once, every time.
+type counts struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+const maxCounted = 1 << 14
+
+// note counts one more occurrence of key and returns its count.
+func (c *counts) note(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = make(map[string]int)
+	}
+	n, ok := c.n[key]
+	if !ok && len(c.n) >= maxCounted {
+		return 1
+	}
+	c.n[key] = n + 1
+	return n + 1
+}
+
+func (c *counts) reset() {
+	c.mu.Lock()
+	c.n = nil
+	c.mu.Unlock()
+}
+
+// Count returns how many times findings of f's identity were delivered
+// since the last Reset, or 0.
+func Count(f *report.Finding) int {
+	delivered.mu.Lock()
+	defer delivered.mu.Unlock()
+	return delivered.n[f.Identity()]
+}
+
+// milestone reports whether a repeat count is worth a note: 10, 100, ...
+func milestone(n int) bool {
+	for n >= 10 && n%10 == 0 {
+		n /= 10
+	}
+	return n == 1
+}
+
+// where says where f shows: its kind and first position.
+func where(f *report.Finding) string {
+	if len(f.Positions) > 0 && f.Positions[0] != "?" {
+		return fmt.Sprintf("%s at %s", f.Kind, f.Positions[0])
+	}
+	return string(f.Kind)
+}
+
+// repeatRecord is what the report file gets for a repeat of a finding:
+// its key, kind, count and positions, and the ids of its goroutines (so
+// that a supervisor knows them reported).
+func repeatRecord(f *report.Finding) *report.Finding {
+	r := &report.Finding{Kind: f.Kind, Key: f.Key, Count: f.Count, Repeat: true, Positions: f.Positions, Source: f.Source, Time: f.Time}
+	for _, g := range f.Goroutines {
+		r.Goroutines = append(r.Goroutines, &waitgraph.Goroutine{ID: g.ID})
+	}
+	return r
 }
 
 // appendJSONLine appends f to the report file as one line of JSON. The file

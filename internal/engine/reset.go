@@ -1,7 +1,8 @@
 package engine
 
 // Reset forgets what the engine has learned: lock classes by name, order
-// graphs, validated chains and the findings already reported, so that a
+// graphs, validated chains and the findings already reported (and their
+// counts), so that a
 // test starts from a clean slate. Locks created before keep their classes.
 // Goroutines and waits in progress are kept.
 func Reset() {
@@ -16,4 +17,5 @@ func Reset() {
 	e.instGraph = newOrderGraph(maxNodes, maxEdges)
 	e.pending = nil
 	e.seen = make(map[uint64]bool)
+	delivered.reset()
 }
