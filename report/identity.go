@@ -101,7 +101,7 @@ type Set struct {
 
 // Add adds f, seen in where (a package, a test; empty if unknown). It
 // reports whether f is new, the first of its identity: the caller then
-// shows it. A repeat adds f's count (one if unset) to the first's, and
+// shows it. A new finding is kept trimmed (see Trim). A repeat adds f's count (one if unset) to the first's, and
 // where to the first's Tests. A record that only counts a repeat (Repeat)
 // of a finding not seen is kept as new, for lack of the first.
 func (s *Set) Add(where string, f *Finding) bool {
@@ -121,6 +121,7 @@ func (s *Set) Add(where string, f *Finding) bool {
 		first.addTest(where)
 		return false
 	}
+	Trim(f)
 	f.Key = key
 	f.Count = n
 	f.Repeat = false

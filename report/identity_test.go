@@ -146,3 +146,22 @@ func TestTrimNamesAFewReleasers(t *testing.T) {
 		t.Errorf("text does not count the rest:\n%s", text)
 	}
 }
+
+func TestTextGroupsResourcesOfOneClass(t *testing.T) {
+	f := leak(1, 1, 40)
+	site := f.Resources[0].Site
+	for i := range 30 {
+		f.Resources = append(f.Resources, &waitgraph.Resource{ID: fmt.Sprintf("chan#%d", 400+i), Kind: waitgraph.Chan, Site: site})
+	}
+	text := report.Text(f)
+	if !strings.Contains(text, "  and 30 more like it: chan#400, chan#401, chan#402, chan#403, chan#404, chan#405, chan#406, chan#407, ...\n") {
+		t.Errorf("resources of one class not grouped:\n%s", text)
+	}
+	// Two of one class, as in a transfer between two accounts, are shown
+	// each.
+	pair := deadlock()
+	pair.Resources = []*waitgraph.Resource{{ID: "Account.mu#1", Kind: waitgraph.Mutex}, {ID: "Account.mu#2", Kind: waitgraph.Mutex}}
+	if text := report.Text(pair); !strings.Contains(text, "  Account.mu#1 (mutex)\n  Account.mu#2 (mutex)\n") {
+		t.Errorf("two resources of one class grouped:\n%s", text)
+	}
+}

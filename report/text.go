@@ -69,7 +69,8 @@ func WriteText(w io.Writer, f *Finding) error {
 	}
 	if len(f.Resources) > 0 {
 		b.WriteString("\nresources:\n")
-		for _, r := range f.Resources {
+		for _, grp := range groupResources(f.Resources) {
+			r := grp[0]
 			fmt.Fprintf(&b, "  %s", r.Label())
 			switch {
 			case r.Site != nil && r.Maker != 0:
@@ -95,6 +96,18 @@ func WriteText(w io.Writer, f *Finding) error {
 			}
 			if more := r.MoreReleasers + max(len(r.Releasers)-MaxReleasers, 0); more > 0 {
 				fmt.Fprintf(&b, "    ... and %d more\n", more)
+			}
+			if len(grp) > 1 {
+				const show = 8
+				var ids []string
+				for i, o := range grp[1:] {
+					if i == show {
+						ids = append(ids, "...")
+						break
+					}
+					ids = append(ids, o.ID)
+				}
+				fmt.Fprintf(&b, "  and %d more like it: %s\n", len(grp)-1, strings.Join(ids, ", "))
 			}
 		}
 	}
@@ -201,6 +214,33 @@ func goroutineShape(g *waitgraph.Goroutine, res map[string]*waitgraph.Resource) 
 		fmt.Fprintf(&b, "|h %s %s %s", h.Mode, class(h.Resource), h.Stack.Top())
 	}
 	return b.String()
+}
+
+// groupResources groups three or more resources of one class (see
+// resourceClass), such as the channels of many instances of one pool, in
+// the order of their first member.
+func groupResources(rs []*waitgraph.Resource) [][]*waitgraph.Resource {
+	var groups [][]*waitgraph.Resource
+	index := map[string]int{}
+	for _, r := range rs {
+		k := fmt.Sprintf("%s|%d|%v", resourceClass(r), r.Level, r.HoldersUnknown)
+		if i, ok := index[k]; ok {
+			groups[i] = append(groups[i], r)
+			continue
+		}
+		index[k] = len(groups)
+		groups = append(groups, []*waitgraph.Resource{r})
+	}
+	// Two of a kind, as the two accounts of a transfer, are shown each.
+	var out [][]*waitgraph.Resource
+	for _, grp := range groups {
+		if len(grp) == 2 {
+			out = append(out, grp[:1], grp[1:])
+			continue
+		}
+		out = append(out, grp)
+	}
+	return out
 }
 
 // writeLike says how many goroutines look like the one just written, and

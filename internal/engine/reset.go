@@ -2,8 +2,8 @@ package engine
 
 // Reset forgets what the engine has learned: lock classes by name, order
 // graphs, validated chains and the findings already reported (and their
-// counts), so that a
-// test starts from a clean slate. Locks created before keep their classes.
+// counts), so that a test starts from a clean slate. Locks created before
+// keep their classes.
 // Goroutines and waits in progress are kept.
 func Reset() {
 	Enabled()

@@ -483,6 +483,7 @@ type builder struct {
 	res     map[waitable]*waitgraph.Resource
 	stacks  bool // symbolize sites
 	unknown int64
+	rels    map[*waitgraph.Resource]map[int64]bool // releasers of resources with many; see addReleaser
 }
 
 func newBuilder(stacks bool) *builder {
@@ -584,9 +585,7 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 	for _, o := range rec.on {
 		rels, quorum, exact := o.res.release(b, rec, o)
 		for _, rel := range rels {
-			if !hasReleaser(r.Releasers, rel.Goroutine) {
-				r.Releasers = append(r.Releasers, rel)
-			}
+			b.addReleaser(r, rel)
 		}
 		if quorum > 0 {
 			r.Quorum = quorum
@@ -594,6 +593,33 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 		r.Exact = r.Exact && exact
 	}
 	return gr
+}
+
+// addReleaser adds rel to r's releasers unless it is there: many waiters
+// of one resource each list its releasers, which are merged in time linear
+// in their number.
+func (b *builder) addReleaser(r *waitgraph.Resource, rel waitgraph.Releaser) {
+	if len(r.Releasers) < 8 {
+		if !hasReleaser(r.Releasers, rel.Goroutine) {
+			r.Releasers = append(r.Releasers, rel)
+		}
+		return
+	}
+	if b.rels == nil {
+		b.rels = make(map[*waitgraph.Resource]map[int64]bool)
+	}
+	seen := b.rels[r]
+	if seen == nil {
+		seen = make(map[int64]bool, len(r.Releasers))
+		for _, x := range r.Releasers {
+			seen[x.Goroutine] = true
+		}
+		b.rels[r] = seen
+	}
+	if !seen[rel.Goroutine] {
+		seen[rel.Goroutine] = true
+		r.Releasers = append(r.Releasers, rel)
+	}
 }
 
 func hasReleaser(rs []waitgraph.Releaser, id int64) bool {
@@ -821,7 +847,11 @@ func longWaitFinding(r *waitRec) *report.Finding {
 				f.Summary = fmt.Sprintf("%s has waited %v on %s; no live goroutine can end the wait", w.Label(), waited, w.Wait.Resource)
 				if rs := b.graph.Resource(w.Wait.Resource); rs != nil && len(rs.Releasers) > 0 {
 					var who []string
-					for _, rel := range rs.Releasers {
+					for i, rel := range rs.Releasers {
+						if i == report.MaxReleasers {
+							who = append(who, fmt.Sprintf("and %d more", len(rs.Releasers)-i))
+							break
+						}
 						who = append(who, fmt.Sprintf("goroutine %d %s", rel.Goroutine, rel.Why))
 					}
 					f.Summary += " (" + strings.Join(who, "; ") + ")"
