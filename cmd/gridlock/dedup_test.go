@@ -69,10 +69,16 @@ func TestPairs(t *testing.T) {
 	if err := json.Unmarshal(b, &fs); err != nil {
 		t.Fatal(err)
 	}
-	if len(fs) != 1 || fs[0].Count < 2 || !slices.Equal(fs[0].Tests, []string{"example.com/m/m", "example.com/m/n"}) {
-		t.Fatalf("-json: %+v; want one finding seen at least twice in both packages", fs)
+	if len(fs) != 1 {
+		t.Fatalf("-json: %+v; want one finding", fs)
 	}
-	if !strings.Contains(r.stderr, "in 2 tests\n") {
+	// Each binary reports it once per pair of instances (15 in all), or
+	// once per pair of lock classes where order is checked per class.
+	slices.Sort(fs[0].Tests)
+	if fs[0].Count < 2 || !slices.Equal(fs[0].Tests, []string{"example.com/m/m", "example.com/m/n"}) {
+		t.Errorf("-json: %+v; want it seen in both packages", fs[0])
+	}
+	if !strings.Contains(r.stderr, " times in 2 tests\n") {
 		t.Errorf("the summary does not count the repeats:\n%s", r.stderr)
 	}
 }
