@@ -170,3 +170,35 @@ func TestWaitGroupWorkerUnderLockDeadlocks(t *testing.T) {
 	mu.Unlock()
 	<-done
 }
+
+func TestWaitGroupCloserStartedFirst(t *testing.T) {
+	// A closer that waits for the workers is started right after the
+	// Add, before them: it takes the place of a worker, and the last
+	// worker, slow, is not known to owe a Done. When the known workers
+	// have paid, the closer's wait is not blocked for good.
+	r := gridlocktest.Record(t, gridlocktest.LongWait(200*time.Millisecond))
+	const n = 3
+	var wg sync.WaitGroup
+	results := make(chan int, n)
+	closed := make(chan bool)
+	slow := make(chan bool)
+	wg.Add(n)
+	gridlock.Go("closer", func() {
+		wg.Wait()
+		close(results)
+		close(closed)
+	})
+	for i := range n {
+		gridlock.Go("worker", func() {
+			defer wg.Done()
+			if i == n-1 {
+				<-slow
+			}
+			results <- i
+		})
+	}
+	waitFor(t, r, report.LongWait) // the closer's wait was checked
+	close(slow)
+	<-closed
+	noStuck(t, r)
+}

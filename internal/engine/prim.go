@@ -681,10 +681,11 @@ func (p *Prim) releasers(b *builder, w *waitRec, on waitOn) ([]waitgraph.Release
 		// Done, unless it waits for the wait group itself (a goroutine
 		// that waits for the work, as a callback does) and no goroutine
 		// of its go statement ever paid one.
-		owing, live := 0, 0
+		owing, live, skipped := 0, 0, 0
 		for i, gid := range owers {
 			o := whys[i]
 			if !o.certain && !slices.Contains(sites, o.site) && waitsFor(gid, self, p) {
+				skipped++ // and the Add it took may pay for a goroutine not known
 				continue
 			}
 			owing++
@@ -711,10 +712,10 @@ func (p *Prim) releasers(b *builder, w *waitRec, on waitOn) ([]waitgraph.Release
 			}
 		}
 		// Exact if the known goroutines can pay every Done owed, or if
-		// every goroutine that owed one has paid or is gone and nobody
-		// else ever paid one; never when Dones came from goroutines that
-		// are gone.
-		exact := !gone && (counter <= int64(live) || (live == 0 && owing+paid > 0 && len(doners) == 0))
+		// every goroutine that owed one has paid or is gone, nobody else
+		// ever paid one and no Add was taken by a waiter; never when Dones
+		// came from goroutines that are gone.
+		exact := !gone && (counter <= int64(live) || (live == 0 && owing+paid > 0 && len(doners) == 0 && skipped == 0))
 		return rels, int(counter), exact
 	case waitgraph.Semaphore:
 		p.mu.Lock()
