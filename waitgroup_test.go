@@ -1,3 +1,5 @@
+//lint:file-ignore SA2001 tests take locks for the order they show
+
 package gridlock_test
 
 import (
