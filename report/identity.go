@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"hash/fnv"
 	"io"
 	"regexp"
 	"slices"
@@ -18,7 +19,8 @@ import (
 // goroutines wait and took what they hold, the order edges' sites).
 // Goroutine ids, instance numbers and durations are not part of it: the
 // same bug hit in every iteration of a loop over fresh locks, by several
-// instances or in several tests has one identity.
+// instances or in several tests has one identity. It reads "kind:hash",
+// e.g. "deadlock:9f86d081884c7d65".
 //
 // A finding that carries Key (set by the runtime engine, which computed
 // the identity before trimming the finding) has that identity.
@@ -65,7 +67,12 @@ func Identity(f *Finding) string {
 		}
 	}
 	slices.Sort(parts)
-	return string(f.Kind) + "\n" + strings.Join(parts, "\n")
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return fmt.Sprintf("%s:%016x", f.Kind, h.Sum64())
 }
 
 // instance matches what tells instances of one class apart in a
