@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,9 +50,11 @@ func deliver(fs []*report.Finding) {
 		if o.Level == LevelStrict && strict == nil {
 			strict = f
 		}
+		if f.Key == "" {
+			f.Key = report.Identity(f)
+		}
 		report.Trim(f)
-		f.Key = report.Identity(f)
-		if n := delivered.note(f.Key); n > 1 {
+		if n := delivered.note(f.Key); n > 1 || f.Repeat {
 			f.Count = n
 			if o.ReportPath != "" {
 				appendJSONLine(o.ReportPath, repeatRecord(f))
@@ -82,8 +85,9 @@ var delivered counts
 // counts counts occurrences by key, for at most maxCounted keys: past
 // that, a new key counts as seen once, every time.
 type counts struct {
-	mu sync.Mutex
-	n  map[string]int
+	mu    sync.Mutex
+	n     map[string]int
+	quick map[string]string // quick key → identity; see quickKey
 }
 
 const maxCounted = 1 << 14
@@ -105,7 +109,7 @@ func (c *counts) note(key string) int {
 
 func (c *counts) reset() {
 	c.mu.Lock()
-	c.n = nil
+	c.n, c.quick = nil, nil
 	c.mu.Unlock()
 }
 
@@ -167,4 +171,77 @@ func appendJSONLine(path string, f *report.Finding) {
 		return
 	}
 	file.Write(append(b, '\n'))
+}
+
+// Building a finding about waits captures every goroutine's stack, under
+// the engine's lock: for the same bug hit by thousands of waits (a long
+// wait in every request), that is work that grows with the square of the
+// goroutines. So a finding about waits is first given a quick key, the
+// sites of its waits and the classes of what they wait for and hold; once
+// a finding with that quick key is built and delivered, the next ones are
+// mere repeats of its identity, made without a stack.
+
+// quickKey returns the quick key of a finding of kind about the waits
+// recs. Called with e.wmu held.
+func quickKey(kind report.Kind, recs []*waitRec) string {
+	var parts []string
+	for _, r := range recs {
+		p := fmt.Sprintf("w%x", r.pc)
+		for _, o := range r.on {
+			p += fmt.Sprintf(" %s:%s", o.mode, classKey(o.res))
+		}
+		for _, h := range r.holds {
+			p += fmt.Sprintf(" h%x:%s", h.pc, classKey(h.lock))
+		}
+		if !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	slices.Sort(parts)
+	return string(kind) + "|" + strings.Join(parts, "|")
+}
+
+// classKey names the class of a waitable for quickKey: a lock's class
+// name or its site, a primitive's kind and site.
+func classKey(w waitable) string {
+	switch x := w.(type) {
+	case *Lock:
+		if x.class != nil && x.class.name != "" {
+			return x.class.name
+		}
+		return fmt.Sprintf("lock@%x", x.site)
+	case *Prim:
+		return fmt.Sprintf("%s@%x", x.kind, x.site)
+	}
+	return "?"
+}
+
+// quickRepeat returns a repeat record for a finding of kind about the
+// goroutines ids whose quick key qk is known, or nil.
+func quickRepeat(qk string, kind report.Kind, ids []int64, positions []string) *report.Finding {
+	delivered.mu.Lock()
+	key, ok := delivered.quick[qk]
+	delivered.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	f := &report.Finding{Kind: kind, Key: key, Repeat: true, Positions: positions, Source: "runtime"}
+	for _, id := range ids {
+		f.Goroutines = append(f.Goroutines, &waitgraph.Goroutine{ID: id})
+	}
+	return f
+}
+
+// learnQuick records that the finding f, just built, has quick key qk,
+// and sets its identity.
+func learnQuick(qk string, f *report.Finding) {
+	f.Key = report.Identity(f)
+	delivered.mu.Lock()
+	defer delivered.mu.Unlock()
+	if delivered.quick == nil {
+		delivered.quick = make(map[string]string)
+	}
+	if len(delivered.quick) < maxCounted {
+		delivered.quick[qk] = f.Key
+	}
 }

@@ -718,7 +718,12 @@ func deadlockFinding(g *G, grp waitgraph.Group) *report.Finding {
 			wr.deadlocked = true
 		}
 	}
+	qk := quickKey(report.Deadlock, groupWaits(grp))
+	if f := quickRepeat(qk, report.Deadlock, grp.Goroutines, waitPositions(b, grp)); f != nil {
+		return f
+	}
 	f := stuckFinding(b, grp, report.Deadlock)
+	defer learnQuick(qk, f)
 	var steps []string
 	for i, id := range grp.Cycle {
 		next := grp.Cycle[(i+1)%len(grp.Cycle)]
@@ -765,6 +770,36 @@ func stuckFinding(b *builder, grp waitgraph.Group, kind report.Kind) *report.Fin
 		}
 	}
 	return f
+}
+
+// groupWaits returns the waits of a stuck group's goroutines. Called with
+// e.wmu held.
+func groupWaits(grp waitgraph.Group) []*waitRec {
+	var recs []*waitRec
+	for _, id := range grp.Goroutines {
+		if g := e.gtab.Load().lookup(uint64(id)); g != nil && g.wait != nil {
+			recs = append(recs, g.wait)
+		}
+	}
+	return recs
+}
+
+// waitPositions returns where a stuck group's goroutines wait, as a
+// finding's positions, from a graph built with stacks.
+func waitPositions(b *builder, grp waitgraph.Group) []string {
+	in := make(map[int64]bool, len(grp.Goroutines))
+	for _, id := range grp.Goroutines {
+		in[id] = true
+	}
+	var ps []string
+	for _, gr := range b.graph.Goroutines {
+		if in[gr.ID] && gr.Wait != nil {
+			if p := gr.Wait.Stack.Top().Pos(); !slices.Contains(ps, p) {
+				ps = append(ps, p)
+			}
+		}
+	}
+	return ps
 }
 
 // state is what a finding says a goroutine is doing: "blocked" while it
@@ -843,7 +878,12 @@ func longWaitFinding(r *waitRec) *report.Finding {
 		// release it.
 		for _, grp := range b.graph.Stuck() {
 			if len(grp.Cycle) == 0 && slices.Contains(grp.Goroutines, w.ID) {
+				qk := quickKey(report.PartialDeadlock, groupWaits(grp))
+				if f := quickRepeat(qk, report.PartialDeadlock, grp.Goroutines, waitPositions(b, grp)); f != nil {
+					return f
+				}
 				f := stuckFinding(b, grp, report.PartialDeadlock)
+				defer learnQuick(qk, f)
 				f.Summary = fmt.Sprintf("%s has waited %v on %s; no live goroutine can end the wait", w.Label(), waited, w.Wait.Resource)
 				if rs := b.graph.Resource(w.Wait.Resource); rs != nil && len(rs.Releasers) > 0 {
 					var who []string
@@ -860,9 +900,20 @@ func longWaitFinding(r *waitRec) *report.Finding {
 			}
 		}
 	}
+	var qk string
+	if r.lock() == nil {
+		// Without a lock, no holder to have exited: a long wait.
+		qk = quickKey(report.LongWait, []*waitRec{r})
+		if f := quickRepeat(qk, report.LongWait, []int64{w.ID}, []string{w.Wait.Stack.Top().Pos()}); f != nil {
+			return f
+		}
+	}
 	dump := rt.AllStacks()
 	kind := report.LongWait
 	f := &report.Finding{Source: "runtime"}
+	if qk != "" {
+		defer learnQuick(qk, f)
+	}
 	res := b.graph.Resource(w.Wait.Resource)
 	var holders []string
 	for _, gr := range b.graph.Goroutines {
