@@ -104,13 +104,17 @@ type Set struct {
 	byKey map[string]*Finding
 	order []*Finding
 	total int
+	// stubs are the findings kept from a repeat record, for lack of the
+	// first, which replaces them when it comes.
+	stubs map[*Finding]bool
 }
 
 // Add adds f, seen in where (a package, a test; empty if unknown). It
 // reports whether f is new, the first of its identity: the caller then
 // shows it. A new finding is kept trimmed (see Trim). A repeat adds f's count (one if unset) to the first's, and
 // where to the first's Tests. A record that only counts a repeat (Repeat)
-// of a finding not seen is kept as new, for lack of the first.
+// of a finding not seen yet is kept, and not reported new: the full
+// finding, when it comes, takes its place and is.
 func (s *Set) Add(where string, f *Finding) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -123,18 +127,35 @@ func (s *Set) Add(where string, f *Finding) bool {
 	}
 	s.total += n
 	key := f.Identity()
-	if first := s.byKey[key]; first != nil {
+	first := s.byKey[key]
+	if first != nil && !(s.stubs[first] && !f.Repeat) {
 		first.Count = max(first.Count, 1) + n
 		first.addTest(where)
 		return false
 	}
 	Trim(f)
 	f.Key = key
+	if first != nil {
+		// The full finding for a stub: it takes the stub's place.
+		delete(s.stubs, first)
+		f.Count, f.Tests = first.Count+n, first.Tests
+		f.Repeat = false
+		f.addTest(where)
+		s.byKey[key] = f
+		s.order[slices.Index(s.order, first)] = f
+		return true
+	}
 	f.Count = n
-	f.Repeat = false
 	f.addTest(where)
 	s.byKey[key] = f
 	s.order = append(s.order, f)
+	if f.Repeat {
+		if s.stubs == nil {
+			s.stubs = make(map[*Finding]bool)
+		}
+		s.stubs[f] = true
+		return false
+	}
 	return true
 }
 

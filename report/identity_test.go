@@ -165,3 +165,25 @@ func TestTextGroupsResourcesOfOneClass(t *testing.T) {
 		t.Errorf("two resources of one class grouped:\n%s", text)
 	}
 }
+
+func TestSetRepeatBeforeItsFirst(t *testing.T) {
+	// A repeat record may come before the finding it repeats: it is kept
+	// as a stub, not shown, and the finding takes its place.
+	var s report.Set
+	full := leak(1, 2, 40)
+	key := report.Identity(full)
+	if s.Add("a", &report.Finding{Kind: full.Kind, Key: key, Repeat: true}) {
+		t.Error("a repeat record is shown")
+	}
+	full.Key = key
+	if !s.Add("b", full) {
+		t.Error("the full finding after its repeat is not shown")
+	}
+	if s.Add("a", leak(2, 2, 40)) {
+		t.Error("a repeat after the full finding is shown")
+	}
+	fs := s.Findings()
+	if len(fs) != 1 || fs[0] != full || full.Count != 3 || full.Repeat || len(full.Tests) != 2 {
+		t.Errorf("findings %d, count %d, repeat %v, tests %v; want the full finding seen 3 times in a and b", len(fs), full.Count, full.Repeat, full.Tests)
+	}
+}

@@ -54,7 +54,11 @@ func deliver(fs []*report.Finding) {
 			f.Key = report.Identity(f)
 		}
 		report.Trim(f)
-		if n := delivered.note(f.Key); n > 1 || f.Repeat {
+		// The first finding built for a quick key may be delivered after
+		// a repeat made from it: it is delivered in full all the same.
+		n := delivered.note(f.Key)
+		pending := !f.Repeat && delivered.takePending(f.Key)
+		if f.Repeat || (n > 1 && !pending) {
 			f.Count = n
 			if o.ReportPath != "" {
 				appendJSONLine(o.ReportPath, repeatRecord(f))
@@ -85,9 +89,22 @@ var delivered counts
 // counts counts occurrences by key, for at most maxCounted keys: past
 // that, a new key counts as seen once, every time.
 type counts struct {
-	mu    sync.Mutex
-	n     map[string]int
-	quick map[string]string // quick key → identity; see quickKey
+	mu      sync.Mutex
+	n       map[string]int
+	quick   map[string]string // quick key → identity; see quickKey
+	pending map[string]bool   // identities built for a quick key, not delivered yet
+}
+
+// takePending reports whether the finding of identity key was built for a
+// quick key and not delivered yet, and marks it delivered.
+func (c *counts) takePending(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.pending[key] {
+		return false
+	}
+	delete(c.pending, key)
+	return true
 }
 
 const maxCounted = 1 << 14
@@ -109,7 +126,7 @@ func (c *counts) note(key string) int {
 
 func (c *counts) reset() {
 	c.mu.Lock()
-	c.n, c.quick = nil, nil
+	c.n, c.quick, c.pending = nil, nil, nil
 	c.mu.Unlock()
 }
 
@@ -241,7 +258,14 @@ func learnQuick(qk string, f *report.Finding) {
 	if delivered.quick == nil {
 		delivered.quick = make(map[string]string)
 	}
-	if len(delivered.quick) < maxCounted {
-		delivered.quick[qk] = f.Key
+	if _, ok := delivered.quick[qk]; ok || len(delivered.quick) >= maxCounted {
+		return
+	}
+	delivered.quick[qk] = f.Key
+	if delivered.n[f.Key] == 0 {
+		if delivered.pending == nil {
+			delivered.pending = make(map[string]bool)
+		}
+		delivered.pending[f.Key] = true
 	}
 }
