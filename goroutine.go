@@ -13,8 +13,13 @@ import (
 // name it ("goroutine 12 (bid-consumer)"), its pprof label "gridlock" is
 // set to name, and gridlock knows when it ends. A goroutine started by Go
 // after its parent called Add on a WaitGroup of gridlock/sync is thought to
-// owe that WaitGroup a Done, so that a Wait whose workers are stuck, or
-// have all returned without Done, is reported.
+// owe that WaitGroup a Done (an Add of n for the next n goroutines), so
+// that a Wait whose workers are stuck, or have all returned without Done,
+// is reported; unless it waits for that WaitGroup itself, as a callback
+// that waits for the work does, and no goroutine of its go statement ever
+// paid a Done. A WaitGroup that goroutines owing nothing have called Done
+// on (a long-lived goroutine serving requests) is never thought to wait
+// only for the goroutines started after its Add.
 //
 // uses lists channels the goroutine is given (native channels or
 // *Chan), which it may send on or receive from before it ever has: the

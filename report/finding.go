@@ -27,6 +27,19 @@ type Finding struct {
 	// waits for, is often only likely.
 	Certainty Certainty `json:"certainty,omitempty"`
 	Time      time.Time `json:"time,omitzero"`
+	// Key is the finding's identity (see Identity), when its source
+	// computed it: repeats of one bug have the same key.
+	Key string `json:"key,omitempty"`
+	// Count is how many times the bug was seen, across iterations,
+	// instances, tests and test binaries; 0 or 1 means once.
+	Count int `json:"count,omitempty"`
+	// Tests lists the places it was seen in: for gridlock test, the test
+	// binaries (packages) that reported it.
+	Tests []string `json:"tests,omitempty"`
+	// Repeat marks a record that only counts one more occurrence of the
+	// finding reported first with the same Key: it names the goroutines
+	// involved, not what they do.
+	Repeat bool `json:"repeat,omitempty"`
 }
 
 // Certainty says how sure a finding is.

@@ -61,15 +61,23 @@ func WriteText(w io.Writer, f *Finding) error {
 			writeScenario(&b, f.Orders)
 		}
 	}
+	if seen := Seen(f); seen != "" {
+		fmt.Fprintf(&b, "(%s)\n", seen)
+	}
 	if len(f.Goroutines) > 0 && f.Kind != LockOrderInversion {
 		b.WriteString("\n")
-		for _, g := range f.Goroutines {
-			writeGoroutine(&b, g, res, f.Time)
+		for _, grp := range groupGoroutines(f.Goroutines, res) {
+			writeGoroutine(&b, grp[0], res, f.Time)
+			if len(grp) > 1 {
+				writeLike(&b, grp)
+			}
+			b.WriteString("\n")
 		}
 	}
 	if len(f.Resources) > 0 {
 		b.WriteString("\nresources:\n")
-		for _, r := range f.Resources {
+		for _, grp := range groupResources(f.Resources) {
+			r := grp[0]
 			fmt.Fprintf(&b, "  %s", r.Label())
 			switch {
 			case r.Site != nil && r.Maker != 0:
@@ -84,8 +92,7 @@ func WriteText(w io.Writer, f *Finding) error {
 				what = "may be held by"
 			}
 			for i, rel := range r.Releasers {
-				if i == 5 {
-					fmt.Fprintf(&b, "    ... and %d more\n", len(r.Releasers)-i)
+				if i == MaxReleasers {
 					break
 				}
 				fmt.Fprintf(&b, "    %s goroutine %d", what, rel.Goroutine)
@@ -93,6 +100,21 @@ func WriteText(w io.Writer, f *Finding) error {
 					fmt.Fprintf(&b, ": %s", rel.Why)
 				}
 				b.WriteString("\n")
+			}
+			if more := r.MoreReleasers + max(len(r.Releasers)-MaxReleasers, 0); more > 0 {
+				fmt.Fprintf(&b, "    ... and %d more\n", more)
+			}
+			if len(grp) > 1 {
+				const show = 8
+				var ids []string
+				for i, o := range grp[1:] {
+					if i == show {
+						ids = append(ids, "...")
+						break
+					}
+					ids = append(ids, o.ID)
+				}
+				fmt.Fprintf(&b, "  and %d more like it: %s\n", len(grp)-1, strings.Join(ids, ", "))
 			}
 		}
 	}
@@ -155,7 +177,95 @@ func writeGoroutine(b *strings.Builder, g *waitgraph.Goroutine, res map[string]*
 	if g.CreatedBy != nil {
 		fmt.Fprintf(b, "  created at %s\n", g.CreatedBy)
 	}
-	b.WriteString("\n")
+}
+
+// groupGoroutines groups goroutines that look alike in a finding: the
+// same name, state, stack, creation site, and the same waits and holds up
+// to the instance of the resource (a pool's workers each waiting on its
+// own channel of one kind look alike). Groups keep the goroutines' order,
+// by their first member.
+func groupGoroutines(gs []*waitgraph.Goroutine, res map[string]*waitgraph.Resource) [][]*waitgraph.Goroutine {
+	var groups [][]*waitgraph.Goroutine
+	index := map[string]int{}
+	for _, g := range gs {
+		k := goroutineShape(g, res)
+		if i, ok := index[k]; ok {
+			groups[i] = append(groups[i], g)
+			continue
+		}
+		index[k] = len(groups)
+		groups = append(groups, []*waitgraph.Goroutine{g})
+	}
+	return groups
+}
+
+func goroutineShape(g *waitgraph.Goroutine, res map[string]*waitgraph.Resource) string {
+	var b strings.Builder
+	class := func(id string) string {
+		if r := res[id]; r != nil {
+			return resourceClass(r)
+		}
+		return instance.ReplaceAllString(id, "")
+	}
+	fmt.Fprintf(&b, "%s|%s|%v|%d", g.Name, g.State, g.Runnable, max(g.Count, 1))
+	for _, fr := range g.Stack {
+		fmt.Fprintf(&b, "|%s", fr)
+	}
+	if g.CreatedBy != nil {
+		fmt.Fprintf(&b, "|c %s", g.CreatedBy)
+	}
+	if w := g.Wait; w != nil {
+		fmt.Fprintf(&b, "|w %s %s %s", w.Mode, class(w.Resource), w.Stack.Top())
+	}
+	for _, h := range g.Holds {
+		fmt.Fprintf(&b, "|h %s %s %s", h.Mode, class(h.Resource), h.Stack.Top())
+	}
+	return b.String()
+}
+
+// groupResources groups three or more resources of one class (see
+// resourceClass), such as the channels of many instances of one pool, in
+// the order of their first member.
+func groupResources(rs []*waitgraph.Resource) [][]*waitgraph.Resource {
+	var groups [][]*waitgraph.Resource
+	index := map[string]int{}
+	for _, r := range rs {
+		k := fmt.Sprintf("%s|%d|%v", resourceClass(r), r.Level, r.HoldersUnknown)
+		if i, ok := index[k]; ok {
+			groups[i] = append(groups[i], r)
+			continue
+		}
+		index[k] = len(groups)
+		groups = append(groups, []*waitgraph.Resource{r})
+	}
+	// Two of a kind, as the two accounts of a transfer, are shown each.
+	var out [][]*waitgraph.Resource
+	for _, grp := range groups {
+		if len(grp) == 2 {
+			out = append(out, grp[:1], grp[1:])
+			continue
+		}
+		out = append(out, grp)
+	}
+	return out
+}
+
+// writeLike says how many goroutines look like the one just written, and
+// which.
+func writeLike(b *strings.Builder, grp []*waitgraph.Goroutine) {
+	const show = 8
+	n := 0
+	var ids []string
+	for i, g := range grp {
+		n += max(g.Count, 1)
+		if i < show {
+			ids = append(ids, fmt.Sprint(g.ID))
+		}
+	}
+	if len(grp) > show {
+		ids = append(ids, "...")
+	}
+	fmt.Fprintf(b, "  %d goroutines like this one: %s\n", n, strings.Join(ids, ", "))
 }
 
 // writeScenario prints lockdep's "possible unsafe scenario": each goroutine

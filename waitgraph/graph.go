@@ -167,6 +167,9 @@ type Resource struct {
 	// that do not hold them (channels, wait groups, conditions), lists the
 	// goroutines that may still release a waiter; see Releaser.
 	Releasers []Releaser `json:"releasers,omitempty"`
+	// MoreReleasers counts the releasers a finding leaves out of
+	// Releasers, which names a few.
+	MoreReleasers int `json:"moreReleasers,omitempty"`
 	// Quorum, if positive, is how many distinct releasers must act to
 	// release a waiter: a WaitGroup with a counter of 2 needs two Done
 	// calls. Zero means one (OR) unless releasers are marked Needed (AND).

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gridlock-go/gridlock/agent"
@@ -130,9 +128,9 @@ type session struct {
 	plan   *overlay.Plan
 	env    []string // environment of the go command and the processes
 	goroot string
-	mu     sync.Mutex
-	found  []taggedFinding
-	counts map[report.Kind]int
+	// found keeps one finding per bug, counting repeats across tests and
+	// test binaries.
+	found report.Set
 }
 
 // taggedFinding is a finding and where it comes from, as -json writes it.
@@ -144,7 +142,7 @@ type taggedFinding struct {
 // newSession locates gridlock's source, writes the workspace and the
 // overlay. The caller must call close.
 func newSession(ctx *env, flags *commonFlags, patterns, goFlags []string, tests bool) (*session, int, error) {
-	s := &session{ctx: ctx, flags: flags, counts: make(map[report.Kind]int)}
+	s := &session{ctx: ctx, flags: flags}
 	src, err := overlay.Source(ctx.getenv)
 	if err != nil {
 		return nil, 1, err
@@ -229,26 +227,26 @@ func (s *session) supervisor() *supervise.Supervisor {
 	}
 }
 
-// report prints a finding and keeps it for -json.
+// report prints a finding the first time its bug is seen, and keeps it,
+// with the count of its repeats, for -json and the summary.
 func (s *session) report(key string, f *report.Finding) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.found = append(s.found, taggedFinding{key, f})
-	s.counts[f.Kind]++
-	report.WriteText(s.ctx.stderr, f)
+	if s.found.Add(key, f) {
+		report.WriteText(s.ctx.stderr, f)
+	}
 }
 
 // finish writes -json and the summary, and returns the exit status: 1 if
 // anything was found, else status.
 func (s *session) finish(status int) (int, error) {
-	s.mu.Lock()
-	found := slices.Clone(s.found)
-	counts := maps.Clone(s.counts)
-	s.mu.Unlock()
+	found := s.found.Findings()
 	if s.flags.json != "" {
-		out := found
-		if out == nil {
-			out = []taggedFinding{}
+		out := []taggedFinding{}
+		for _, f := range found {
+			pkg := ""
+			if len(f.Tests) > 0 {
+				pkg = f.Tests[0] // where it was seen first
+			}
+			out = append(out, taggedFinding{pkg, f})
 		}
 		b, err := json.MarshalIndent(out, "", "  ")
 		if err != nil {
@@ -264,13 +262,7 @@ func (s *session) finish(status int) (int, error) {
 	if len(found) == 0 {
 		return status, nil
 	}
-	var parts []string
-	for _, k := range report.Catalog() {
-		if n := counts[k.Kind]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, k.Kind))
-		}
-	}
-	fmt.Fprintf(s.ctx.stderr, "gridlock: %d findings: %s\n", len(found), strings.Join(parts, ", "))
+	s.found.WriteSummary(s.ctx.stderr)
 	return 1, nil
 }
 

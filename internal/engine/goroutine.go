@@ -23,7 +23,7 @@ func Spawn(pc uintptr) Spawned {
 	s := Spawned{parent: gid, pc: pc}
 	if g := e.gtab.Load().lookup(gid); g != nil {
 		for _, p := range g.adds {
-			if p.counter != nil && p.counter.Load() > 0 {
+			if p.counter != nil && p.counter.Load() > 0 && p.takeSlot() {
 				s.wgs = append(s.wgs, p)
 			}
 		}
@@ -33,7 +33,7 @@ func Spawn(pc uintptr) Spawned {
 
 // Started is called first thing in a goroutine started by gridlock.Go. It
 // names the goroutine and records it as owing a Done to the wait groups
-// its parent added to before starting it.
+// whose Adds by its parent, before starting it, pay for it.
 func Started(s Spawned, name string) *G {
 	if !Enabled() {
 		return nil
@@ -45,7 +45,7 @@ func Started(s Spawned, name string) *G {
 	g.name, g.created = name, s.pc
 	e.wmu.Unlock()
 	for _, p := range s.wgs {
-		p.AddOwer(g.id, fmt.Sprintf("started by goroutine %d after its Add", s.parent))
+		p.addOwer(g.id, ower{why: fmt.Sprintf("started by goroutine %d after its Add", s.parent), site: s.pc})
 	}
 	return g
 }

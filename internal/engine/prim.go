@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -32,14 +33,27 @@ type Prim struct {
 	// Channel: goroutines that were given it when they started (so may
 	// send or receive on it), by direction.
 	mayRecv, maySend map[uint64]bool
-	// Wait group: the counter, and the goroutines that owe a Done with why
-	// they are thought to.
-	counter   *atomic.Int64
-	adder     atomic.Uint64 // adderKey of a goroutine whose G.adds lists the wait group
-	owersN    atomic.Int32  // len(owers), read without the lock
-	owers     map[uint64]string
-	everOwers int
-	doners    map[uint64]bool // goroutines that called Done
+	// Wait group: the counter; the last goroutine to add (adderKey) and
+	// how many goroutines it may still start that are thought to owe a
+	// Done for its Adds (slots: an Add of n pays for the next n).
+	counter *atomic.Int64
+	adder   atomic.Uint64
+	slots   atomic.Int64
+	owersN  atomic.Int32 // len(owers), read without the lock
+	// lastDoner is the last goroutine to call Done: Done again by it,
+	// with nobody owing one, costs a comparison.
+	lastDoner atomic.Uint64
+	// owers are the goroutines thought to owe a Done; paid counts the
+	// Dones they paid, and paidSites the go statements of the goroutines
+	// that paid (a few), which corroborate that their siblings are
+	// workers. doners are the goroutines that called Done without being
+	// thought to owe one, such as a long-lived goroutine that serves
+	// requests: Dones come from outside the owers.
+	owers      map[uint64]ower
+	paid       int
+	paidSites  []uintptr
+	doners     map[uint64]bool
+	donersOver bool // more doners than tracked
 	// Semaphore: permits held, and permits granted to a waiter that Grant
 	// has not yet recorded as held, by goroutine.
 	holders holderSet
@@ -248,13 +262,54 @@ func (p *Prim) SetLock(l *Lock) {
 	p.mu.Unlock()
 }
 
+// ower is why a goroutine is thought to owe a wait group a Done.
+type ower struct {
+	why  string
+	site uintptr // the go statement that started it, for an inferred ower
+	// certain: started by WaitGroup.Go, which calls Done itself; otherwise
+	// inferred from its start after an Add.
+	certain bool
+}
+
+// maxPaidSites bounds Prim.paidSites.
+const maxPaidSites = 8
+
 // NoteAdd records that goroutine gid added delta to the wait group: the
-// goroutines it starts next through gridlock.Go are thought to owe Done.
-// It costs a comparison when gid was the last goroutine to add.
+// next delta goroutines it starts through gridlock.Go are thought to owe
+// Done. It costs an atomic add, and a comparison when gid was the last
+// goroutine to add.
 func (p *Prim) NoteAdd(gid uint64, delta int64) {
-	if delta > 0 && p.adder.Load() != adderKey(gid, e.epoch.Load()) && Enabled() {
+	if delta <= 0 || !Enabled() {
+		return
+	}
+	if p.counter != nil && p.counter.Load() == 0 {
+		p.slots.Store(delta) // a new round: what the last one left is stale
+	} else {
+		p.slots.Add(delta)
+	}
+	if p.adder.Load() != adderKey(gid, e.epoch.Load()) {
 		p.noteAddSlow(gid)
 	}
+}
+
+// takeSlot takes one of the goroutines the adder's Adds pay for, if any
+// is left: the goroutine being started owes a Done.
+func (p *Prim) takeSlot() bool {
+	for {
+		n := p.slots.Load()
+		if n <= 0 {
+			return false
+		}
+		if p.slots.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
+
+// pending reports whether goroutines started next may owe the wait group
+// a Done: its counter is positive and its Adds pay for more goroutines.
+func (p *Prim) pending() bool {
+	return p.counter != nil && p.counter.Load() > 0 && p.slots.Load() > 0
 }
 
 // adderKey is what Prim.adder holds for goroutine gid whose state lists
@@ -266,10 +321,12 @@ func (p *Prim) noteAddSlow(gid uint64) {
 	epoch := e.epoch.Load()
 	g := goroutine(gid)
 	if !containsPrim(g.adds, p) {
-		// Forget wait groups that have since been waited out.
+		// Forget wait groups that have since been waited out, or whose
+		// Adds are paid for: a goroutine that adds to thousands of wait
+		// groups, one per request, keeps a short list.
 		kept := g.adds[:0]
 		for _, q := range g.adds {
-			if q.counter != nil && q.counter.Load() > 0 {
+			if q.pending() {
 				kept = append(kept, q)
 			} else if k := q.adder.Load(); k>>16 == gid {
 				q.adder.CompareAndSwap(k, 0)
@@ -281,31 +338,49 @@ func (p *Prim) noteAddSlow(gid uint64) {
 	p.adder.Store(adderKey(gid, epoch))
 }
 
-// AddOwer records that goroutine gid owes the wait group a Done, and why.
-func (p *Prim) AddOwer(gid uint64, why string) {
+// AddOwer records that goroutine gid owes the wait group a Done for sure
+// (it was started by WaitGroup.Go), and why.
+func (p *Prim) AddOwer(gid uint64, why string) { p.addOwer(gid, ower{why: why, certain: true}) }
+
+func (p *Prim) addOwer(gid uint64, o ower) {
 	p.mu.Lock()
 	if p.owers == nil {
-		p.owers = make(map[uint64]string)
+		p.owers = make(map[uint64]ower)
 	}
-	p.owers[gid] = why
+	p.owers[gid] = o
 	p.owersN.Store(int32(len(p.owers)))
-	p.everOwers++
 	p.mu.Unlock()
 }
 
-// HasOwers reports whether any goroutine is thought to owe a Done.
-func (p *Prim) HasOwers() bool { return p.owersN.Load() > 0 }
+// HasOwers reports whether Done must be noted (NoteDone): always, for a
+// wait group, so that Dones by goroutines that owe none are known. It is
+// kept for the mirror's Done, which asks.
+func (p *Prim) HasOwers() bool { return p.kind == waitgraph.WaitGroup }
 
-// NoteDone records that goroutine gid called Done.
+// NoteDone records that goroutine gid called Done. It costs two loads
+// when gid called Done last and no goroutine is thought to owe one.
 func (p *Prim) NoteDone(gid uint64) {
-	p.mu.Lock()
-	delete(p.owers, gid)
-	p.owersN.Store(int32(len(p.owers)))
-	if p.doners == nil {
-		p.doners = make(map[uint64]bool)
+	if p.lastDoner.Load() == gid && p.owersN.Load() == 0 {
+		return
 	}
-	if len(p.doners) < maxPartners {
-		p.doners[gid] = true
+	p.lastDoner.Store(gid)
+	p.mu.Lock()
+	if o, ok := p.owers[gid]; ok {
+		delete(p.owers, gid)
+		p.owersN.Store(int32(len(p.owers)))
+		p.paid++
+		if o.site != 0 && len(p.paidSites) < maxPaidSites && !slices.Contains(p.paidSites, o.site) {
+			p.paidSites = append(p.paidSites, o.site)
+		}
+	} else if !p.doners[gid] {
+		if p.doners == nil {
+			p.doners = make(map[uint64]bool)
+		}
+		if len(p.doners) < maxPartners {
+			p.doners[gid] = true
+		} else {
+			p.donersOver = true
+		}
 	}
 	p.mu.Unlock()
 }
@@ -425,6 +500,29 @@ func (p *Prim) Holding(gid uint64) int64 {
 	return 0
 }
 
+// maxReleasers is the most releasers a waiter's wait may have and still
+// be decided: past it, the wait is never called stuck, so that the
+// detector's work per wait stays bounded.
+const maxReleasers = 256
+
+// waitsFor reports whether goroutine gid (the waiter self, or another)
+// waits for p. Called with e.wmu held.
+func waitsFor(gid, self uint64, p *Prim) bool {
+	if gid == self {
+		return true
+	}
+	g := e.gtab.Load().lookup(gid)
+	if g == nil || g.wait == nil {
+		return false
+	}
+	for _, o := range g.wait.on {
+		if o.res == p {
+			return true
+		}
+	}
+	return false
+}
+
 func containsPrim(ps []*Prim, p *Prim) bool {
 	for _, x := range ps {
 		if x == p {
@@ -460,9 +558,22 @@ func (p *Prim) node(b *builder) *waitgraph.Resource {
 // a wait group a Done, or hold a semaphore's permits. Goroutines known to
 // have exited are listed, marked so, but cannot release anything.
 func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser, int, bool) {
+	rels, quorum, exact := p.releasers(b, w, on)
+	if len(rels) > maxReleasers {
+		// Too many to decide on, or to show: the waiter is never called
+		// stuck, and the goroutines past the first few are not visited.
+		rels, exact = rels[:maxReleasers], false
+	}
+	return rels, quorum, exact
+}
+
+func (p *Prim) releasers(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser, int, bool) {
 	var rels []waitgraph.Releaser
 	self := w.g.id
 	add := func(gid uint64, why string, needed bool) {
+		if len(rels) > maxReleasers {
+			return // too many: see release
+		}
 		// The waiter itself may be its only partner (an actor sending to
 		// its own inbox): it is listed, and cannot release itself.
 		if gid != self && b.goroutine(gid) == nil {
@@ -543,32 +654,6 @@ func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 		}
 		return rels, 0, len(signalers) > 0 && !p.send.over.Load()
 	case waitgraph.WaitGroup:
-		p.mu.Lock()
-		owers := make(map[uint64]string, len(p.owers))
-		for gid, why := range p.owers {
-			owers[gid] = why
-		}
-		var doners []uint64
-		for gid := range p.doners {
-			if _, ok := owers[gid]; !ok {
-				doners = append(doners, gid)
-			}
-		}
-		everOwers := p.everOwers
-		p.mu.Unlock()
-		live := 0
-		for gid, why := range owers {
-			add(gid, why, false)
-			if b.goroutine(gid) != nil {
-				live++
-			}
-		}
-		for _, gid := range doners {
-			add(gid, "called Done on it before", false)
-			if b.goroutine(gid) != nil {
-				live++
-			}
-		}
 		counter := int64(1)
 		if p.counter != nil {
 			counter = p.counter.Load()
@@ -576,9 +661,61 @@ func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 		if counter <= 0 {
 			return nil, 0, false // about to wake
 		}
+		p.mu.Lock()
+		owers := make([]uint64, 0, len(p.owers))
+		whys := make([]ower, 0, len(p.owers))
+		for gid, o := range p.owers {
+			owers = append(owers, gid)
+			whys = append(whys, o)
+		}
+		doners := make([]uint64, 0, len(p.doners))
+		for gid := range p.doners {
+			doners = append(doners, gid)
+		}
+		paid, sites, over := p.paid, slices.Clone(p.paidSites), p.donersOver
+		p.mu.Unlock()
+		// A deadlock through a wait group needs every goroutine that could
+		// call Done among the blocked. The engine knows the goroutines
+		// started by WaitGroup.Go, and infers the others: a goroutine
+		// started after an Add, which pays for it, is thought to owe a
+		// Done, unless it waits for the wait group itself (a goroutine
+		// that waits for the work, as a callback does) and no goroutine
+		// of its go statement ever paid one.
+		owing, live, skipped := 0, 0, 0
+		for i, gid := range owers {
+			o := whys[i]
+			if !o.certain && !slices.Contains(sites, o.site) && waitsFor(gid, self, p) {
+				skipped++ // and the Add it took may pay for a goroutine not known
+				continue
+			}
+			owing++
+			add(gid, o.why, false)
+			if gid != self && b.goroutine(gid) != nil {
+				live++
+			}
+		}
+		// Goroutines that called Done without owing one: Dones come from
+		// outside the owers too, from a long-lived goroutine that serves
+		// requests or from goroutines it starts, which no one can name in
+		// advance. A live one is a releaser; one that has exited means the
+		// next Done may come from a goroutine not seen yet.
+		gone := over
+		for _, gid := range doners {
+			if gid == self {
+				continue // a wait cannot pay its own Done
+			}
+			add(gid, "called Done on it before", false)
+			if b.goroutine(gid) != nil {
+				live++
+			} else {
+				gone = true
+			}
+		}
 		// Exact if the known goroutines can pay every Done owed, or if
-		// every goroutine that ever owed one is gone.
-		exact := counter <= int64(live) || (everOwers > 0 && live == 0)
+		// every goroutine that owed one has paid or is gone, nobody else
+		// ever paid one and no Add was taken by a waiter; never when Dones
+		// came from goroutines that are gone.
+		exact := !gone && (counter <= int64(live) || (live == 0 && owing+paid > 0 && len(doners) == 0 && skipped == 0))
 		return rels, int(counter), exact
 	case waitgraph.Semaphore:
 		p.mu.Lock()

@@ -1,8 +1,9 @@
 package engine
 
 // Reset forgets what the engine has learned: lock classes by name, order
-// graphs, validated chains and the findings already reported, so that a
-// test starts from a clean slate. Locks created before keep their classes.
+// graphs, validated chains and the findings already reported (and their
+// counts), so that a test starts from a clean slate. Locks created before
+// keep their classes.
 // Goroutines and waits in progress are kept.
 func Reset() {
 	Enabled()
@@ -20,4 +21,5 @@ func Reset() {
 	e.soloN.Store(0)
 	e.soloOnly.Store(0)
 	e.seen = make(map[uint64]bool)
+	delivered.reset()
 }

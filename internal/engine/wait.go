@@ -483,6 +483,7 @@ type builder struct {
 	res     map[waitable]*waitgraph.Resource
 	stacks  bool // symbolize sites
 	unknown int64
+	rels    map[*waitgraph.Resource]map[int64]bool // releasers of resources with many; see addReleaser
 }
 
 func newBuilder(stacks bool) *builder {
@@ -584,9 +585,7 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 	for _, o := range rec.on {
 		rels, quorum, exact := o.res.release(b, rec, o)
 		for _, rel := range rels {
-			if !hasReleaser(r.Releasers, rel.Goroutine) {
-				r.Releasers = append(r.Releasers, rel)
-			}
+			b.addReleaser(r, rel)
 		}
 		if quorum > 0 {
 			r.Quorum = quorum
@@ -594,6 +593,33 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 		r.Exact = r.Exact && exact
 	}
 	return gr
+}
+
+// addReleaser adds rel to r's releasers unless it is there: many waiters
+// of one resource each list its releasers, which are merged in time linear
+// in their number.
+func (b *builder) addReleaser(r *waitgraph.Resource, rel waitgraph.Releaser) {
+	if len(r.Releasers) < 8 {
+		if !hasReleaser(r.Releasers, rel.Goroutine) {
+			r.Releasers = append(r.Releasers, rel)
+		}
+		return
+	}
+	if b.rels == nil {
+		b.rels = make(map[*waitgraph.Resource]map[int64]bool)
+	}
+	seen := b.rels[r]
+	if seen == nil {
+		seen = make(map[int64]bool, len(r.Releasers))
+		for _, x := range r.Releasers {
+			seen[x.Goroutine] = true
+		}
+		b.rels[r] = seen
+	}
+	if !seen[rel.Goroutine] {
+		seen[rel.Goroutine] = true
+		r.Releasers = append(r.Releasers, rel)
+	}
 }
 
 func hasReleaser(rs []waitgraph.Releaser, id int64) bool {
@@ -692,7 +718,12 @@ func deadlockFinding(g *G, grp waitgraph.Group) *report.Finding {
 			wr.deadlocked = true
 		}
 	}
+	qk := quickKey(report.Deadlock, groupWaits(grp))
+	if f := quickRepeat(qk, report.Deadlock, grp.Goroutines, waitPositions(b, grp)); f != nil {
+		return f
+	}
 	f := stuckFinding(b, grp, report.Deadlock)
+	defer learnQuick(qk, f)
 	var steps []string
 	for i, id := range grp.Cycle {
 		next := grp.Cycle[(i+1)%len(grp.Cycle)]
@@ -739,6 +770,36 @@ func stuckFinding(b *builder, grp waitgraph.Group, kind report.Kind) *report.Fin
 		}
 	}
 	return f
+}
+
+// groupWaits returns the waits of a stuck group's goroutines. Called with
+// e.wmu held.
+func groupWaits(grp waitgraph.Group) []*waitRec {
+	var recs []*waitRec
+	for _, id := range grp.Goroutines {
+		if g := e.gtab.Load().lookup(uint64(id)); g != nil && g.wait != nil {
+			recs = append(recs, g.wait)
+		}
+	}
+	return recs
+}
+
+// waitPositions returns where a stuck group's goroutines wait, as a
+// finding's positions, from a graph built with stacks.
+func waitPositions(b *builder, grp waitgraph.Group) []string {
+	in := make(map[int64]bool, len(grp.Goroutines))
+	for _, id := range grp.Goroutines {
+		in[id] = true
+	}
+	var ps []string
+	for _, gr := range b.graph.Goroutines {
+		if in[gr.ID] && gr.Wait != nil {
+			if p := gr.Wait.Stack.Top().Pos(); !slices.Contains(ps, p) {
+				ps = append(ps, p)
+			}
+		}
+	}
+	return ps
 }
 
 // state is what a finding says a goroutine is doing: "blocked" while it
@@ -817,11 +878,20 @@ func longWaitFinding(r *waitRec) *report.Finding {
 		// release it.
 		for _, grp := range b.graph.Stuck() {
 			if len(grp.Cycle) == 0 && slices.Contains(grp.Goroutines, w.ID) {
+				qk := quickKey(report.PartialDeadlock, groupWaits(grp))
+				if f := quickRepeat(qk, report.PartialDeadlock, grp.Goroutines, waitPositions(b, grp)); f != nil {
+					return f
+				}
 				f := stuckFinding(b, grp, report.PartialDeadlock)
+				defer learnQuick(qk, f)
 				f.Summary = fmt.Sprintf("%s has waited %v on %s; no live goroutine can end the wait", w.Label(), waited, w.Wait.Resource)
 				if rs := b.graph.Resource(w.Wait.Resource); rs != nil && len(rs.Releasers) > 0 {
 					var who []string
-					for _, rel := range rs.Releasers {
+					for i, rel := range rs.Releasers {
+						if i == report.MaxReleasers {
+							who = append(who, fmt.Sprintf("and %d more", len(rs.Releasers)-i))
+							break
+						}
 						who = append(who, fmt.Sprintf("goroutine %d %s", rel.Goroutine, rel.Why))
 					}
 					f.Summary += " (" + strings.Join(who, "; ") + ")"
@@ -830,9 +900,20 @@ func longWaitFinding(r *waitRec) *report.Finding {
 			}
 		}
 	}
+	var qk string
+	if r.lock() == nil {
+		// Without a lock, no holder to have exited: a long wait.
+		qk = quickKey(report.LongWait, []*waitRec{r})
+		if f := quickRepeat(qk, report.LongWait, []int64{w.ID}, []string{w.Wait.Stack.Top().Pos()}); f != nil {
+			return f
+		}
+	}
 	dump := rt.AllStacks()
 	kind := report.LongWait
 	f := &report.Finding{Source: "runtime"}
+	if qk != "" {
+		defer learnQuick(qk, f)
+	}
 	res := b.graph.Resource(w.Wait.Resource)
 	var holders []string
 	for _, gr := range b.graph.Goroutines {

@@ -265,7 +265,9 @@ func (s *Supervisor) emit(p *proc, f *report.Finding) {
 	if f.Source == "dump" {
 		key = string(f.Kind) + " " + strings.Join(ids, ",")
 	}
-	if p.seen[key] {
+	// A repeat record counts one more occurrence of a bug (see
+	// report.Set): each is passed on.
+	if p.seen[key] && !f.Repeat {
 		return
 	}
 	p.seen[key] = true
