@@ -83,6 +83,10 @@ type Wait struct {
 	rec        *waitRec // set once registered
 	async      bool     // registered from a timer, not by the waiter (AsyncWait)
 	checker    *checker // runs the re-checks once registered; see detach
+	// depth and chain describe the waiter's held list when an async wait
+	// began: its length and the chain key of its last entry.
+	depth int
+	chain uint64
 }
 
 // Seq identifies the wait among its goroutine's waits, for Prim.Grant.
@@ -156,14 +160,28 @@ func prepare(g *G, pc uintptr, cancelable bool) *Wait {
 // register enters the wait in the registry, reports what a blocking
 // operation under a lock means, and checks for a circular wait. It
 // reports false if the wait was granted meanwhile (Prim.Grant).
-func (w *Wait) register() {
+//
+// An async wait is registered by a timer while its goroutine may already
+// have woken and run on: its held list is read as it was when the wait
+// began (depth entries, the last with chain key chain), and a goroutine
+// whose list no longer matches has left the wait: nothing is registered.
+// The findings are returned, not delivered: an async wait's caller drops
+// them if the wait ended meanwhile.
+func (w *Wait) register() (fs []*report.Finding) {
 	g := w.g
 	rec := &waitRec{g: g, on: slices.Clone(w.on), since: w.since, pc: w.pc, cancelable: w.cancelable, next: firstCheck, async: w.async}
 	if l := rec.lock(); l != nil {
 		rec.recursive = g.recursiveOn == l
 	}
-	rec.holds = g.heldSnapshot()
-	var fs []*report.Finding
+	if w.async {
+		holds, ok := heldAtStart(g, w.depth, w.chain)
+		if !ok {
+			return nil
+		}
+		rec.holds = holds
+	} else {
+		rec.holds = g.heldSnapshot()
+	}
 	func() {
 		defer guard()
 		e.wmu.Lock()
@@ -198,7 +216,34 @@ func (w *Wait) register() {
 			fs = append(fs, detect(g)...)
 		}
 	}()
-	deliver(fs)
+	return fs
+}
+
+// heldAtStart returns the first depth entries of g's held list, those it
+// held when a wait began, if the entry at depth-1 still has chain key
+// chain; ok is false if the list no longer matches (g has run on since).
+// Other goroutines call it; stale values only make ok false or drop an
+// entry released meanwhile.
+//
+//go:norace
+func heldAtStart(g *G, depth int, chain uint64) (holds []held, ok bool) {
+	n := g.n
+	if depth < 0 || n < depth || depth > inlineHeld+len(g.more) {
+		return nil, false
+	}
+	if depth == 0 {
+		return nil, true
+	}
+	if g.at(depth-1).chain != chain {
+		return nil, false
+	}
+	holds = make([]held, 0, depth)
+	for i := range depth {
+		if h := g.at(i); g.valid(h) {
+			holds = append(holds, *h)
+		}
+	}
+	return holds, true
 }
 
 // C returns the channel on which the waiter is told to call Tick; nil once
@@ -276,7 +321,7 @@ func (w *Wait) Tick() {
 		return
 	}
 	if w.rec == nil {
-		w.register()
+		deliver(w.register())
 		if w.rec == nil {
 			w.reset(maxCheck) // granted: the waiter is about to wake
 			return
