@@ -294,8 +294,8 @@ func TestDecide(t *testing.T) {
 		want:      []report.Kind{report.PartialDeadlock},
 		positions: []string{"/m/m.go:60"},
 	}, {
-		name:       "a condition's waiter holds the lock its only possible signaller waits for",
-		in:         Input{Graph: condHeld(), Stacks: dump(harnessG, agentG, leaked(sprintf(lockerG, 50, 80)), leaked(sprintf(lockerG, 51, 81))), Leaks: true},
+		name: "a condition's waiter holds the lock its only possible signaller waits for",
+		in:   Input{Graph: condHeld(), Stacks: dump(harnessG, agentG, leaked(sprintf(lockerG, 50, 80)), leaked(sprintf(lockerG, 51, 81))), Leaks: true},
 		// And the waiter holds the lock across the wait: the lock the
 		// signaller needs is gone with it.
 		want:       []report.Kind{report.Deadlock, report.LockHeldAcrossBlocking},
