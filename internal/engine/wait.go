@@ -889,7 +889,7 @@ func longWaitFinding(r *waitRec) *report.Finding {
 			}
 		}
 	}
-	if r.lock() == nil && !handOff(r) {
+	if r.lock() == nil && (!handOff(r) || holdsValid(r)) {
 		// An idle goroutine (a worker waiting for a task, a loop waiting
 		// for an event) is not a finding; one holding a lock across the
 		// wait was reported as lock-held-across-blocking (crossingOf).
@@ -928,6 +928,17 @@ func longWaitFinding(r *waitRec) *report.Finding {
 	}
 	f.Hint = kind.Info().Hint
 	return f
+}
+
+// holdsValid reports whether r's goroutine still holds a lock it held
+// when the wait began. Called with e.wmu held.
+func holdsValid(r *waitRec) bool {
+	for i := range r.holds {
+		if r.g.valid(&r.holds[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // handOff reports whether a wait on primitives is one whose length is a

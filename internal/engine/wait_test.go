@@ -30,6 +30,17 @@ func collect(t *testing.T) func() []*report.Finding {
 }
 
 func TestAsyncWaitRegisteredLateUsesItsStart(t *testing.T) {
+	for _, held := range []bool{false, true} {
+		t.Run(map[bool]string{false: "no lock held", true: "another lock held"}[held], func(t *testing.T) {
+			asyncWaitRegisteredLate(t, held)
+		})
+	}
+}
+
+// asyncWaitRegisteredLate runs TestAsyncWaitRegisteredLateUsesItsStart;
+// if held, the waiter holds a lock the partner never took across the
+// wait, and the lock it takes after waking is its second.
+func asyncWaitRegisteredLate(t *testing.T, held bool) {
 	// A goroutine parked in a native select is woken just as the timer
 	// registers its wait, and takes a lock: the wait held no lock, and it
 	// has ended; nothing may be reported about it. The timer's hook
@@ -69,6 +80,11 @@ func TestAsyncWaitRegisteredLateUsesItsStart(t *testing.T) {
 	go func() {
 		defer close(done)
 		gid := Goid()
+		var other Ref
+		if held {
+			Acquired(gid, &other, waitgraph.Mutex, Write, 0, nil)
+			defer ReleaseWrite(&other)
+		}
 		a := BeginAsync(gid, 0, WaitOn{Prim: p, Mode: waitgraph.Recv})
 		<-woken // the select returns
 		a.End()
