@@ -86,6 +86,7 @@ func TestLockHeldAcrossSendNoPartnerWantsIsSilent(t *testing.T) {
 		name: "read lock over a range on a checker's channel",
 		run: func(t *testing.T) {
 			var dbMu gsync.RWMutex
+			version := 0
 			errs := make(chan int)
 			gate := make(chan struct{})
 			gridlock.Go("checker", func() {
@@ -107,6 +108,7 @@ func TestLockHeldAcrossSendNoPartnerWantsIsSilent(t *testing.T) {
 			gridlock.Go("writer", func() {
 				defer close(written)
 				dbMu.Lock()
+				version++
 				dbMu.Unlock()
 			})
 			waitingOn(t, "writer", waitgraph.RWMutex)
@@ -166,6 +168,7 @@ func TestLockHeldAcrossSendPartnerWaitsForTheLock(t *testing.T) {
 	// both goroutines, the lock and the frames.
 	r := gridlocktest.Record(t)
 	var mu gsync.Mutex
+	state := 0 // guarded by mu
 	events := make(chan int)
 	gate := make(chan struct{})
 	consumerDone := make(chan struct{})
@@ -173,7 +176,8 @@ func TestLockHeldAcrossSendPartnerWaitsForTheLock(t *testing.T) {
 		defer close(consumerDone)
 		gridlock.Recv(events) // a known receiver
 		<-gate
-		mu.Lock() // line: consumerLock
+		mu.Lock()
+		state++
 		mu.Unlock()
 		gridlock.Recv(events)
 	})
@@ -231,12 +235,14 @@ func TestLockHeldAcrossSendPartnerTookTheLock(t *testing.T) {
 	// receives, neither goes on: reported as the wait registers.
 	r := gridlocktest.Record(t)
 	var mu gsync.Mutex
+	state := 0 // guarded by mu
 	events := make(chan int)
 	gate := make(chan struct{})
 	consumerDone := make(chan struct{})
 	gridlock.Go("consumer", func() {
 		defer close(consumerDone)
 		mu.Lock()
+		state++
 		mu.Unlock()
 		gridlock.Recv(events)
 		<-gate
@@ -303,6 +309,7 @@ func TestSelectWokenThenLocksIsSilent(t *testing.T) {
 	// wake-up spread around the delay.
 	r := gridlocktest.Record(t)
 	var mu gsync.Mutex
+	state := 0 // guarded by mu
 	tasks := make(chan int)
 	quit := make(chan struct{})
 	done := make(chan struct{})
@@ -325,6 +332,7 @@ func TestSelectWokenThenLocksIsSilent(t *testing.T) {
 	for i := range 200 {
 		time.Sleep(time.Duration(800+i%5*100) * time.Microsecond)
 		mu.Lock()
+		state++
 		mu.Unlock()
 		gridlock.Send(tasks, i)
 	}
