@@ -468,12 +468,55 @@ func detect(g *G) []*report.Finding {
 		if len(grp.Cycle) == 1 && g.wait.recursive {
 			continue // reported as recursive-lock
 		}
+		if len(grp.Cycle) == 1 && !waitsForItself(grp.Cycle[0]) {
+			continue
+		}
 		if reported(grp) || !confirmed(grp) {
 			continue
 		}
 		fs = appendNew(fs, deadlockFinding(g, grp))
 	}
 	return fs
+}
+
+// waitsForItself reports whether goroutine id, found in a circular wait
+// of its own, truly waits for itself: a cycle needs two goroutines to
+// contribute its edges, except where one alone provably closes it: a
+// lock it holds, permits only it holds, or a channel it made that no
+// other goroutine was seen to use or given (a maker that filled its own
+// buffered channel). Having called Done or sent before does not make a
+// goroutine the only one that could. Called with e.wmu held.
+func waitsForItself(id int64) bool {
+	g := e.gtab.Load().lookup(uint64(id))
+	if g == nil || g.wait == nil {
+		return false
+	}
+	for _, o := range g.wait.on {
+		p, ok := o.res.(*Prim)
+		if !ok {
+			continue // a lock it holds
+		}
+		switch p.kind {
+		case waitgraph.Semaphore:
+		case waitgraph.Chan:
+			if p.nilChan || p.maker.Load() != g.id || len(p.given(true))+len(p.given(false)) > 0 {
+				return false
+			}
+			for _, ps := range []*partners{&p.send, &p.recv} {
+				if ps.over.Load() {
+					return false
+				}
+				for _, x := range ps.ids() {
+					if x != g.id {
+						return false
+					}
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // confirmAfter is how long a circular wait through an async wait must last
