@@ -221,8 +221,13 @@ func (w *Wait) register() (fs []*report.Finding) {
 			// A goroutine that waits for a lock may be what a holder of
 			// it, blocked on a primitive, waits for: the moment a lock
 			// held across that wait closes a cycle.
+			// Bounded: many readers of one lock, each parked on a
+			// primitive, are checked at their own re-checks too.
 			now := time.Now()
-			for _, hg := range slices.Clone(e.heldBy[l]) {
+			for i, hg := range e.heldBy[l] {
+				if i == maxCrossChecks {
+					break
+				}
 				if hr := hg.wait; hr != nil && hg != g {
 					fs = appendNew(fs, crossingCheck(hr, now, false))
 				}
@@ -1051,6 +1056,10 @@ func semaphoreFinding(r *waitRec) *report.Finding {
 // The checks run when the wait registers, at its re-checks, and when a
 // goroutine starts waiting for a lock a registered waiter holds: the
 // moment a partner asks for the lock is the moment a cycle closes.
+
+// maxCrossChecks bounds the holders of a lock whose waits are checked
+// when a goroutine starts waiting for it.
+const maxCrossChecks = 64
 
 // crossing is why a lock held across a wait is reported.
 type crossing struct {
