@@ -97,6 +97,7 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	g := l.lastFor(gid)
 	if g == nil {
 		g = goroutine(gid)
+		g.noteTaken(l, pc)
 		if m == Write {
 			// Readers would take turns writing it: a shared cache line.
 			l.setLast(g)
@@ -206,6 +207,7 @@ func Tried(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, 
 
 // record pushes l on g's held list and makes g its owner.
 func record(g *G, l *Lock, m Mode, pc uintptr, try bool) {
+	g.noteTaken(l, pc)
 	if g.n == 0 {
 		g.epoch = e.epoch.Load()
 	}

@@ -305,7 +305,8 @@ func TestRegisteredWaitChecksOnItsOwn(t *testing.T) {
 	Configure(Options{Level: LevelOn, Output: &out, LongWait: 200 * time.Millisecond})
 	var r PrimRef
 	p := r.Get(waitgraph.Chan, 0)
-	w := BeginWaitOn(Goid(), 0, false, WaitOn{Prim: p, Mode: waitgraph.Recv})
+	// A send: a value no one takes is a long wait (an idle receiver is not).
+	w := BeginWaitOn(Goid(), 0, false, WaitOn{Prim: p, Mode: waitgraph.Send})
 	<-w.C()
 	w.Tick()
 	if !w.Detached() {

@@ -64,6 +64,9 @@ type G struct {
 	// deadlock of one goroutine.
 	recursiveOn *Lock
 
+	// taken is the set of locks the goroutine has taken (taken.go).
+	taken atomic.Pointer[takenSet]
+
 	// Goroutines started by gridlock.Go.
 	tracked bool
 	parent  uint64

@@ -156,7 +156,7 @@ func BeginAsync(gid uint64, pc uintptr, on ...WaitOn) *AsyncWait {
 	} else {
 		a = &AsyncWait{}
 	}
-	a.w = Wait{g: g, on: a.w.on[:0], pc: pc, async: true}
+	a.w = Wait{g: g, on: a.w.on[:0], pc: pc, async: true, depth: g.n, chain: g.chain()}
 	for _, o := range on {
 		a.w.on = append(a.w.on, waitOn{res: o.Prim, mode: o.Mode, count: o.Count})
 	}
@@ -191,18 +191,33 @@ func (a *AsyncWait) tick() {
 		return
 	}
 	if w.rec == nil {
+		if h := testHookRegister; h != nil {
+			defer h(a, true)
+			h(a, false)
+		}
 		// The wait began a grace period ago, or a little more if the
 		// timer ran late: reading the clock here, not in BeginAsync,
 		// keeps it off the path of the waits that end sooner.
 		w.since = time.Now().Add(-grace)
-		w.register()
+		fs := w.register()
+		if w.rec == nil {
+			// Not registered: granted, or the goroutine has run on (its
+			// held list changed), and End is coming.
+			return
+		}
 		a.mu.Lock()
 		if a.ended.Load() {
+			// The wait ended while it registered: what was found is
+			// about a wait that is over.
 			a.mu.Unlock()
 			drop(w.rec)
 			return
 		}
 		a.rec = w.rec
+		a.timer.Reset(nextCheck(w.rec))
+		a.mu.Unlock()
+		deliver(fs)
+		return
 	} else {
 		if !recheck(w.rec) {
 			// The goroutine waits elsewhere: this wait's End will not
@@ -223,6 +238,11 @@ func (a *AsyncWait) tick() {
 	a.timer.Reset(d)
 	a.mu.Unlock()
 }
+
+// testHookRegister, if set, runs in an AsyncWait's timer just before it
+// registers the wait (done false) and when the tick that registers is over
+// (done true): tests use it to interleave the waiter's wake-up.
+var testHookRegister func(a *AsyncWait, done bool)
 
 // drop unregisters rec, if any.
 func drop(rec *waitRec) {

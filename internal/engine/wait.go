@@ -42,6 +42,7 @@ type waitRec struct {
 	next       time.Duration
 	holds      []held // g's held list when the wait began (stable while it waits)
 	deadlocked bool   // part of a reported deadlock: no long-wait on top
+	crossed    bool   // a lock held across it was reported (crossingOf)
 	async      bool   // registered by another goroutine: its stack is not the waiter's
 	// suspect is when a circular wait through this async wait was first
 	// seen; see confirmed.
@@ -83,6 +84,10 @@ type Wait struct {
 	rec        *waitRec // set once registered
 	async      bool     // registered from a timer, not by the waiter (AsyncWait)
 	checker    *checker // runs the re-checks once registered; see detach
+	// depth and chain describe the waiter's held list when an async wait
+	// began: its length and the chain key of its last entry.
+	depth int
+	chain uint64
 }
 
 // Seq identifies the wait among its goroutine's waits, for Prim.Grant.
@@ -156,14 +161,28 @@ func prepare(g *G, pc uintptr, cancelable bool) *Wait {
 // register enters the wait in the registry, reports what a blocking
 // operation under a lock means, and checks for a circular wait. It
 // reports false if the wait was granted meanwhile (Prim.Grant).
-func (w *Wait) register() {
+//
+// An async wait is registered by a timer while its goroutine may already
+// have woken and run on: its held list is read as it was when the wait
+// began (depth entries, the last with chain key chain), and a goroutine
+// whose list no longer matches has left the wait: nothing is registered.
+// The findings are returned, not delivered: an async wait's caller drops
+// them if the wait ended meanwhile.
+func (w *Wait) register() (fs []*report.Finding) {
 	g := w.g
 	rec := &waitRec{g: g, on: slices.Clone(w.on), since: w.since, pc: w.pc, cancelable: w.cancelable, next: firstCheck, async: w.async}
 	if l := rec.lock(); l != nil {
 		rec.recursive = g.recursiveOn == l
 	}
-	rec.holds = g.heldSnapshot()
-	var fs []*report.Finding
+	if w.async {
+		holds, ok := heldAtStart(g, w.depth, w.chain)
+		if !ok {
+			return nil
+		}
+		rec.holds = holds
+	} else {
+		rec.holds = g.heldSnapshot()
+	}
 	func() {
 		defer guard()
 		e.wmu.Lock()
@@ -179,7 +198,8 @@ func (w *Wait) register() {
 			unregister(old) // an async wait whose End never came
 		}
 		if rec.lock() == nil {
-			fs = appendNew(fs, blockingFinding(rec))
+			fs = appendNew(fs, semaphoreFinding(rec))
+			fs = appendNew(fs, crossingCheck(rec, rec.since, true))
 		}
 		w.rec = rec
 		g.wait = rec
@@ -197,8 +217,51 @@ func (w *Wait) register() {
 		if len(rec.holds) > 0 || len(g.semas) > 0 || (rec.on[0].mode == waitgraph.Lock && rec.lock() != nil && rec.lock().kind == waitgraph.RWMutex) {
 			fs = append(fs, detect(g)...)
 		}
+		if l := rec.lock(); l != nil {
+			// A goroutine that waits for a lock may be what a holder of
+			// it, blocked on a primitive, waits for: the moment a lock
+			// held across that wait closes a cycle.
+			// Bounded: many readers of one lock, each parked on a
+			// primitive, are checked at their own re-checks too.
+			now := time.Now()
+			for i, hg := range e.heldBy[l] {
+				if i == maxCrossChecks {
+					break
+				}
+				if hr := hg.wait; hr != nil && hg != g {
+					fs = appendNew(fs, crossingCheck(hr, now, false))
+				}
+			}
+		}
 	}()
-	deliver(fs)
+	return fs
+}
+
+// heldAtStart returns the first depth entries of g's held list, those it
+// held when a wait began, if the entry at depth-1 still has chain key
+// chain; ok is false if the list no longer matches (g has run on since).
+// Other goroutines call it; stale values only make ok false or drop an
+// entry released meanwhile.
+//
+//go:norace
+func heldAtStart(g *G, depth int, chain uint64) (holds []held, ok bool) {
+	n := g.n
+	if depth < 0 || n < depth || depth > inlineHeld+len(g.more) {
+		return nil, false
+	}
+	if depth == 0 {
+		return nil, true
+	}
+	if g.at(depth-1).chain != chain {
+		return nil, false
+	}
+	holds = make([]held, 0, depth)
+	for i := range depth {
+		if h := g.at(i); g.valid(h) {
+			holds = append(holds, *h)
+		}
+	}
+	return holds, true
 }
 
 // C returns the channel on which the waiter is told to call Tick; nil once
@@ -249,6 +312,7 @@ func recheck(r *waitRec) bool {
 			return
 		}
 		fs = detect(r.g)
+		fs = appendNew(fs, crossingCheck(r, time.Now(), false))
 		if !r.longDone && !r.deadlocked && !r.recursive && time.Since(r.since) >= longWait() {
 			r.longDone = true
 			fs = appendNew(fs, longWaitFinding(r))
@@ -276,7 +340,7 @@ func (w *Wait) Tick() {
 		return
 	}
 	if w.rec == nil {
-		w.register()
+		deliver(w.register())
 		if w.rec == nil {
 			w.reset(maxCheck) // granted: the waiter is about to wake
 			return
@@ -409,12 +473,55 @@ func detect(g *G) []*report.Finding {
 		if len(grp.Cycle) == 1 && g.wait.recursive {
 			continue // reported as recursive-lock
 		}
+		if len(grp.Cycle) == 1 && !waitsForItself(grp.Cycle[0]) {
+			continue
+		}
 		if reported(grp) || !confirmed(grp) {
 			continue
 		}
 		fs = appendNew(fs, deadlockFinding(g, grp))
 	}
 	return fs
+}
+
+// waitsForItself reports whether goroutine id, found in a circular wait
+// of its own, truly waits for itself: a cycle needs two goroutines to
+// contribute its edges, except where one alone provably closes it: a
+// lock it holds, permits only it holds, or a channel it made that no
+// other goroutine was seen to use or given (a maker that filled its own
+// buffered channel). Having called Done or sent before does not make a
+// goroutine the only one that could. Called with e.wmu held.
+func waitsForItself(id int64) bool {
+	g := e.gtab.Load().lookup(uint64(id))
+	if g == nil || g.wait == nil {
+		return false
+	}
+	for _, o := range g.wait.on {
+		p, ok := o.res.(*Prim)
+		if !ok {
+			continue // a lock it holds
+		}
+		switch p.kind {
+		case waitgraph.Semaphore:
+		case waitgraph.Chan:
+			if p.nilChan || p.maker.Load() != g.id || len(p.given(true))+len(p.given(false)) > 0 {
+				return false
+			}
+			for _, ps := range []*partners{&p.send, &p.recv} {
+				if ps.over.Load() {
+					return false
+				}
+				for _, x := range ps.ids() {
+					if x != g.id {
+						return false
+					}
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // confirmAfter is how long a circular wait through an async wait must last
@@ -900,6 +1007,12 @@ func longWaitFinding(r *waitRec) *report.Finding {
 			}
 		}
 	}
+	if r.lock() == nil && (!handOff(r) || holdsValid(r)) {
+		// An idle goroutine (a worker waiting for a task, a loop waiting
+		// for an event) is not a finding; one holding a lock across the
+		// wait was reported as lock-held-across-blocking (crossingOf).
+		return nil
+	}
 	var qk string
 	if r.lock() == nil {
 		// Without a lock, no holder to have exited: a long wait.
@@ -946,79 +1059,365 @@ func longWaitFinding(r *waitRec) *report.Finding {
 	return f
 }
 
-// blockingFinding reports a goroutine about to block on a primitive while
-// it holds a watched lock, or waiting for semaphore permits while it holds
-// some of the same semaphore. Called before the wait is registered.
-func blockingFinding(r *waitRec) *report.Finding {
+// holdsValid reports whether r's goroutine still holds a lock it held
+// when the wait began. Called with e.wmu held.
+func holdsValid(r *waitRec) bool {
+	for i := range r.holds {
+		if r.g.valid(&r.holds[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// handOff reports whether a wait on primitives is one whose length is a
+// finding of its own, held locks aside: a send (a value handed over that
+// no one takes), a semaphore acquisition, or a wait by a goroutine that
+// holds semaphore permits. Called with e.wmu held.
+func handOff(r *waitRec) bool {
+	for _, o := range r.on {
+		if o.mode == waitgraph.Send || o.mode == waitgraph.Acquire {
+			return true
+		}
+	}
+	for _, p := range r.g.semas {
+		if p.Holding(r.g.id) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// semaphoreFinding reports a goroutine waiting for semaphore permits
+// while it holds some of the same semaphore. Called with e.wmu held, as
+// the wait registers.
+func semaphoreFinding(r *waitRec) *report.Finding {
 	g := r.g
 	on := r.on[0]
-	if p, ok := on.res.(*Prim); ok && p.kind == waitgraph.Semaphore {
-		if n := p.Holding(g.id); n > 0 {
-			e.mu.Lock()
-			fresh := once(report.SemaphoreHoldAndWait, p.id, uint64(r.pc))
-			e.mu.Unlock()
-			if !fresh {
-				return nil
-			}
-			now := r.stack()
-			f := &report.Finding{Kind: report.SemaphoreHoldAndWait, Source: "runtime", Hint: report.SemaphoreHoldAndWait.Info().Hint}
-			res := &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Site: frameOf(p.site), Exact: true}
-			f.Resources = []*waitgraph.Resource{res}
-			f.Goroutines = []*waitgraph.Goroutine{{
-				ID:    int64(g.id),
-				Holds: []waitgraph.Hold{{Resource: res.ID, Mode: waitgraph.Acquire, Count: n}},
-				Wait:  &waitgraph.WaitFor{Resource: res.ID, Mode: waitgraph.Acquire, Count: on.count, Stack: now},
-				Stack: now,
-			}}
-			f.Positions = []string{now.Top().Pos()}
-			f.Summary = fmt.Sprintf("goroutine %d waits for %d permit(s) of %s while it holds %d: tasks that each hold some and wait for more can deadlock", g.id, on.count, res.ID, n)
-			return f
-		}
-	}
-	var held []held
-	for _, h := range r.holds {
-		if g.valid(&h) {
-			held = append(held, h)
-		}
-	}
-	if len(held) == 0 {
+	p, ok := on.res.(*Prim)
+	if !ok || p.kind != waitgraph.Semaphore {
 		return nil
 	}
-	h := held[len(held)-1]
+	n := p.Holding(g.id)
+	if n <= 0 {
+		return nil
+	}
+	e.mu.Lock()
+	fresh := once(report.SemaphoreHoldAndWait, p.id, uint64(r.pc))
+	e.mu.Unlock()
+	if !fresh {
+		return nil
+	}
+	now := r.stack()
+	f := &report.Finding{Kind: report.SemaphoreHoldAndWait, Source: "runtime", Hint: report.SemaphoreHoldAndWait.Info().Hint}
+	res := &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Site: frameOf(p.site), Exact: true}
+	f.Resources = []*waitgraph.Resource{res}
+	f.Goroutines = []*waitgraph.Goroutine{{
+		ID:    int64(g.id),
+		Holds: []waitgraph.Hold{{Resource: res.ID, Mode: waitgraph.Acquire, Count: n}},
+		Wait:  &waitgraph.WaitFor{Resource: res.ID, Mode: waitgraph.Acquire, Count: on.count, Stack: now},
+		Stack: now,
+	}}
+	f.Positions = []string{now.Top().Pos()}
+	f.Summary = fmt.Sprintf("goroutine %d waits for %d permit(s) of %s while it holds %d: tasks that each hold some and wait for more can deadlock", g.id, on.count, res.ID, n)
+	return f
+}
+
+// A lock held across a wait on a primitive (a channel, a select, a wait
+// group, a condition, a semaphore) is reported at run time only when it
+// can close a cycle, or has hurt: when a goroutine that may end the wait
+// (a partner, the maker, one that owes a Done, one that signals, a
+// semaphore holder) waits for the lock or has taken it before; when
+// nothing known can end the wait and another goroutine waits for the
+// lock; or when the wait outlasts the long-wait threshold. A lock held
+// across a wait no other goroutine ever asks for (a per-stream lock over
+// a send to a consumer that never takes it; a lock kept on purpose) is
+// not a finding of the run; gridlock vet reports the pattern statically.
+//
+// The checks run when the wait registers, at its re-checks, and when a
+// goroutine starts waiting for a lock a registered waiter holds: the
+// moment a partner asks for the lock is the moment a cycle closes.
+
+// maxCrossChecks bounds the holders of a lock whose waits are checked
+// when a goroutine starts waiting for it.
+const maxCrossChecks = 64
+
+// crossing is why a lock held across a wait is reported.
+type crossing struct {
+	h     held
+	other *G      // a goroutine that wants h.lock, if any
+	waits bool    // other waits for h.lock now; else it took it before, at pc
+	pc    uintptr // where other waits, or took h.lock
+	why   string  // how other may end the wait; "" if it may not
+	long  time.Duration
+}
+
+// crossingCheck returns the lock-held-across-blocking finding for r, if
+// a lock it holds can now be seen to close a cycle, once per wait. own
+// says the caller is r's goroutine, registering it: the finding then
+// shows its whole stack. Called with e.wmu held.
+func crossingCheck(r *waitRec, now time.Time, own bool) *report.Finding {
+	if r.crossed || r.lock() != nil || len(r.holds) == 0 {
+		return nil
+	}
+	c, ok := crossingOf(r, now)
+	if !ok {
+		return nil
+	}
+	r.crossed = true
+	return crossingFinding(r, c, own && !r.async)
+}
+
+// crossingOf decides whether a lock r holds across its wait is reported,
+// and why. Called with e.wmu held.
+func crossingOf(r *waitRec, now time.Time) (crossing, bool) {
+	g := r.g
+	var holds []held // newest first
+	for i := len(r.holds) - 1; i >= 0; i-- {
+		if h := r.holds[i]; g.valid(&h) {
+			holds = append(holds, h)
+		}
+	}
+	if len(holds) == 0 {
+		return crossing{}, false
+	}
+	ends, others := enders(r)
+	// A goroutine that may end the wait waits for the lock: a circular
+	// wait, now.
+	for _, h := range holds {
+		for _, q := range e.byRes[h.lock] {
+			if q == g || q.wait == nil || q.wait.lock() != h.lock {
+				continue
+			}
+			if why, ok := ends[q.id]; ok {
+				return crossing{h: h, other: q, waits: true, pc: q.wait.pc, why: why}, true
+			}
+		}
+	}
+	// One took the lock before: if it needs it again before it ends the
+	// wait, neither goroutine goes on. Two readers need a writer between
+	// them for that.
+	for _, h := range holds {
+		if h.mode == Read && !h.lock.class.writer.Load() {
+			continue
+		}
+		for id, why := range ends {
+			if id == g.id || e.exited.has(id) {
+				continue
+			}
+			q := e.gtab.Load().lookup(id)
+			if q == nil || q.isDead() {
+				continue
+			}
+			if pc, ok := q.took(h.lock); ok {
+				return crossing{h: h, other: q, pc: pc, why: why}, true
+			}
+		}
+	}
+	// Nothing known can end the wait, and another goroutine waits for the
+	// lock: the lock is gone with the waiter. Given a first re-check's
+	// time for a partner to show up.
+	if others == 0 && now.Sub(r.since) >= firstCheck {
+		for _, h := range holds {
+			for _, q := range e.byRes[h.lock] {
+				if q != g && q.wait != nil && q.wait.lock() == h.lock {
+					return crossing{h: h, other: q, waits: true, pc: q.wait.pc}, true
+				}
+			}
+		}
+	}
+	if d := now.Sub(r.since); d >= longWait() {
+		return crossing{h: holds[0], long: d.Round(time.Millisecond)}, true
+	}
+	return crossing{}, false
+}
+
+// enders returns the goroutines other than r's that may end r's wait on
+// primitives, with why, and how many are known from what they did rather
+// than assumed (a channel's maker, when no partner of the direction was
+// seen, is assumed). Called with e.wmu held.
+func enders(r *waitRec) (ends map[uint64]string, others int) {
+	ends = make(map[uint64]string)
+	self := r.g.id
+	add := func(gid uint64, why string) {
+		if gid == 0 || gid == self {
+			return
+		}
+		if _, ok := ends[gid]; !ok {
+			ends[gid] = why
+			others++
+		}
+	}
+	for _, o := range r.on {
+		p, ok := o.res.(*Prim)
+		if !ok {
+			continue
+		}
+		switch p.kind {
+		case waitgraph.Chan:
+			if p.nilChan {
+				continue
+			}
+			if p.closed.Load() {
+				others++ // about to wake
+				continue
+			}
+			n := others
+			if o.mode == waitgraph.Recv {
+				for _, gid := range p.send.ids() {
+					add(gid, "sent on it before")
+				}
+				for _, gid := range p.given(true) {
+					add(gid, "was given it to send on")
+				}
+				if p.send.over.Load() {
+					others++
+				}
+			} else {
+				for _, gid := range p.recv.ids() {
+					add(gid, "received from it before")
+				}
+				for _, gid := range p.given(false) {
+					add(gid, "was given it to receive from")
+				}
+				if p.recv.over.Load() {
+					others++
+				}
+			}
+			if m := p.maker.Load(); others == n && m != 0 && m != self {
+				if _, ok := ends[m]; !ok {
+					ends[m] = "made it"
+				}
+			} else if others == n && m == 0 {
+				others++ // made where gridlock does not see: unknown
+			}
+		case waitgraph.Cond:
+			for _, gid := range p.send.ids() {
+				add(gid, "signalled it before")
+			}
+			others++ // whoever takes its lock may signal
+		case waitgraph.WaitGroup:
+			p.mu.Lock()
+			for gid, o := range p.owers {
+				add(gid, o.why)
+			}
+			for gid := range p.doners {
+				add(gid, "called Done on it before")
+			}
+			p.mu.Unlock()
+			others++ // Done may come from goroutines not known to owe it
+		case waitgraph.Semaphore:
+			p.mu.Lock()
+			holders := p.holders.held()
+			p.mu.Unlock()
+			for gid, n := range holders {
+				add(gid, fmt.Sprintf("holds %d permit(s)", n))
+			}
+			others++
+		}
+	}
+	return ends, others
+}
+
+// crossingFinding describes a lock held across a wait on a primitive, for
+// the reason c; with the current stack if own (the caller is r's
+// goroutine), else with the wait's call site. Called with e.wmu held.
+func crossingFinding(r *waitRec, c crossing, own bool) *report.Finding {
+	g := r.g
+	h := c.h
+	on := r.on[0]
 	e.mu.Lock()
 	fresh := once(report.LockHeldAcrossBlocking, h.lock.class.id, uint64(h.pc), uint64(r.pc))
 	e.mu.Unlock()
 	if !fresh {
 		return nil
 	}
-	now := r.stack()
+	now := site(r.pc)
+	if own {
+		now = symbolize(callers(0))
+	}
 	lockRes := resourceOf(h.lock.info())
 	if h.lock.class.name != "" {
 		lockRes.ID = fmt.Sprintf("%s#%d", h.lock.class.name, h.lock.id)
 	}
-	var waitRes *waitgraph.Resource
-	if p, ok := on.res.(*Prim); ok {
-		waitRes = &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Site: frameOf(p.site), Exact: true}
-	}
+	waitRes := waitResource(r)
 	f := &report.Finding{Kind: report.LockHeldAcrossBlocking, Source: "runtime", Hint: report.LockHeldAcrossBlocking.Info().Hint}
 	f.Resources = []*waitgraph.Resource{lockRes, waitRes}
-	gr := &waitgraph.Goroutine{ID: int64(g.id), Stack: now,
-		Wait: &waitgraph.WaitFor{Resource: waitRes.ID, Mode: on.mode, Count: on.count, Stack: now}}
-	for _, h := range held {
-		res := resourceOf(h.lock.info())
-		if h.lock.class.name != "" {
-			res.ID = fmt.Sprintf("%s#%d", h.lock.class.name, h.lock.id)
+	gr := &waitgraph.Goroutine{ID: int64(g.id), Name: g.name, Stack: now,
+		Wait: &waitgraph.WaitFor{Resource: waitRes.ID, Mode: on.mode, Count: on.count, Since: r.since, Stack: now}}
+	if len(r.on) > 1 {
+		gr.Wait.Mode = waitgraph.Wait
+	}
+	for _, x := range r.holds {
+		if !g.valid(&x) {
+			continue
 		}
-		gr.Holds = append(gr.Holds, waitgraph.Hold{Resource: res.ID, Mode: mode(h.mode), Stack: site(h.pc)})
+		res := resourceOf(x.lock.info())
+		if x.lock.class.name != "" {
+			res.ID = fmt.Sprintf("%s#%d", x.lock.class.name, x.lock.id)
+		}
+		gr.Holds = append(gr.Holds, waitgraph.Hold{Resource: res.ID, Mode: mode(x.mode), Stack: site(x.pc)})
 	}
 	f.Goroutines = []*waitgraph.Goroutine{gr}
 	f.Positions = []string{now.Top().Pos(), site(h.pc).Top().Pos()}
-	verb := map[waitgraph.Mode]string{waitgraph.Send: "sending on", waitgraph.Recv: "receiving from", waitgraph.Acquire: "acquiring", waitgraph.Wait: "waiting on"}[on.mode]
+	verb := map[waitgraph.Mode]string{waitgraph.Send: "sending on", waitgraph.Recv: "receiving from", waitgraph.Acquire: "acquiring"}[gr.Wait.Mode]
 	if verb == "" {
 		verb = "waiting on"
 	}
-	f.Summary = fmt.Sprintf("goroutine %d blocks %s %s while holding %s: every goroutine that needs %s waits for it too", g.id, verb, waitRes.ID, lockRes.ID, lockRes.ID)
+	blocks := fmt.Sprintf("goroutine %d blocks %s %s while holding %s", g.id, verb, waitRes.ID, lockRes.ID)
+	if c.other == nil {
+		f.Summary = fmt.Sprintf("%s, and has waited %v: every goroutine that needs %s waits for it too", blocks, c.long, lockRes.ID)
+		return f
+	}
+	q := c.other
+	or := &waitgraph.Goroutine{ID: int64(q.id), Name: q.name}
+	at := site(c.pc)
+	if c.waits {
+		or.Stack = at
+		or.Wait = &waitgraph.WaitFor{Resource: lockRes.ID, Mode: mode(Write), Stack: at}
+		if w := q.wait; w != nil {
+			or.Wait.Since = w.since
+			if len(w.on) == 1 {
+				or.Wait.Mode = w.on[0].mode
+			}
+		}
+		or.State = "blocked"
+	} else {
+		or.Stack = at
+		or.State = "took " + lockRes.ID + " before"
+	}
+	f.Goroutines = append(f.Goroutines, or)
+	if p := at.Top().Pos(); p != "" {
+		f.Positions = append(f.Positions, p)
+	}
+	switch {
+	case c.waits && c.why != "":
+		f.Summary = fmt.Sprintf("%s, and goroutine %d, which may end that wait (%s), waits for %s: a circular wait", blocks, q.id, c.why, lockRes.ID)
+	case c.waits:
+		f.Summary = fmt.Sprintf("%s, which no goroutine is known to be able to end, and goroutine %d waits for %s", blocks, q.id, lockRes.ID)
+	default:
+		f.Summary = fmt.Sprintf("%s; goroutine %d, which may end that wait (%s), took %s before (%s): if it needs it again first, neither goes on", blocks, q.id, c.why, lockRes.ID, at.Top().Pos())
+	}
 	return f
+}
+
+// waitResource names what r waits on for a finding: its primitive, or
+// the select over several.
+func waitResource(r *waitRec) *waitgraph.Resource {
+	if len(r.on) == 1 {
+		if p, ok := r.on[0].res.(*Prim); ok {
+			return &waitgraph.Resource{ID: p.Label(), Kind: p.kind, Site: frameOf(p.site), Exact: true}
+		}
+	}
+	res := &waitgraph.Resource{ID: fmt.Sprintf("select@%d", r.g.id), Kind: waitgraph.Select, Exact: true}
+	var names []string
+	for _, o := range r.on {
+		if p, ok := o.res.(*Prim); ok {
+			names = append(names, fmt.Sprintf("%s %s", o.mode, p.Label()))
+		}
+	}
+	res.Name = strings.Join(names, ", ")
+	return res
 }
 
 // Snapshot returns the current wait-for graph: every goroutine parked on a

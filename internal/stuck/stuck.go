@@ -193,6 +193,7 @@ func Decide(in Input) Result {
 		// not findings of their own: only without one are they reported.
 		res.Findings = append(res.Findings, m.partial(partial)...)
 	}
+	res.Findings = append(res.Findings, m.heldAcross(res.Stuck)...)
 	slices.Sort(res.Stuck)
 	for _, id := range res.Stuck {
 		if gr := m.byID[id]; gr != nil && slices.ContainsFunc(gr.Stack, func(f waitgraph.Frame) bool {
@@ -635,6 +636,66 @@ func (m *merger) partial(gs []*waitgraph.Goroutine) []*report.Finding {
 		}
 		f.Summary = fmt.Sprintf("%s %s at %s for good: %s", who, what, key, m.why(first))
 		out = append(out, f)
+	}
+	return out
+}
+
+// heldAcross reports the stuck goroutines that hold a watched lock across
+// a wait on something else (a channel, a select, a wait group, a
+// condition), proven blocked for good (by the runtime, by construction,
+// or because nothing can run), while another goroutine waits for that
+// lock: the lock is gone with them. The runtime detector reports a lock held across a wait
+// only when it can close a cycle; a wait proven endless is the other
+// case. A lock no other goroutine asks for is not reported, nor a
+// goroutine already part of a reported circular wait.
+func (m *merger) heldAcross(stuck []int64) []*report.Finding {
+	waiters := make(map[string][]*waitgraph.Goroutine)
+	for _, gr := range m.graph.Goroutines {
+		if gr.Wait != nil {
+			waiters[gr.Wait.Resource] = append(waiters[gr.Wait.Resource], gr)
+		}
+	}
+	var out []*report.Finding
+	for _, id := range stuck {
+		gr := m.byID[id]
+		if gr == nil || gr.Wait == nil || m.in.Reported[id] || !m.reportable([]int64{id}) {
+			continue
+		}
+		if d := m.dump[id]; !m.frozen && (d == nil || !d.leaked && !d.forever) {
+			continue // stuck on the graph's say-so alone
+		}
+		if r := m.graph.Resource(gr.Wait.Resource); r == nil || r.Kind == waitgraph.Mutex || r.Kind == waitgraph.RWMutex {
+			continue
+		}
+		for _, h := range gr.Holds {
+			r := m.graph.Resource(h.Resource)
+			if r == nil || (r.Kind != waitgraph.Mutex && r.Kind != waitgraph.RWMutex) {
+				continue
+			}
+			var others []*waitgraph.Goroutine
+			for _, w := range waiters[h.Resource] {
+				if w != gr {
+					others = append(others, w)
+				}
+			}
+			if len(others) == 0 {
+				continue
+			}
+			f := m.finding(report.LockHeldAcrossBlocking, append([]*waitgraph.Goroutine{gr}, others...))
+			if len(h.Stack) > 0 {
+				if p := h.Stack.Top().Pos(); !slices.Contains(f.Positions, p) {
+					f.Positions = append(f.Positions[:1:1], append([]string{p}, f.Positions[1:]...)...)
+				}
+			}
+			who := fmt.Sprintf("goroutine %d waits", others[0].ID)
+			if len(others) > 1 {
+				who = fmt.Sprintf("%d goroutines wait", len(others))
+			}
+			f.Summary = fmt.Sprintf("goroutine %d blocks on %s for good while holding %s, and %s for %s: %s",
+				id, gr.Wait.Resource, h.Resource, who, h.Resource, m.why(gr))
+			out = append(out, f)
+			break
+		}
 	}
 	return out
 }

@@ -294,16 +294,18 @@ func TestDecide(t *testing.T) {
 		want:      []report.Kind{report.PartialDeadlock},
 		positions: []string{"/m/m.go:60"},
 	}, {
-		name:       "a condition's waiter holds the lock its only possible signaller waits for",
-		in:         Input{Graph: condHeld(), Stacks: dump(harnessG, agentG, leaked(sprintf(lockerG, 50, 80)), leaked(sprintf(lockerG, 51, 81))), Leaks: true},
-		want:       []report.Kind{report.Deadlock},
-		positions:  []string{"/m/m.go:80", "/m/m.go:81"},
+		name: "a condition's waiter holds the lock its only possible signaller waits for",
+		in:   Input{Graph: condHeld(), Stacks: dump(harnessG, agentG, leaked(sprintf(lockerG, 50, 80)), leaked(sprintf(lockerG, 51, 81))), Leaks: true},
+		// And the waiter holds the lock across the wait: the lock the
+		// signaller needs is gone with it.
+		want:       []report.Kind{report.Deadlock, report.LockHeldAcrossBlocking},
+		positions:  []string{"/m/m.go:80", "/m/m.go:81", "/m/m.go:80", "/m/m.go:81"},
 		deadlocked: true,
 	}, {
 		name:      "a condition signalled before by a goroutine that has exited: blocked for good, no cycle",
 		in:        Input{Graph: condHeld(99), Stacks: dump(harnessG, agentG, leaked(sprintf(lockerG, 50, 80)), leaked(sprintf(lockerG, 51, 81))), Leaks: true},
-		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
-		positions: []string{"/m/m.go:80", "/m/m.go:81"},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock, report.LockHeldAcrossBlocking},
+		positions: []string{"/m/m.go:80", "/m/m.go:81", "/m/m.go:80", "/m/m.go:81"},
 	}, {
 		// The detector's graph alone says no one may signal: blocked for
 		// good, but a cycle is claimed only on the runtime's proof.
