@@ -152,7 +152,7 @@ func (wg *WaitGroup) wait(gid uint64, pc uintptr, ctx context.Context) error {
 		q.mu.Unlock()
 		return nil
 	}
-	w := getWaiter()
+	w := getDurableWaiter()
 	defer putWaiter(w)
 	q.push(w, false)
 	q.mu.Unlock()

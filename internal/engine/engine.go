@@ -278,7 +278,9 @@ func newG(id uint64) *G {
 	if t.used+1 > len(t.slots)/2 {
 		t = maintainGTable(t)
 	}
-	g := &G{id: id, epoch: e.epoch.Load()}
+	// The goroutine's own state is created by the goroutine itself: its
+	// clock says whether it runs in a bubble.
+	g := &G{id: id, epoch: e.epoch.Load(), bubbled: InBubble(time.Now())}
 	t.insert(g)
 	e.stats.Goroutines.Add(1)
 	return g

@@ -47,6 +47,13 @@ type G struct {
 	more  []held // held locks beyond inlineHeld
 	epoch uint32 // engine epoch at the last outermost acquisition
 	dead  bool   // dropped from the goroutine table
+	// bubbled is set for a goroutine of a testing/synctest bubble. Its
+	// waits are not registered: registration and re-checks run from
+	// timers, which in a bubble would fire in the bubble's fake time, keep
+	// a deadlocked bubble's clock running for ever (instead of letting
+	// synctest report the deadlock), and turn fake hours into long waits.
+	// Its acquisitions are checked as any other's.
+	bubbled bool
 	// The goroutine's stack bounds, as last seen by Unlock: an Unlock whose
 	// stack address lies between them is the owner's, without asking for
 	// the goroutine's id. Written by the owner, read by anyone (norace).

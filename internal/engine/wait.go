@@ -106,7 +106,7 @@ const (
 // over. The first Tick registers the wait and checks at once whether it
 // closes a circular wait.
 func BeginWait(g *G, l *Lock, m Mode, pc uintptr, cancelable bool) *Wait {
-	if g == nil || l == nil || e.state.Load() != stateOn {
+	if g == nil || l == nil || e.state.Load() != stateOn || g.bubbled {
 		return nil
 	}
 	w := prepare(g, pc, cancelable)
@@ -135,6 +135,9 @@ func BeginWaitOn(gid uint64, pc uintptr, cancelable bool, on ...WaitOn) *Wait {
 	g := goroutine(gid)
 	if g.remote.Load() {
 		g.applyRemote()
+	}
+	if g.bubbled {
+		return nil // see G.bubbled
 	}
 	w := prepare(g, pc, cancelable)
 	for _, o := range on {
