@@ -17,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -350,18 +349,6 @@ func idle(g *G, epoch uint32) bool {
 	if g.n == 0 {
 		return true
 	}
-	if !g.remote.Load() {
-		return false
-	}
-	g.remoteMu.Lock()
-	defer g.remoteMu.Unlock()
-	left := append([]released(nil), g.remoteLocks...)
-	for _, h := range g.heldSnapshot() {
-		i := slices.IndexFunc(left, func(r released) bool { return r.lock == h.lock && r.mode == h.mode })
-		if i < 0 {
-			return false
-		}
-		left = slices.Delete(left, i, i+1)
-	}
-	return true
+	// The held snapshot leaves out what other goroutines released.
+	return g.remote.Load() && len(g.heldSnapshot()) == 0
 }

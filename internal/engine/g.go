@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,9 +28,25 @@ type held struct {
 	lock  *Lock
 	pc    uintptr // call site of the acquisition
 	mode  Mode
-	try   bool   // taken by TryLock: no edges into it were checked
+	flags uint8  // heldTry, heldLent
 	chain uint64 // chain key of the held list up to and including this entry
 }
+
+// Flags of a held entry.
+const (
+	heldTry  uint8 = 1 << iota // taken by TryLock: no edges into it were checked
+	heldLent                   // held when the goroutine started another (see G.lend)
+)
+
+func tryFlag(try bool) uint8 {
+	if try {
+		return heldTry
+	}
+	return 0
+}
+
+// lent reports whether the entry was lent (see G.lend).
+func (h *held) lent() bool { return h.flags&heldLent != 0 }
 
 // inlineHeld is how many held locks a G keeps without allocating; lockdep
 // allows 48, real Go code rarely nests more than a handful.
@@ -145,9 +162,9 @@ func (g *G) chain() uint64 {
 func (g *G) push(l *Lock, pc uintptr, m Mode, try bool, chain uint64) {
 	if g.n < inlineHeld {
 		h := &g.held[g.n]
-		h.lock, h.pc, h.mode, h.try, h.chain = l, pc, m, try, chain
+		h.lock, h.pc, h.mode, h.flags, h.chain = l, pc, m, tryFlag(try), chain
 	} else {
-		g.more = append(g.more[:g.n-inlineHeld], held{lock: l, pc: pc, mode: m, try: try, chain: chain})
+		g.more = append(g.more[:g.n-inlineHeld], held{lock: l, pc: pc, mode: m, flags: tryFlag(try), chain: chain})
 	}
 	g.n++
 }
@@ -202,17 +219,7 @@ func (g *G) removeAt(i int) {
 	}
 	*g.at(g.n - 1) = held{}
 	g.n--
-	prev := uint64(0)
-	if i > 0 {
-		prev = g.at(i - 1).chain
-	}
-	for j := i; j < g.n; j++ {
-		h := g.at(j)
-		if h.lock != nil {
-			h.chain = chainKey(prev, h.lock.class.id)
-		}
-		prev = h.chain
-	}
+	g.rechain(i)
 }
 
 // valid reports whether g still holds what entry h says.
@@ -237,6 +244,61 @@ func (g *G) applyRemote() {
 	g.compact()
 }
 
+// lend marks the goroutine's held locks as lent: it is starting another
+// goroutine, which may be the one to unlock them (Go allows it, and code
+// does it: a goroutine locks, starts a goroutine that finishes the work
+// and unlocks, and goes on). While an entry is lent, the lock is not
+// ordered before what the goroutine takes, taking it again is not
+// reported as a recursive lock, and the goroutine's wait for it is not a
+// circular wait on itself: the goroutine it started may release it. The
+// lock still counts as held for everything else (a wait under it, or
+// another goroutine's wait for it), and the goroutine's own Unlock of it
+// is an ordinary release.
+//
+// It costs the order edges from these locks to the locks the goroutine
+// takes before it releases them, if it does: precision first.
+func (g *G) lend() {
+	if g.remote.Load() {
+		g.applyRemote()
+	}
+	for i := range g.n {
+		g.at(i).flags |= heldLent
+	}
+	g.rechain(0)
+}
+
+// rechain recomputes the chain keys of the entries from i up. A lent
+// entry adds nothing to the chain: its lock is not ordered before later
+// ones.
+func (g *G) rechain(i int) {
+	prev := uint64(0)
+	if i > 0 {
+		prev = g.at(i - 1).chain
+	}
+	for j := i; j < g.n; j++ {
+		h := g.at(j)
+		if h.lock != nil && !h.lent() {
+			h.chain = chainKey(prev, h.lock.class.id)
+		} else {
+			h.chain = prev
+		}
+		prev = h.chain
+	}
+}
+
+// lentHold reports whether g holds l in an entry it lent (see lend). Other
+// goroutines call it only on goroutines registered as waiting.
+//
+//go:norace
+func (g *G) lentHold(l *Lock) bool {
+	for _, h := range g.heldSnapshot() {
+		if h.lock == l && h.lent() {
+			return true
+		}
+	}
+	return false
+}
+
 // heldSnapshot returns a copy of the held list. Other goroutines call it
 // only on goroutines registered as waiting.
 //
@@ -246,12 +308,27 @@ func (g *G) heldSnapshot() []held {
 	if n < 0 || n > inlineHeld+len(g.more) {
 		return nil
 	}
-	out := make([]held, 0, n)
-	for i := range n {
-		if h := g.at(i); g.valid(h) {
-			out = append(out, *h)
-		}
+	var gone []released // read locks released by other goroutines
+	if g.remote.Load() {
+		g.remoteMu.Lock()
+		gone = append(gone, g.remoteLocks...)
+		g.remoteMu.Unlock()
 	}
+	out := make([]held, 0, n)
+	for i := n - 1; i >= 0; i-- {
+		h := g.at(i)
+		if !g.valid(h) {
+			continue
+		}
+		if h.mode == Read {
+			if j := slices.IndexFunc(gone, func(r released) bool { return r.lock == h.lock && r.mode == Read }); j >= 0 {
+				gone = slices.Delete(gone, j, j+1)
+				continue
+			}
+		}
+		out = append(out, *h)
+	}
+	slices.Reverse(out)
 	return out
 }
 

@@ -22,6 +22,9 @@ func Spawn(pc uintptr) Spawned {
 	gid := Goid()
 	s := Spawned{parent: gid, pc: pc}
 	if g := e.gtab.Load().lookup(gid); g != nil {
+		if g.n > 0 {
+			g.lend()
+		}
 		for _, p := range g.adds {
 			if p.counter != nil && p.counter.Load() > 0 {
 				s.wgs = append(s.wgs, p)

@@ -659,7 +659,9 @@ func (l *Lock) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 			}
 		}
 	}
-	return nil, 0, !l.remote.Load()
+	// A goroutine that waits for a lock it lent (see G.lend) waits for
+	// the goroutine it started to release it, not for itself.
+	return nil, 0, !l.remote.Load() && !w.g.lentHold(l)
 }
 
 func holds(gr *waitgraph.Goroutine, res string) bool {
