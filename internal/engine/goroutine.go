@@ -53,14 +53,6 @@ func Started(s Spawned, name string) *G {
 	return g
 }
 
-// Exited is called when a goroutine started by gridlock.Go returns.
-func Exited(g *G) {
-	if g == nil {
-		return
-	}
-	e.exited.add(g.id)
-}
-
 // Name sets the calling goroutine's name, as findings show it.
 func Name(name string) {
 	if !Enabled() {

@@ -42,6 +42,7 @@ type waitRec struct {
 	next       time.Duration
 	holds      []held // g's held list when the wait began (stable while it waits)
 	deadlocked bool   // part of a reported deadlock: no long-wait on top
+	leakDone   bool   // its lock's holder was found exited (checkLeak)
 	async      bool   // registered by another goroutine: its stack is not the waiter's
 	// suspect is when a circular wait through this async wait was first
 	// seen; see confirmed.
@@ -202,6 +203,9 @@ func (w *Wait) register() {
 		}
 	}()
 	deliver(fs)
+	if w.rec == rec {
+		checkLeak(rec)
+	}
 }
 
 // C returns the channel on which the waiter is told to call Tick; nil once
@@ -252,12 +256,15 @@ func recheck(r *waitRec) bool {
 			return
 		}
 		fs = detect(r.g)
-		if !r.longDone && !r.deadlocked && !r.recursive && time.Since(r.since) >= longWait() {
+		if !r.longDone && !r.deadlocked && !r.recursive && !r.leakDone && time.Since(r.since) >= longWait() {
 			r.longDone = true
 			fs = appendNew(fs, longWaitFinding(r))
 		}
 	}()
 	deliver(fs)
+	if live {
+		checkLeak(r)
+	}
 	return live
 }
 
