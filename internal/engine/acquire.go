@@ -218,10 +218,13 @@ func record(g *G, l *Lock, m Mode, pc uintptr, try bool) {
 // entry for the owner to drop at its next lock operation, since it must
 // not touch another goroutine's list.
 func ReleaseWrite(r *Ref) {
-	l := r.p.Load()
-	if l == nil {
-		return
+	if l := r.p.Load(); l != nil {
+		ReleaseWriteOf(l)
 	}
+}
+
+// ReleaseWriteOf is ReleaseWrite for the lock whose record is l.
+func ReleaseWriteOf(l *Lock) {
 	o := l.ownerOf()
 	if o == nil {
 		return

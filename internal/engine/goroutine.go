@@ -26,7 +26,7 @@ func Spawn(pc uintptr) Spawned {
 			g.lend()
 		}
 		for _, p := range g.adds {
-			if p.counter != nil && p.counter.Load() > 0 {
+			if p.pending() {
 				s.wgs = append(s.wgs, p)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
+	"weak"
 
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -53,16 +54,22 @@ type Lock struct {
 	// that removes the node once the lock is garbage.
 	graphed atomic.Bool
 	// readers is an RWMutex's state word, whose low 32 bits count the
-	// goroutines holding the read lock; nil for a Mutex.
-	readers *atomic.Uint64
+	// goroutines holding the read lock; zero for a Mutex. It is weak: the
+	// mirror keeps the record outside the lock, as long as the lock lives
+	// (see the mirror's home), so the record must not keep it alive.
+	readers weak.Pointer[atomic.Uint64]
 }
 
 func (l *Lock) readerCount() int {
-	if l.readers == nil {
+	p := l.readers.Value()
+	if p == nil {
 		return 0
 	}
-	return int(l.readers.Load() & (1<<32 - 1))
+	return int(p.Load() & (1<<32 - 1))
 }
+
+// isRW reports whether l is an RWMutex's: it counts readers.
+func (l *Lock) isRW() bool { return l.readers != weak.Pointer[atomic.Uint64]{} }
 
 // ID returns the lock's instance id, unique for the life of the process.
 func (l *Lock) ID() uint64 { return l.id }
@@ -126,7 +133,10 @@ func (r *Ref) Lock(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint
 func (r *Ref) Peek() *Lock { return r.p.Load() }
 
 func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
-	l := &Lock{id: e.nextID.Add(1), kind: kind, site: pc, readers: readers}
+	l := &Lock{id: e.nextID.Add(1), kind: kind, site: pc}
+	if readers != nil {
+		l.readers = weak.Make(readers)
+	}
 	l.own = Class{id: l.id, singleton: true, kind: kind, site: pc, writer: writerFlag(kind)}
 	l.class = &l.own
 	l.cid, l.key0 = l.id, chainKey(0, l.id)

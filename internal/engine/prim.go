@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -34,9 +35,9 @@ type Prim struct {
 	mayRecv, maySend map[uint64]bool
 	// Wait group: the counter, and the goroutines that owe a Done with why
 	// they are thought to.
-	counter   *atomic.Int64
-	adder     atomic.Uint64 // adderKey of a goroutine whose G.adds lists the wait group
-	owersN    atomic.Int32  // len(owers), read without the lock
+	counter   weak.Pointer[atomic.Int64] // weak: see Lock.readers
+	adder     atomic.Uint64              // adderKey of a goroutine whose G.adds lists the wait group
+	owersN    atomic.Int32               // len(owers), read without the lock
 	owers     map[uint64]string
 	everOwers int
 	doners    map[uint64]bool // goroutines that called Done
@@ -59,12 +60,21 @@ func (r *PrimRef) Get(kind waitgraph.ResourceKind, pc uintptr) *Prim {
 	return r.GetCounter(kind, pc, nil)
 }
 
+// pending reports whether p is a wait group whose counter is above zero.
+func (p *Prim) pending() bool {
+	c := p.counter.Value()
+	return c != nil && c.Load() > 0
+}
+
 // GetCounter is Get for a wait group, whose record reads its counter.
 func (r *PrimRef) GetCounter(kind waitgraph.ResourceKind, pc uintptr, counter *atomic.Int64) *Prim {
 	if p := r.p.Load(); p != nil {
 		return p
 	}
-	p := &Prim{id: e.nextID.Add(1), kind: kind, site: pc, counter: counter}
+	p := &Prim{id: e.nextID.Add(1), kind: kind, site: pc}
+	if counter != nil {
+		p.counter = weak.Make(counter)
+	}
 	if r.p.CompareAndSwap(nil, p) {
 		return p
 	}
@@ -269,7 +279,7 @@ func (p *Prim) noteAddSlow(gid uint64) {
 		// Forget wait groups that have since been waited out.
 		kept := g.adds[:0]
 		for _, q := range g.adds {
-			if q.counter != nil && q.counter.Load() > 0 {
+			if q.pending() {
 				kept = append(kept, q)
 			} else if k := q.adder.Load(); k>>16 == gid {
 				q.adder.CompareAndSwap(k, 0)
@@ -570,8 +580,8 @@ func (p *Prim) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 			}
 		}
 		counter := int64(1)
-		if p.counter != nil {
-			counter = p.counter.Load()
+		if c := p.counter.Value(); c != nil {
+			counter = c.Load()
 		}
 		if counter <= 0 {
 			return nil, 0, false // about to wake

@@ -655,7 +655,7 @@ func (l *Lock) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 				}
 			}
 		}
-		if l.readers != nil {
+		if l.isRW() {
 			for range l.readerCount() - found {
 				// A reader that is running: it will release.
 				b.unknown--
