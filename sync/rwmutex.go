@@ -42,7 +42,6 @@ func (rw *RWMutex) acquired(gid uint64, pc uintptr) {
 	rw.l = h.ref.Peek()
 }
 
-
 // RWMutex state: the reader count in the low bits, then flags.
 const (
 	rwReaders    = 1<<32 - 1
@@ -56,8 +55,6 @@ type rwq struct {
 	readers waitq // its mu guards both queues
 	writers waitq
 }
-
-
 
 // RLock locks rw for reading. It should not be used for recursive read
 // locking; a blocked Lock call excludes new readers from acquiring the
