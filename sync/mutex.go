@@ -19,9 +19,12 @@ import (
 //
 // As with the standard sync.Mutex, a locked Mutex is not associated with a
 // particular goroutine: one goroutine may lock it and another unlock it.
-// gridlock follows such hand-overs, and does not report circular waits
-// through a mutex that has been handed over, since any goroutine may end
-// them.
+// gridlock follows such hand-overs: a lock unlocked by another goroutine
+// leaves its locker's held locks at once, circular waits through a mutex
+// that has been handed over are not reported, since any goroutine may end
+// them, and locks a goroutine holds when it starts another goroutine are
+// lent to it: they are not ordered before the locks the goroutine takes
+// next, nor is taking one again a recursive lock, until it unlocks them.
 //
 // The algorithm is the standard library's: newcomers may take a free lock
 // ahead of woken waiters (which keeps throughput high), and a waiter that

@@ -1,5 +1,7 @@
 //go:build !gridlock_off
 
+//lint:file-ignore SA2001 tests take locks for the waits and states they make, with nothing inside
+
 package sync_test
 
 import (
@@ -19,7 +21,6 @@ type used struct {
 	wg   sync.WaitGroup
 	once sync.Once
 	cond *sync.Cond
-	n    int
 }
 
 type usedStd struct {
@@ -28,7 +29,6 @@ type usedStd struct {
 	wg   stdsync.WaitGroup
 	once stdsync.Once
 	cond *stdsync.Cond
-	n    int
 }
 
 // contended parks goroutines on lock, for the queues to be used.
