@@ -229,6 +229,30 @@ func (g *G) valid(h *held) bool {
 	return h.lock != nil && (h.mode == Read || h.lock.ownerOf() == g)
 }
 
+// stillHolds reports whether g still holds what entry h of its held list
+// (or of a snapshot of it) says: a write lock it still owns, or a read
+// lock no other goroutine has released for it since. Other goroutines call
+// it on goroutines registered as waiting, which cannot apply the releases
+// made for them until they wake.
+//
+//go:norace
+func (g *G) stillHolds(h *held) bool {
+	if !g.valid(h) {
+		return false
+	}
+	if h.mode != Read || !g.remote.Load() {
+		return true
+	}
+	g.remoteMu.Lock()
+	defer g.remoteMu.Unlock()
+	for _, r := range g.remoteLocks {
+		if r.lock == h.lock && r.mode == Read {
+			return false
+		}
+	}
+	return true
+}
+
 // applyRemote applies releases made by other goroutines.
 func (g *G) applyRemote() {
 	g.remoteMu.Lock()

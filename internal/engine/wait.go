@@ -565,7 +565,7 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 		return gr
 	}
 	for _, h := range rec.holds {
-		if !g.valid(&h) {
+		if !g.stillHolds(&h) {
 			continue // released by another goroutine since
 		}
 		gr.Holds = append(gr.Holds, waitgraph.Hold{Resource: b.resource(h.lock).ID, Mode: mode(h.mode), Stack: b.site(h.pc)})
@@ -908,7 +908,7 @@ func blockingFinding(r *waitRec) *report.Finding {
 	}
 	var held []held
 	for _, h := range r.holds {
-		if g.valid(&h) {
+		if g.stillHolds(&h) {
 			held = append(held, h)
 		}
 	}
