@@ -22,7 +22,8 @@ import (
 //     the value drops it once the value is garbage. The record is found on
 //     every operation with the engine on, through a direct-mapped cache of
 //     homes in front of a sharded map;
-//   - its queue of parked waiters, in its home.
+//   - its queue of parked waiters hangs from the value only while some
+//     goroutine is in a slow path (see lockq).
 //
 // The value itself holds only its state word, zero when idle.
 
@@ -31,11 +32,6 @@ type home struct {
 	addr uintptr
 	ref  engine.Ref     // Mutex, RWMutex
 	prim engine.PrimRef // WaitGroup
-	q    rwq            // parked waiters; a Mutex or WaitGroup uses q.writers
-	// users counts the goroutines in a slow path (see enter); dropped is
-	// set while dropHome tries to drop the home.
-	users   atomic.Int32
-	dropped atomic.Bool
 }
 
 const (
@@ -103,20 +99,10 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 	return h
 }
 
-// dropHome forgets h once its value is garbage. Its address may have
-// been reused already by a new value, which found h: h is then dropped
-// only if it is idle (no goroutine in a slow path, no waiter), and the new
-// value gets a home of its own at its next operation. A home in use is
-// kept, as the new value's.
+// dropHome forgets h once its value is garbage. (Its address may have
+// been reused already by a new value, which found h: the new value then
+// gets a record of its own at its next operation.)
 func dropHome(h *home) {
-	h.dropped.Store(true)
-	h.q.readers.mu.Lock()
-	idle := h.users.Load() == 0 && h.q.readers.head == nil && h.q.writers.head == nil
-	h.q.readers.mu.Unlock()
-	if !idle {
-		h.dropped.Store(false)
-		return
-	}
 	s := &homeMaps[(uint64(h.addr)*0x9E3779B97F4A7C15)>>(64-6)]
 	s.mu.Lock()
 	if s.m[h.addr] == h {
@@ -126,37 +112,69 @@ func dropHome(h *home) {
 	homeSlot(h.addr).CompareAndSwap(h, nil)
 }
 
-// enter returns the home of the value at p for one of its slow paths,
-// whose queues it holds: the home is not dropped (dropHome) while a
-// goroutine is in a slow path or parked in a queue. The caller calls
-// leave when done.
-func enter(p unsafe.Pointer) *home {
+// A lock's or wait group's queue of parked waiters hangs from the value
+// itself (its q field) while some goroutine is in one of its slow paths,
+// and not from any global: a goroutine parked on a lock that nothing
+// running can reach is then unreachable for the garbage collector, and
+// the runtime's goroutine leak detector can prove it blocked for good.
+// The last goroutine out of the slow paths clears the field, so that an
+// idle value is zero again.
+type lockq struct {
+	rwq // a Mutex or WaitGroup uses writers alone
+	// users counts the goroutines in a slow path (see enterQueue); dead
+	// is set once the last one out has detached the queue from its value.
+	users atomic.Int32
+	dead  atomic.Bool
+}
+
+// enterQueue returns the queue hanging from slot, attaching a new one if
+// there is none, for a slow path; the caller calls leaveQueue when done.
+func enterQueue(slot *atomic.Pointer[lockq]) *lockq {
 	for {
-		h := homeOf(p)
-		h.users.Add(1)
-		if !h.dropped.Load() {
-			return h
+		q := slot.Load()
+		if q == nil {
+			slot.CompareAndSwap(nil, new(lockq))
+			continue
 		}
-		// Being dropped: dropHome sees us and gives up, or has
-		// removed it and the next lookup makes a new one.
-		h.users.Add(-1)
+		q.users.Add(1)
+		if !q.dead.Load() {
+			return q
+		}
+		// Being detached: leaveQueue sees us and keeps it, or has
+		// detached it and the next load finds another.
+		q.users.Add(-1)
 		runtime.Gosched()
 	}
 }
 
-// enterExisting is enter for a caller that has nothing to do if the value
-// has no home or is idle: it returns nil then.
-func enterExisting(p unsafe.Pointer) *home {
-	h := peekHome(p)
-	if h == nil {
+// enterExistingQueue is enterQueue for a caller that has nothing to do if
+// no goroutine is in a slow path: it returns nil then.
+func enterExistingQueue(slot *atomic.Pointer[lockq]) *lockq {
+	q := slot.Load()
+	if q == nil {
 		return nil
 	}
-	h.users.Add(1)
-	if h.dropped.Load() {
-		h.users.Add(-1)
-		return nil // dropped idle: no waiter to wake
+	q.users.Add(1)
+	if q.dead.Load() {
+		q.users.Add(-1)
+		return nil // detached empty: no waiter
 	}
-	return h
+	return q
 }
 
-func (h *home) leave() { h.users.Add(-1) }
+// leaveQueue ends a slow path; the last goroutine out detaches an empty
+// queue from its value.
+func leaveQueue(slot *atomic.Pointer[lockq], q *lockq) {
+	if q.users.Add(-1) != 0 {
+		return
+	}
+	// Set dead first, then look for users: a goroutine entering at the
+	// same time either sees dead and retries, or is seen here.
+	q.dead.Store(true)
+	// No goroutine is in a slow path: nobody touches the queue.
+	if q.users.Load() != 0 || q.readers.head != nil || q.writers.head != nil {
+		q.dead.Store(false)
+		return
+	}
+	slot.CompareAndSwap(q, nil)
+}

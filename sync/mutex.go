@@ -39,6 +39,7 @@ type Mutex struct {
 	// for Unlock; nil while m is unlocked. Written by the holder after
 	// it acquires, cleared by Unlock before it releases.
 	l *engine.Lock
+	q atomic.Pointer[lockq] // while a goroutine is in a slow path (see lockq)
 }
 
 func (m *Mutex) home() *home { return homeOf(unsafe.Pointer(m)) }
@@ -211,9 +212,9 @@ func (m *Mutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx context.Co
 	if m.spin() {
 		return nil
 	}
-	h := enter(unsafe.Pointer(m))
-	defer h.leave()
-	q := &h.q.writers
+	lq := enterQueue(&m.q)
+	defer leaveQueue(&m.q, lq)
+	q := &lq.rwq.writers
 	w := getWaiter()
 	defer putWaiter(w)
 	var wt *engine.Wait
@@ -339,9 +340,9 @@ func (m *Mutex) fixBits(q *waitq) {
 }
 
 func (m *Mutex) unlockSlow() {
-	h := enter(unsafe.Pointer(m))
-	defer h.leave()
-	q := &h.q.writers
+	lq := enterQueue(&m.q)
+	defer leaveQueue(&m.q, lq)
+	q := &lq.rwq.writers
 	q.mu.Lock()
 	old := m.state.Load()
 	if old&mutexLocked == 0 {

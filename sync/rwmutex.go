@@ -31,6 +31,7 @@ type RWMutex struct {
 	// l is the engine's record of rw while it is locked for writing with
 	// the engine on, for Unlock; nil otherwise (see Mutex.l).
 	l *engine.Lock
+	q atomic.Pointer[lockq] // while a goroutine is in a slow path (see lockq)
 }
 
 func (rw *RWMutex) home() *home { return homeOf(unsafe.Pointer(rw)) }
@@ -293,9 +294,9 @@ func (rw *RWMutex) rlockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx contex
 	if ctx != nil {
 		done = ctx.Done()
 	}
-	h := enter(unsafe.Pointer(rw))
-	defer h.leave()
-	q := &h.q
+	lq := enterQueue(&rw.q)
+	defer leaveQueue(&rw.q, lq)
+	q := &lq.rwq
 	q.readers.mu.Lock()
 	for {
 		old := rw.state.Load()
@@ -338,9 +339,9 @@ func (rw *RWMutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx context
 	if ctx != nil {
 		done = ctx.Done()
 	}
-	h := enter(unsafe.Pointer(rw))
-	defer h.leave()
-	q := &h.q
+	lq := enterQueue(&rw.q)
+	defer leaveQueue(&rw.q, lq)
+	q := &lq.rwq
 	q.readers.mu.Lock()
 	for {
 		old := rw.state.Load()
@@ -403,9 +404,9 @@ func (rw *RWMutex) admitReaders(q *rwq) []*waiter {
 }
 
 func (rw *RWMutex) runlockSlow() {
-	h := enter(unsafe.Pointer(rw))
-	defer h.leave()
-	q := &h.q
+	lq := enterQueue(&rw.q)
+	defer leaveQueue(&rw.q, lq)
+	q := &lq.rwq
 	q.readers.mu.Lock()
 	var next *waiter
 	for {
@@ -438,9 +439,9 @@ func (rw *RWMutex) runlockSlow() {
 }
 
 func (rw *RWMutex) unlockSlow() {
-	h := enter(unsafe.Pointer(rw))
-	defer h.leave()
-	q := &h.q
+	lq := enterQueue(&rw.q)
+	defer leaveQueue(&rw.q, lq)
+	q := &lq.rwq
 	q.readers.mu.Lock()
 	if rw.state.Load()&rwWriter == 0 {
 		q.readers.mu.Unlock()

@@ -29,6 +29,7 @@ import (
 type WaitGroup struct {
 	_ noCopy
 	n atomic.Int64
+	q atomic.Pointer[lockq] // while a goroutine waits or wakes (see lockq)
 }
 
 // noCopy makes go vet's copylocks check flag copies.
@@ -86,12 +87,11 @@ func (wg *WaitGroup) Done() {
 func (wg *WaitGroup) wake() {
 	// A waiter holds a reference to the queue from before it checks the
 	// counter: no queue, no waiter to wake.
-	h := enterExisting(unsafe.Pointer(wg))
-	if h == nil {
+	lq := enterExistingQueue(&wg.q)
+	if lq == nil {
 		return
 	}
-	defer h.leave()
-	q := &h.q.writers
+	q := &lq.writers
 	q.mu.Lock()
 	var ws []*waiter
 	if wg.n.Load() == 0 {
@@ -100,6 +100,10 @@ func (wg *WaitGroup) wake() {
 		}
 	}
 	q.mu.Unlock()
+	// Out before the waiters wake: the last of them out detaches the
+	// queue before its Wait returns, and the WaitGroup is zero then, as
+	// the standard library's is.
+	leaveQueue(&wg.q, lq)
 	for _, w := range ws {
 		w.ch <- msgHandoff
 	}
@@ -148,9 +152,9 @@ func (wg *WaitGroup) wait(gid uint64, pc uintptr, ctx context.Context) error {
 	if wg.n.Load() == 0 {
 		return nil
 	}
-	h := enter(unsafe.Pointer(wg))
-	defer h.leave()
-	q := &h.q.writers
+	lq := enterQueue(&wg.q)
+	defer leaveQueue(&wg.q, lq)
+	q := &lq.rwq.writers
 	q.mu.Lock()
 	if wg.n.Load() == 0 {
 		q.mu.Unlock()
