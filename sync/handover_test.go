@@ -6,6 +6,7 @@ package sync_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gridlock-go/gridlock"
 	"github.com/gridlock-go/gridlock/gridlocktest"
@@ -100,4 +101,46 @@ func TestLockKeptAcrossGoStatement(t *testing.T) {
 	a.Unlock()
 	b.Unlock()
 	wantKind(t, r, report.LockOrderInversion, 1)
+}
+
+// TestHandOverCycleThroughLentLock: goroutine A holds mtx, lent to the
+// goroutine it started, which will unlock it, and waits for buf; B holds
+// buf and waits for mtx. That is no circular wait: the goroutine A started
+// releases mtx.
+func TestHandOverCycleThroughLentLock(t *testing.T) {
+	r := gridlocktest.Record(t)
+	var buf, mtx sync.Mutex
+	release := make(chan bool)
+	bHolds, aLent := make(chan bool), make(chan bool)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { // B
+		defer wg.Done()
+		buf.Lock()
+		close(bHolds)
+		<-aLent
+		mtx.Lock() // held by A, lent to A's flusher
+		mtx.Unlock()
+		buf.Unlock()
+	}()
+	go func() { // A
+		defer wg.Done()
+		<-bHolds
+		mtx.Lock()
+		gridlock.Go("flusher", func() {
+			<-release
+			mtx.Unlock()
+		})
+		close(aLent)
+		buf.Lock() // held by B
+		buf.Unlock()
+	}()
+	// Let both waits register and be checked; the test passes whatever
+	// the timing.
+	time.Sleep(150 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	for _, f := range r.Findings() {
+		t.Errorf("unexpected finding: %s", report.Line(f))
+	}
 }

@@ -82,6 +82,9 @@ type G struct {
 	remote      atomic.Bool
 	remoteMu    sync.Mutex
 	remoteLocks []released
+	// borrowers are the goroutines started while the goroutine held lent
+	// locks (see lend), the last maxBorrowers of them; guarded by remoteMu.
+	borrowers []*G
 
 	// recursiveOn is the lock whose recursive acquisition was just
 	// reported, so that the wait that follows is not reported again as a
@@ -285,10 +288,54 @@ func (g *G) lend() {
 	if g.remote.Load() {
 		g.applyRemote()
 	}
+	fresh := true // no lock lent before is still held: a new lending
 	for i := range g.n {
-		g.at(i).flags |= heldLent
+		h := g.at(i)
+		if h.lent() {
+			fresh = false
+		}
+		h.flags |= heldLent
 	}
 	g.rechain(0)
+	if fresh {
+		g.remoteMu.Lock()
+		g.borrowers = g.borrowers[:0]
+		g.remoteMu.Unlock()
+	}
+}
+
+// maxBorrowers bounds G.borrowers.
+const maxBorrowers = 8
+
+// borrowed records, in the goroutine that lent its locks, that c was
+// started while it held them. Called by c.
+func (g *G) borrowed(c *G) {
+	g.remoteMu.Lock()
+	if len(g.borrowers) == maxBorrowers {
+		g.borrowers = append(g.borrowers[:0], g.borrowers[1:]...)
+	}
+	g.borrowers = append(g.borrowers, c)
+	g.remoteMu.Unlock()
+}
+
+// mayRelease reports whether a goroutine g started while it held l lent
+// may still release it: one that has not exited and is not parked in a
+// registered wait. A wait for l is then not a circular wait through g,
+// which holds l only until that goroutine unlocks it (client_golang's
+// summary.asyncFlush). A goroutine it started that waits (for l itself,
+// say) cannot. Called with e.wmu held.
+func (g *G) mayRelease(l *Lock) bool {
+	if !g.lentHold(l) {
+		return false
+	}
+	g.remoteMu.Lock()
+	defer g.remoteMu.Unlock()
+	for _, c := range g.borrowers {
+		if c.wait == nil && !e.exited.has(c.ownID()) {
+			return true
+		}
+	}
+	return false
 }
 
 // rechain recomputes the chain keys of the entries from i up. A lent

@@ -9,6 +9,7 @@ import (
 // gridlock.Go.
 type Spawned struct {
 	parent uint64
+	lender *G      // the parent, if it lent locks to the new goroutine
 	pc     uintptr // the go statement
 	wgs    []*Prim // wait groups with a pending Add by the parent
 }
@@ -24,6 +25,7 @@ func Spawn(pc uintptr) Spawned {
 	if g := e.gtab.Load().lookup(gid); g != nil {
 		if g.n > 0 {
 			g.lend()
+			s.lender = g
 		}
 		for _, p := range g.adds {
 			if p.pending() {
@@ -44,6 +46,9 @@ func Started(s Spawned, name string) *G {
 	g := goroutine(Goid())
 	g.tracked = true
 	g.parent = s.parent
+	if s.lender != nil {
+		s.lender.borrowed(g)
+	}
 	e.wmu.Lock()
 	g.name, g.created = name, s.pc
 	e.wmu.Unlock()

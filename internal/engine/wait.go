@@ -668,7 +668,11 @@ func (l *Lock) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 	}
 	// A goroutine that waits for a lock it lent (see G.lend) waits for
 	// the goroutine it started to release it, not for itself.
-	return nil, 0, !l.remote.Load() && !w.g.lentHold(l)
+	exact := !l.remote.Load() && !w.g.lentHold(l)
+	if o := l.ownerSeen(); exact && o != nil && o.mayRelease(l) {
+		exact = false
+	}
+	return nil, 0, exact
 }
 
 func holds(gr *waitgraph.Goroutine, res string) bool {
