@@ -75,7 +75,7 @@ func (c *Cond) Wait() {
 	gid, pc := rt.Enter()
 	c.check()
 	q := c.queue()
-	w := getWaiter()
+	w := getDurableWaiter()
 	defer putWaiter(w)
 	q.mu.Lock()
 	q.push(w, false)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
@@ -18,18 +19,36 @@ import (
 //
 // As with the standard sync.Mutex, a locked Mutex is not associated with a
 // particular goroutine: one goroutine may lock it and another unlock it.
-// gridlock follows such hand-overs, and does not report circular waits
-// through a mutex that has been handed over, since any goroutine may end
-// them.
+// gridlock follows such hand-overs: a lock unlocked by another goroutine
+// leaves its locker's held locks at once, circular waits through a mutex
+// that has been handed over are not reported, since any goroutine may end
+// them, and locks a goroutine holds when it starts another goroutine are
+// lent to it: they are not ordered before the locks the goroutine takes
+// next, nor is taking one again a recursive lock, until it unlocks them.
 //
 // The algorithm is the standard library's: newcomers may take a free lock
 // ahead of woken waiters (which keeps throughput high), and a waiter that
 // has waited more than a millisecond is handed the lock directly (which
 // bounds the wait).
+//
+// An unlocked Mutex with no waiters equals its zero value: what gridlock
+// keeps about it lives outside it (see home).
 type Mutex struct {
 	state atomic.Int32
-	q     atomic.Pointer[waitq]
-	ref   engine.Ref
+	// l is the engine's record of m while m is locked with the engine on,
+	// for Unlock; nil while m is unlocked. Written by the holder after
+	// it acquires, cleared by Unlock before it releases.
+	l *engine.Lock
+	q atomic.Pointer[lockq] // while a goroutine is in a slow path (see lockq)
+}
+
+func (m *Mutex) home() *home { return homeOf(unsafe.Pointer(m)) }
+
+// acquired records an acquisition that did not wait.
+func (m *Mutex) acquired(gid uint64, pc uintptr, kind waitgraph.ResourceKind) {
+	h := m.home()
+	engine.Acquired(gid, &h.ref, kind, engine.Write, pc, nil)
+	m.l = h.ref.Peek()
 }
 
 // Mutex state bits.
@@ -54,12 +73,20 @@ func (m *Mutex) Lock() {
 	// uncontended path makes no call but rt.Enter.
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
-			if l := m.ref.Peek(); l != nil {
+			// homeOf, by hand.
+			a := uintptr(unsafe.Pointer(m))
+			h := homeCache[homeIndex(a)].Load()
+			if h == nil || h.addr != a {
+				h = homeSlow(unsafe.Pointer(m), true)
+			}
+			if l := h.ref.Peek(); l != nil {
 				if g := l.Fast(gid); g != nil && (g.Push1(l, pc) || g.PushNested(l, pc)) {
+					m.l = l
 					return
 				}
 			}
-			engine.Acquired(gid, &m.ref, waitgraph.Mutex, engine.Write, pc, nil)
+			engine.Acquired(gid, &h.ref, waitgraph.Mutex, engine.Write, pc, nil)
+			m.l = h.ref.Peek()
 		}
 		return
 	}
@@ -77,7 +104,7 @@ func (m *Mutex) LockContext(ctx context.Context) error {
 	gid, pc := rt.Enter()
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
-			engine.Acquired(gid, &m.ref, waitgraph.Mutex, engine.Write, pc, nil)
+			m.acquired(gid, pc, waitgraph.Mutex)
 		}
 		return nil
 	}
@@ -89,7 +116,7 @@ func (m *Mutex) LockContext(ctx context.Context) error {
 func (m *Mutex) lockAt(gid uint64, pc uintptr, kind waitgraph.ResourceKind) {
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
-			engine.Acquired(gid, &m.ref, kind, engine.Write, pc, nil)
+			m.acquired(gid, pc, kind)
 		}
 		return
 	}
@@ -103,11 +130,12 @@ func (m *Mutex) lockContended(gid uint64, pc uintptr, kind waitgraph.ResourceKin
 	if !engine.Enabled() {
 		return m.lockSlow(nil, nil, pc, ctx, op)
 	}
-	g, l := engine.Before(gid, &m.ref, kind, engine.Write, pc, nil, ctx != nil)
+	g, l := engine.Before(gid, &m.home().ref, kind, engine.Write, pc, nil, ctx != nil)
 	if err := m.lockSlow(g, l, pc, ctx, op); err != nil {
 		return err
 	}
 	engine.After(g, l, engine.Write, pc)
+	m.l = l
 	return nil
 }
 
@@ -127,7 +155,9 @@ func (m *Mutex) TryLock() bool {
 		return false
 	}
 	if engine.Enabled() {
-		engine.Tried(gid, &m.ref, waitgraph.Mutex, engine.Write, pc, nil)
+		h := m.home()
+		engine.Tried(gid, &h.ref, waitgraph.Mutex, engine.Write, pc, nil)
+		m.l = h.ref.Peek()
 	}
 	return true
 }
@@ -138,7 +168,8 @@ func (m *Mutex) Unlock() {
 	// engine.ReleaseWrite, by hand: one call less. The stack address
 	// tells the owner's Unlock from another goroutine's, without asking
 	// for the goroutine's id; when in doubt, ReleaseWriteSlow asks.
-	if l := m.ref.Peek(); l != nil {
+	if l := m.l; l != nil {
+		m.l = nil
 		if o := l.Owner(); o != nil {
 			l.ClearOwner()
 			if !o.OnStack(rt.SP()) || !o.PopTop(l) {
@@ -149,14 +180,6 @@ func (m *Mutex) Unlock() {
 	if !m.state.CompareAndSwap(mutexLocked, 0) {
 		m.unlockSlow()
 	}
-}
-
-func (m *Mutex) queue() *waitq {
-	if q := m.q.Load(); q != nil {
-		return q
-	}
-	m.q.CompareAndSwap(nil, new(waitq))
-	return m.q.Load()
 }
 
 // spin tries to take the lock a few times before parking, when another
@@ -189,7 +212,9 @@ func (m *Mutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx context.Co
 	if m.spin() {
 		return nil
 	}
-	q := m.queue()
+	lq := enterQueue(&m.q)
+	defer leaveQueue(&m.q, lq)
+	q := &lq.rwq.writers
 	w := getWaiter()
 	defer putWaiter(w)
 	var wt *engine.Wait
@@ -315,10 +340,9 @@ func (m *Mutex) fixBits(q *waitq) {
 }
 
 func (m *Mutex) unlockSlow() {
-	q := m.q.Load()
-	if q == nil {
-		panic("sync: unlock of unlocked mutex")
-	}
+	lq := enterQueue(&m.q)
+	defer leaveQueue(&m.q, lq)
+	q := &lq.rwq.writers
 	q.mu.Lock()
 	old := m.state.Load()
 	if old&mutexLocked == 0 {

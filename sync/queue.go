@@ -22,21 +22,78 @@ type waiter struct {
 	queued     bool
 	starving   bool
 	write      bool // RWMutex: waiting to write
+	bubbled    bool // ch was made in a testing/synctest bubble: never pooled
 	start      time.Time
 }
 
-var waiters = sync.Pool{New: func() any { return &waiter{ch: make(chan uint8, 1)} }}
+// Waiters are pooled with their channels, and a channel made in a
+// testing/synctest bubble belongs to it: any operation on it from outside
+// the bubble (another bubble, or none) is a fatal error. So only waiters
+// whose channel was made outside any bubble are pooled, and a goroutine in
+// a bubble uses them, or a fresh waiter of its own bubble that is dropped
+// after use:
+//
+//   - a Mutex or RWMutex waiter prefers a channel from outside the bubble:
+//     as with the standard library, a goroutine waiting for a lock is not
+//     durably blocked, and the lock may be released from outside the
+//     bubble;
+//   - a WaitGroup or Cond waiter in a bubble always parks on a channel of
+//     its bubble: as with the standard library, it is durably blocked, so
+//     that the bubble's clock advances and synctest.Wait returns.
+var (
+	waiters sync.Pool // of *waiter made outside any bubble
 
+	// spare holds a few waiters made outside any bubble for goroutines
+	// in a bubble, whose pool (per P) is often empty: the pool is filled
+	// only by goroutines outside bubbles.
+	spareMu sync.Mutex
+	spare   []*waiter
+)
+
+const maxSpare = 64
+
+// getWaiter returns a waiter for a lock, on a channel from outside any
+// bubble if one is at hand.
 func getWaiter() *waiter {
-	w := waiters.Get().(*waiter)
-	w.start = time.Now()
-	return w
+	now := time.Now()
+	if w, _ := waiters.Get().(*waiter); w != nil {
+		w.start = now
+		return w
+	}
+	bubbled := engine.InBubble(now)
+	if bubbled {
+		spareMu.Lock()
+		if n := len(spare); n > 0 {
+			w := spare[n-1]
+			spare[n-1] = nil
+			spare = spare[:n-1]
+			spareMu.Unlock()
+			w.start = now
+			return w
+		}
+		spareMu.Unlock()
+	}
+	return &waiter{ch: make(chan uint8, 1), bubbled: bubbled, start: now}
+}
+
+// getDurableWaiter returns a waiter for a WaitGroup or a Cond: in a
+// bubble, a fresh one on a channel of the bubble.
+func getDurableWaiter() *waiter {
+	now := time.Now()
+	if engine.InBubble(now) {
+		return &waiter{ch: make(chan uint8, 1), bubbled: true, start: now}
+	}
+	if w, _ := waiters.Get().(*waiter); w != nil {
+		w.start = now
+		return w
+	}
+	return &waiter{ch: make(chan uint8, 1), start: now}
 }
 
 // putWaiter returns w to the pool, unless a panic (strict mode, from a
 // re-check) left it in a queue: then it stays with the queue.
 func putWaiter(w *waiter) {
-	if w.queued {
+	if w.queued || w.bubbled {
 		return
 	}
 	select {
@@ -45,6 +102,13 @@ func putWaiter(w *waiter) {
 	default:
 	}
 	*w = waiter{ch: w.ch}
+	spareMu.Lock()
+	if len(spare) < maxSpare {
+		spare = append(spare, w)
+		spareMu.Unlock()
+		return
+	}
+	spareMu.Unlock()
 	waiters.Put(w)
 }
 

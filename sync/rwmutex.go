@@ -5,6 +5,7 @@ package sync
 import (
 	"context"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
@@ -22,10 +23,24 @@ import (
 // in between; gridlock reports that as recursive-rlock. When a writer
 // unlocks, the readers that queued behind it are admitted before the next
 // writer.
+//
+// An unlocked RWMutex with no waiters equals its zero value: what
+// gridlock keeps about it lives outside it (see home).
 type RWMutex struct {
 	state atomic.Uint64
-	q     atomic.Pointer[rwq]
-	ref   engine.Ref
+	// l is the engine's record of rw while it is locked for writing with
+	// the engine on, for Unlock; nil otherwise (see Mutex.l).
+	l *engine.Lock
+	q atomic.Pointer[lockq] // while a goroutine is in a slow path (see lockq)
+}
+
+func (rw *RWMutex) home() *home { return homeOf(unsafe.Pointer(rw)) }
+
+// acquired records a write acquisition that did not wait.
+func (rw *RWMutex) acquired(gid uint64, pc uintptr) {
+	h := rw.home()
+	engine.Acquired(gid, &h.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+	rw.l = h.ref.Peek()
 }
 
 // RWMutex state: the reader count in the low bits, then flags.
@@ -42,14 +57,6 @@ type rwq struct {
 	writers waitq
 }
 
-func (rw *RWMutex) queue() *rwq {
-	if q := rw.q.Load(); q != nil {
-		return q
-	}
-	rw.q.CompareAndSwap(nil, new(rwq))
-	return rw.q.Load()
-}
-
 // RLock locks rw for reading. It should not be used for recursive read
 // locking; a blocked Lock call excludes new readers from acquiring the
 // lock.
@@ -60,7 +67,13 @@ func (rw *RWMutex) RLock() {
 	// rlock, by hand: one call less on the uncontended path.
 	if rw.tryRLock() {
 		if engine.Enabled() {
-			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+			// homeOf, by hand.
+			a := uintptr(unsafe.Pointer(rw))
+			h := homeCache[homeIndex(a)].Load()
+			if h == nil || h.addr != a {
+				h = homeSlow(unsafe.Pointer(rw), true)
+			}
+			engine.Acquired(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
 		}
 		return
 	}
@@ -70,7 +83,13 @@ func (rw *RWMutex) RLock() {
 func (rw *RWMutex) rlock(gid uint64, pc uintptr) {
 	if rw.tryRLock() {
 		if engine.Enabled() {
-			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+			// homeOf, by hand.
+			a := uintptr(unsafe.Pointer(rw))
+			h := homeCache[homeIndex(a)].Load()
+			if h == nil || h.addr != a {
+				h = homeSlow(unsafe.Pointer(rw), true)
+			}
+			engine.Acquired(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
 		}
 		return
 	}
@@ -85,7 +104,13 @@ func (rw *RWMutex) RLockContext(ctx context.Context) error {
 	gid, pc := rt.Enter()
 	if rw.tryRLock() {
 		if engine.Enabled() {
-			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+			// homeOf, by hand.
+			a := uintptr(unsafe.Pointer(rw))
+			h := homeCache[homeIndex(a)].Load()
+			if h == nil || h.addr != a {
+				h = homeSlow(unsafe.Pointer(rw), true)
+			}
+			engine.Acquired(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
 		}
 		return nil
 	}
@@ -96,7 +121,7 @@ func (rw *RWMutex) rlockContended(gid uint64, pc uintptr, ctx context.Context, o
 	if !engine.Enabled() {
 		return rw.rlockSlow(nil, nil, pc, ctx, op)
 	}
-	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state, ctx != nil)
+	g, l := engine.Before(gid, &rw.home().ref, waitgraph.RWMutex, engine.Read, pc, &rw.state, ctx != nil)
 	if err := rw.rlockSlow(g, l, pc, ctx, op); err != nil {
 		return err
 	}
@@ -125,7 +150,7 @@ func (rw *RWMutex) TryRLock() bool {
 		return false
 	}
 	if engine.Enabled() {
-		engine.Tried(gid, &rw.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+		engine.Tried(gid, &rw.home().ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
 	}
 	return true
 }
@@ -133,7 +158,17 @@ func (rw *RWMutex) TryRLock() bool {
 // RUnlock undoes a single RLock call. It is a run-time error if rw is not
 // locked for reading on entry to RUnlock.
 func (rw *RWMutex) RUnlock() {
-	engine.ReleaseRead(&rw.ref)
+	if engine.Enabled() {
+		// peekHome, by hand.
+		a := uintptr(unsafe.Pointer(rw))
+		h := homeCache[homeIndex(a)].Load()
+		if h == nil || h.addr != a {
+			h = homeSlow(unsafe.Pointer(rw), false)
+		}
+		if h != nil {
+			engine.ReleaseRead(&h.ref)
+		}
+	}
 	for {
 		old := rw.state.Load()
 		if old&rwReaders == 0 {
@@ -158,7 +193,7 @@ func (rw *RWMutex) Lock() {
 	// lockAt, by hand: one call less on the uncontended path.
 	if rw.state.CompareAndSwap(0, rwWriter) {
 		if engine.Enabled() {
-			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+			rw.acquired(gid, pc)
 		}
 		return
 	}
@@ -168,7 +203,7 @@ func (rw *RWMutex) Lock() {
 func (rw *RWMutex) lockAt(gid uint64, pc uintptr) {
 	if rw.state.CompareAndSwap(0, rwWriter) {
 		if engine.Enabled() {
-			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+			rw.acquired(gid, pc)
 		}
 		return
 	}
@@ -183,7 +218,7 @@ func (rw *RWMutex) LockContext(ctx context.Context) error {
 	gid, pc := rt.Enter()
 	if rw.state.CompareAndSwap(0, rwWriter) {
 		if engine.Enabled() {
-			engine.Acquired(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+			rw.acquired(gid, pc)
 		}
 		return nil
 	}
@@ -194,11 +229,12 @@ func (rw *RWMutex) lockContended(gid uint64, pc uintptr, ctx context.Context, op
 	if !engine.Enabled() {
 		return rw.lockSlow(nil, nil, pc, ctx, op)
 	}
-	g, l := engine.Before(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state, ctx != nil)
+	g, l := engine.Before(gid, &rw.home().ref, waitgraph.RWMutex, engine.Write, pc, &rw.state, ctx != nil)
 	if err := rw.lockSlow(g, l, pc, ctx, op); err != nil {
 		return err
 	}
 	engine.After(g, l, engine.Write, pc)
+	rw.l = l
 	return nil
 }
 
@@ -211,7 +247,9 @@ func (rw *RWMutex) TryLock() bool {
 		return false
 	}
 	if engine.Enabled() {
-		engine.Tried(gid, &rw.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+		h := rw.home()
+		engine.Tried(gid, &h.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+		rw.l = h.ref.Peek()
 	}
 	return true
 }
@@ -219,7 +257,10 @@ func (rw *RWMutex) TryLock() bool {
 // Unlock unlocks rw for writing. It is a run-time error if rw is not locked
 // for writing on entry to Unlock.
 func (rw *RWMutex) Unlock() {
-	engine.ReleaseWrite(&rw.ref)
+	if l := rw.l; l != nil {
+		rw.l = nil
+		engine.ReleaseWriteOf(l)
+	}
 	if !rw.state.CompareAndSwap(rwWriter, 0) {
 		rw.unlockSlow()
 	}
@@ -253,7 +294,9 @@ func (rw *RWMutex) rlockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx contex
 	if ctx != nil {
 		done = ctx.Done()
 	}
-	q := rw.queue()
+	lq := enterQueue(&rw.q)
+	defer leaveQueue(&rw.q, lq)
+	q := &lq.rwq
 	q.readers.mu.Lock()
 	for {
 		old := rw.state.Load()
@@ -296,7 +339,9 @@ func (rw *RWMutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx context
 	if ctx != nil {
 		done = ctx.Done()
 	}
-	q := rw.queue()
+	lq := enterQueue(&rw.q)
+	defer leaveQueue(&rw.q, lq)
+	q := &lq.rwq
 	q.readers.mu.Lock()
 	for {
 		old := rw.state.Load()
@@ -359,7 +404,9 @@ func (rw *RWMutex) admitReaders(q *rwq) []*waiter {
 }
 
 func (rw *RWMutex) runlockSlow() {
-	q := rw.queue()
+	lq := enterQueue(&rw.q)
+	defer leaveQueue(&rw.q, lq)
+	q := &lq.rwq
 	q.readers.mu.Lock()
 	var next *waiter
 	for {
@@ -392,7 +439,9 @@ func (rw *RWMutex) runlockSlow() {
 }
 
 func (rw *RWMutex) unlockSlow() {
-	q := rw.queue()
+	lq := enterQueue(&rw.q)
+	defer leaveQueue(&rw.q, lq)
+	q := &lq.rwq
 	q.readers.mu.Lock()
 	if rw.state.Load()&rwWriter == 0 {
 		q.readers.mu.Unlock()

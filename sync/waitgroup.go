@@ -5,6 +5,7 @@ package sync
 import (
 	"context"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
@@ -22,11 +23,13 @@ import (
 // The API and its rules are the standard library's: Add with a positive
 // delta when the counter is zero must happen before Wait; a WaitGroup must
 // not be copied after first use.
+//
+// A WaitGroup whose counter is zero and that no goroutine waits on equals
+// its zero value: what gridlock keeps about it lives outside it (see home).
 type WaitGroup struct {
-	_   noCopy
-	n   atomic.Int64
-	q   atomic.Pointer[waitq]
-	ref engine.PrimRef
+	_ noCopy
+	n atomic.Int64
+	q atomic.Pointer[lockq] // while a goroutine waits or wakes (see lockq)
 }
 
 // noCopy makes go vet's copylocks check flag copies.
@@ -35,16 +38,8 @@ type noCopy struct{}
 func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
 
-func (wg *WaitGroup) queue() *waitq {
-	if q := wg.q.Load(); q != nil {
-		return q
-	}
-	wg.q.CompareAndSwap(nil, new(waitq))
-	return wg.q.Load()
-}
-
 func (wg *WaitGroup) prim(pc uintptr) *engine.Prim {
-	return wg.ref.GetCounter(waitgraph.WaitGroup, pc, &wg.n)
+	return homeOf(unsafe.Pointer(wg)).prim.GetCounter(waitgraph.WaitGroup, pc, &wg.n)
 }
 
 // Add adds delta, which may be negative, to the WaitGroup's counter. If
@@ -66,30 +61,37 @@ func (wg *WaitGroup) add(gid uint64, pc uintptr, delta int) {
 		panic("sync: negative WaitGroup counter")
 	}
 	if n == 0 && delta < 0 {
-		wg.release()
+		wg.wake()
 	}
 }
 
 // Done decrements the WaitGroup counter by one.
 func (wg *WaitGroup) Done() {
-	if p := wg.ref.Peek(); p != nil && p.HasOwers() {
-		p.NoteDone(engine.Goid())
+	if engine.Enabled() {
+		if h := peekHome(unsafe.Pointer(wg)); h != nil {
+			if p := h.prim.Peek(); p != nil && p.HasOwers() {
+				p.NoteDone(engine.Goid())
+			}
+		}
 	}
 	n := wg.n.Add(-1)
 	if n < 0 {
 		panic("sync: negative WaitGroup counter")
 	}
 	if n == 0 {
-		wg.release()
+		wg.wake()
 	}
 }
 
-// release wakes every waiter once the counter is zero.
-func (wg *WaitGroup) release() {
-	q := wg.q.Load()
-	if q == nil {
+// wake wakes every waiter once the counter is zero.
+func (wg *WaitGroup) wake() {
+	// A waiter holds a reference to the queue from before it checks the
+	// counter: no queue, no waiter to wake.
+	lq := enterExistingQueue(&wg.q)
+	if lq == nil {
 		return
 	}
+	q := &lq.writers
 	q.mu.Lock()
 	var ws []*waiter
 	if wg.n.Load() == 0 {
@@ -98,6 +100,10 @@ func (wg *WaitGroup) release() {
 		}
 	}
 	q.mu.Unlock()
+	// Out before the waiters wake: the last of them out detaches the
+	// queue before its Wait returns, and the WaitGroup is zero then, as
+	// the standard library's is.
+	leaveQueue(&wg.q, lq)
 	for _, w := range ws {
 		w.ch <- msgHandoff
 	}
@@ -146,13 +152,15 @@ func (wg *WaitGroup) wait(gid uint64, pc uintptr, ctx context.Context) error {
 	if wg.n.Load() == 0 {
 		return nil
 	}
-	q := wg.queue()
+	lq := enterQueue(&wg.q)
+	defer leaveQueue(&wg.q, lq)
+	q := &lq.rwq.writers
 	q.mu.Lock()
 	if wg.n.Load() == 0 {
 		q.mu.Unlock()
 		return nil
 	}
-	w := getWaiter()
+	w := getDurableWaiter()
 	defer putWaiter(w)
 	q.push(w, false)
 	q.mu.Unlock()

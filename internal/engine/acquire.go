@@ -44,11 +44,11 @@ func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr,
 	} else if l.ownerOf() == g {
 		// A lock handed between goroutines before may be released for
 		// its holder: a mutex used as a semaphore.
-		if !l.remote.Load() {
+		if h := g.find(l); !l.remote.Load() && (h == nil || !h.lent()) {
 			recursive(g, l, m, pc, Write)
 		}
 	} else if kind == waitgraph.RWMutex && g.n > 0 {
-		if h := g.find(l); h != nil {
+		if h := g.find(l); h != nil && !h.lent() {
 			recursive(g, l, m, pc, h.mode)
 		}
 	}
@@ -113,7 +113,7 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	key := chainKey(prev, l.cid)
 	if g.n > 0 {
 		if kind == waitgraph.RWMutex {
-			if h := g.find(l); h != nil {
+			if h := g.find(l); h != nil && !h.lent() {
 				recursive(g, l, m, pc, h.mode)
 			}
 		}
@@ -132,7 +132,7 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	}
 	if n := g.n; n < inlineHeld {
 		h := &g.held[n]
-		h.lock, h.pc, h.mode, h.try, h.chain = l, pc, m, false, key
+		h.lock, h.pc, h.mode, h.flags, h.chain = l, pc, m, 0, key
 		g.n = n + 1
 	} else {
 		g.push(l, pc, m, false, key)
@@ -165,7 +165,7 @@ func (g *G) Push1(l *Lock, pc uintptr) bool {
 	}
 	g.epoch = e.epoch.Load()
 	h := &g.held[0]
-	h.lock, h.pc, h.mode, h.try, h.chain = l, pc, Write, false, l.key0
+	h.lock, h.pc, h.mode, h.flags, h.chain = l, pc, Write, 0, l.key0
 	g.n = 1
 	l.setOwner(g)
 	return true
@@ -184,7 +184,7 @@ func (g *G) PushNested(l *Lock, pc uintptr) bool {
 		return false
 	}
 	h := &g.held[n]
-	h.lock, h.pc, h.mode, h.try, h.chain = l, pc, Write, false, key
+	h.lock, h.pc, h.mode, h.flags, h.chain = l, pc, Write, 0, key
 	g.n = n + 1
 	l.setOwner(g)
 	return true
@@ -227,10 +227,13 @@ func record(g *G, l *Lock, m Mode, pc uintptr, try bool) {
 // entry for the owner to drop at its next lock operation, since it must
 // not touch another goroutine's list.
 func ReleaseWrite(r *Ref) {
-	l := r.p.Load()
-	if l == nil {
-		return
+	if l := r.p.Load(); l != nil {
+		ReleaseWriteOf(l)
 	}
+}
+
+// ReleaseWriteOf is ReleaseWrite for the lock whose record is l.
+func ReleaseWriteOf(l *Lock) {
 	o := l.ownerOf()
 	if o == nil {
 		return

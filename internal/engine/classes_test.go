@@ -85,8 +85,8 @@ func TestDeclarationClasses(t *testing.T) {
 		}
 		for _, tc := range []struct{ got, want string }{
 			{l1.Label(), "p.Server.mu"},
-			{l1.label(), fmt.Sprintf("Server.mu of *Server %#x", l1.addr())},
-			{lc.label(), fmt.Sprintf("Conn.mu of *Conn %#x", lc.addr()-8)},
+			{l1.label(), fmt.Sprintf("Server.mu of *Server %#x", l1.addr)},
+			{lc.label(), fmt.Sprintf("Conn.mu of *Conn %#x", lc.addr-8)},
 			{lo.label(), fmt.Sprintf("mutex#%d", lo.id)},
 		} {
 			if tc.got != tc.want {

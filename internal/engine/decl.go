@@ -208,22 +208,6 @@ func funcPackage(fn string) string {
 	return fn[:slash+1+dot]
 }
 
-// refOffsets are the offsets of the Ref in the mirror's Mutex and RWMutex,
-// which the mirror sets at init: a lock's address is its Ref's minus them.
-var refOffsets [2]uintptr
-
-// SetRefOffsets records the offset of the Ref field in the mirror's Mutex
-// and RWMutex.
-func SetRefOffsets(mutex, rwmutex uintptr) { refOffsets = [2]uintptr{mutex, rwmutex} }
-
-// addr returns the address of the mutex whose record is l.
-func (l *Lock) addr() uintptr {
-	if l.kind == waitgraph.RWMutex {
-		return l.ref - refOffsets[1]
-	}
-	return l.ref - refOffsets[0]
-}
-
 // instLabel names a lock of a declaration class, e.g. "Conn.mu of *Conn
 // 0xc000123400".
 func (l *Lock) instLabel(d *decl) string {
@@ -231,7 +215,7 @@ func (l *Lock) instLabel(d *decl) string {
 	case d.inst == "":
 		return d.label
 	case d.off >= 0:
-		return fmt.Sprintf("%s %#x", d.inst, l.addr()-uintptr(d.off))
+		return fmt.Sprintf("%s %#x", d.inst, l.addr-uintptr(d.off))
 	}
-	return fmt.Sprintf("%s %#x", d.inst, l.addr())
+	return fmt.Sprintf("%s %#x", d.inst, l.addr)
 }

@@ -17,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -285,7 +284,9 @@ func newG(id uint64) *G {
 	if t.used+1 > len(t.slots)/2 {
 		t = maintainGTable(t)
 	}
-	g := &G{id: id, epoch: e.epoch.Load()}
+	// The goroutine's own state is created by the goroutine itself: its
+	// clock says whether it runs in a bubble.
+	g := &G{id: id, epoch: e.epoch.Load(), bubbled: InBubble(time.Now())}
 	t.insert(g)
 	e.stats.Goroutines.Add(1)
 	return g
@@ -355,18 +356,6 @@ func idle(g *G, epoch uint32) bool {
 	if g.n == 0 {
 		return true
 	}
-	if !g.remote.Load() {
-		return false
-	}
-	g.remoteMu.Lock()
-	defer g.remoteMu.Unlock()
-	left := append([]released(nil), g.remoteLocks...)
-	for _, h := range g.heldSnapshot() {
-		i := slices.IndexFunc(left, func(r released) bool { return r.lock == h.lock && r.mode == h.mode })
-		if i < 0 {
-			return false
-		}
-		left = slices.Delete(left, i, i+1)
-	}
-	return true
+	// The held snapshot leaves out what other goroutines released.
+	return g.remote.Load() && len(g.heldSnapshot()) == 0
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,9 +28,25 @@ type held struct {
 	lock  *Lock
 	pc    uintptr // call site of the acquisition
 	mode  Mode
-	try   bool   // taken by TryLock: no edges into it were checked
+	flags uint8  // heldTry, heldLent
 	chain uint64 // chain key of the held list up to and including this entry
 }
+
+// Flags of a held entry.
+const (
+	heldTry  uint8 = 1 << iota // taken by TryLock: no edges into it were checked
+	heldLent                   // held when the goroutine started another (see G.lend)
+)
+
+func tryFlag(try bool) uint8 {
+	if try {
+		return heldTry
+	}
+	return 0
+}
+
+// lent reports whether the entry was lent (see G.lend).
+func (h *held) lent() bool { return h.flags&heldLent != 0 }
 
 // inlineHeld is how many held locks a G keeps without allocating; lockdep
 // allows 48, real Go code rarely nests more than a handful.
@@ -47,6 +64,13 @@ type G struct {
 	more  []held // held locks beyond inlineHeld
 	epoch uint32 // engine epoch at the last outermost acquisition
 	dead  bool   // dropped from the goroutine table
+	// bubbled is set for a goroutine of a testing/synctest bubble. Its
+	// waits are not registered: registration and re-checks run from
+	// timers, which in a bubble would fire in the bubble's fake time, keep
+	// a deadlocked bubble's clock running for ever (instead of letting
+	// synctest report the deadlock), and turn fake hours into long waits.
+	// Its acquisitions are checked as any other's.
+	bubbled bool
 	// The goroutine's stack bounds, as last seen by Unlock: an Unlock whose
 	// stack address lies between them is the owner's, without asking for
 	// the goroutine's id. Written by the owner, read by anyone (norace).
@@ -58,6 +82,9 @@ type G struct {
 	remote      atomic.Bool
 	remoteMu    sync.Mutex
 	remoteLocks []released
+	// borrowers are the goroutines started while the goroutine held lent
+	// locks (see lend), the last maxBorrowers of them; guarded by remoteMu.
+	borrowers []*G
 
 	// recursiveOn is the lock whose recursive acquisition was just
 	// reported, so that the wait that follows is not reported again as a
@@ -141,9 +168,9 @@ func (g *G) chain() uint64 {
 func (g *G) push(l *Lock, pc uintptr, m Mode, try bool, chain uint64) {
 	if g.n < inlineHeld {
 		h := &g.held[g.n]
-		h.lock, h.pc, h.mode, h.try, h.chain = l, pc, m, try, chain
+		h.lock, h.pc, h.mode, h.flags, h.chain = l, pc, m, tryFlag(try), chain
 	} else {
-		g.more = append(g.more[:g.n-inlineHeld], held{lock: l, pc: pc, mode: m, try: try, chain: chain})
+		g.more = append(g.more[:g.n-inlineHeld], held{lock: l, pc: pc, mode: m, flags: tryFlag(try), chain: chain})
 	}
 	g.n++
 }
@@ -198,17 +225,7 @@ func (g *G) removeAt(i int) {
 	}
 	*g.at(g.n - 1) = held{}
 	g.n--
-	prev := uint64(0)
-	if i > 0 {
-		prev = g.at(i - 1).chain
-	}
-	for j := i; j < g.n; j++ {
-		h := g.at(j)
-		if h.lock != nil {
-			h.chain = chainKey(prev, h.lock.class.id)
-		}
-		prev = h.chain
-	}
+	g.rechain(i)
 }
 
 // valid reports whether g still holds what entry h says.
@@ -216,6 +233,30 @@ func (g *G) removeAt(i int) {
 //go:norace
 func (g *G) valid(h *held) bool {
 	return h.lock != nil && (h.mode == Read || h.lock.ownerOf() == g)
+}
+
+// stillHolds reports whether g still holds what entry h of its held list
+// (or of a snapshot of it) says: a write lock it still owns, or a read
+// lock no other goroutine has released for it since. Other goroutines call
+// it on goroutines registered as waiting, which cannot apply the releases
+// made for them until they wake.
+//
+//go:norace
+func (g *G) stillHolds(h *held) bool {
+	if !g.valid(h) {
+		return false
+	}
+	if h.mode != Read || !g.remote.Load() {
+		return true
+	}
+	g.remoteMu.Lock()
+	defer g.remoteMu.Unlock()
+	for _, r := range g.remoteLocks {
+		if r.lock == h.lock && r.mode == Read {
+			return false
+		}
+	}
+	return true
 }
 
 // applyRemote applies releases made by other goroutines.
@@ -233,6 +274,105 @@ func (g *G) applyRemote() {
 	g.compact()
 }
 
+// lend marks the goroutine's held locks as lent: it is starting another
+// goroutine, which may be the one to unlock them (Go allows it, and code
+// does it: a goroutine locks, starts a goroutine that finishes the work
+// and unlocks, and goes on). While an entry is lent, the lock is not
+// ordered before what the goroutine takes, taking it again is not
+// reported as a recursive lock, and the goroutine's wait for it is not a
+// circular wait on itself: the goroutine it started may release it. The
+// lock still counts as held for everything else (a wait under it, or
+// another goroutine's wait for it), and the goroutine's own Unlock of it
+// is an ordinary release.
+//
+// It costs the order edges from these locks to the locks the goroutine
+// takes before it releases them, if it does: precision first.
+func (g *G) lend() {
+	if g.remote.Load() {
+		g.applyRemote()
+	}
+	fresh := true // no lock lent before is still held: a new lending
+	for i := range g.n {
+		h := g.at(i)
+		if h.lent() {
+			fresh = false
+		}
+		h.flags |= heldLent
+	}
+	g.rechain(0)
+	if fresh {
+		g.remoteMu.Lock()
+		g.borrowers = g.borrowers[:0]
+		g.remoteMu.Unlock()
+	}
+}
+
+// maxBorrowers bounds G.borrowers.
+const maxBorrowers = 8
+
+// borrowed records, in the goroutine that lent its locks, that c was
+// started while it held them. Called by c.
+func (g *G) borrowed(c *G) {
+	g.remoteMu.Lock()
+	if len(g.borrowers) == maxBorrowers {
+		g.borrowers = append(g.borrowers[:0], g.borrowers[1:]...)
+	}
+	g.borrowers = append(g.borrowers, c)
+	g.remoteMu.Unlock()
+}
+
+// mayRelease reports whether a goroutine g started while it held l lent
+// may still release it: one that has not exited and is not parked in a
+// registered wait. A wait for l is then not a circular wait through g,
+// which holds l only until that goroutine unlocks it (client_golang's
+// summary.asyncFlush). A goroutine it started that waits (for l itself,
+// say) cannot. Called with e.wmu held.
+func (g *G) mayRelease(l *Lock) bool {
+	if !g.lentHold(l) {
+		return false
+	}
+	g.remoteMu.Lock()
+	defer g.remoteMu.Unlock()
+	for _, c := range g.borrowers {
+		if c.wait == nil && !e.exited.has(c.ownID()) {
+			return true
+		}
+	}
+	return false
+}
+
+// rechain recomputes the chain keys of the entries from i up. A lent
+// entry adds nothing to the chain: its lock is not ordered before later
+// ones.
+func (g *G) rechain(i int) {
+	prev := uint64(0)
+	if i > 0 {
+		prev = g.at(i - 1).chain
+	}
+	for j := i; j < g.n; j++ {
+		h := g.at(j)
+		if h.lock != nil && !h.lent() {
+			h.chain = chainKey(prev, h.lock.class.id)
+		} else {
+			h.chain = prev
+		}
+		prev = h.chain
+	}
+}
+
+// lentHold reports whether g holds l in an entry it lent (see lend). Other
+// goroutines call it only on goroutines registered as waiting.
+//
+//go:norace
+func (g *G) lentHold(l *Lock) bool {
+	for _, h := range g.heldSnapshot() {
+		if h.lock == l && h.lent() {
+			return true
+		}
+	}
+	return false
+}
+
 // heldSnapshot returns a copy of the held list. Other goroutines call it
 // only on goroutines registered as waiting.
 //
@@ -242,12 +382,27 @@ func (g *G) heldSnapshot() []held {
 	if n < 0 || n > inlineHeld+len(g.more) {
 		return nil
 	}
-	out := make([]held, 0, n)
-	for i := range n {
-		if h := g.at(i); g.valid(h) {
-			out = append(out, *h)
-		}
+	var gone []released // read locks released by other goroutines
+	if g.remote.Load() {
+		g.remoteMu.Lock()
+		gone = append(gone, g.remoteLocks...)
+		g.remoteMu.Unlock()
 	}
+	out := make([]held, 0, n)
+	for i := n - 1; i >= 0; i-- {
+		h := g.at(i)
+		if !g.valid(h) {
+			continue
+		}
+		if h.mode == Read {
+			if j := slices.IndexFunc(gone, func(r released) bool { return r.lock == h.lock && r.mode == Read }); j >= 0 {
+				gone = slices.Delete(gone, j, j+1)
+				continue
+			}
+		}
+		out = append(out, *h)
+	}
+	slices.Reverse(out)
 	return out
 }
 

@@ -9,6 +9,7 @@ import (
 // gridlock.Go.
 type Spawned struct {
 	parent uint64
+	lender *G      // the parent, if it lent locks to the new goroutine
 	pc     uintptr // the go statement
 	wgs    []*Prim // wait groups with a pending Add by the parent
 }
@@ -22,8 +23,12 @@ func Spawn(pc uintptr) Spawned {
 	gid := Goid()
 	s := Spawned{parent: gid, pc: pc}
 	if g := e.gtab.Load().lookup(gid); g != nil {
+		if g.n > 0 {
+			g.lend()
+			s.lender = g
+		}
 		for _, p := range g.adds {
-			if p.counter != nil && p.counter.Load() > 0 && p.takeSlot() {
+			if c := p.counter.Value(); c != nil && c.Load() > 0 && p.takeSlot() {
 				s.wgs = append(s.wgs, p)
 			}
 		}
@@ -41,6 +46,9 @@ func Started(s Spawned, name string) *G {
 	g := goroutine(Goid())
 	g.tracked = true
 	g.parent = s.parent
+	if s.lender != nil {
+		s.lender.borrowed(g)
+	}
 	e.wmu.Lock()
 	g.name, g.created = name, s.pc
 	e.wmu.Unlock()
@@ -48,14 +56,6 @@ func Started(s Spawned, name string) *G {
 		p.addOwer(g.id, ower{why: fmt.Sprintf("started by goroutine %d after its Add", s.parent), site: s.pc})
 	}
 	return g
-}
-
-// Exited is called when a goroutine started by gridlock.Go returns.
-func Exited(g *G) {
-	if g == nil {
-		return
-	}
-	e.exited.add(g.id)
 }
 
 // Name sets the calling goroutine's name, as findings show it.

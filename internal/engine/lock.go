@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"unsafe"
+	"weak"
 
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -43,7 +44,7 @@ type Lock struct {
 	kind  waitgraph.ResourceKind
 	class *Class
 	site  uintptr
-	ref   uintptr // the address of the Ref, to name the lock by its address
+	addr  uintptr // the address of the lock value, to name the lock by it
 	// owner is the goroutine holding the lock for writing, nil if none. The
 	// owner writes it after acquiring and clears it before releasing; others
 	// read it through ownerOf, which tolerates stale values.
@@ -63,16 +64,22 @@ type Lock struct {
 	// that removes the node once the lock is garbage.
 	graphed atomic.Bool
 	// readers is an RWMutex's state word, whose low 32 bits count the
-	// goroutines holding the read lock; nil for a Mutex.
-	readers *atomic.Uint64
+	// goroutines holding the read lock; zero for a Mutex. It is weak: the
+	// mirror keeps the record outside the lock, as long as the lock lives
+	// (see the mirror's home), so the record must not keep it alive.
+	readers weak.Pointer[atomic.Uint64]
 }
 
 func (l *Lock) readerCount() int {
-	if l.readers == nil {
+	p := l.readers.Value()
+	if p == nil {
 		return 0
 	}
-	return int(l.readers.Load() & (1<<32 - 1))
+	return int(p.Load() & (1<<32 - 1))
 }
+
+// isRW reports whether l is an RWMutex's: it counts readers.
+func (l *Lock) isRW() bool { return l.readers != weak.Pointer[atomic.Uint64]{} }
 
 // ID returns the lock's instance id, unique for the life of the process.
 func (l *Lock) ID() uint64 { return l.id }
@@ -122,7 +129,15 @@ func (l *Lock) setLast(g *G) { l.last = g }
 // Lock record, created on first use.
 type Ref struct {
 	p atomic.Pointer[Lock]
+	// addr is the address of the lock value, for a Ref kept outside it
+	// (see SetAddr); 0 for a Ref inside its lock value.
+	addr uintptr
 }
+
+// SetAddr records that r is the Ref of the lock value at address a, kept
+// outside it: findings name the lock by that address. It must be called
+// before r's record is created.
+func (r *Ref) SetAddr(a uintptr) { r.addr = a }
 
 // Lock returns r's record, creating it on first use at call site pc.
 func (r *Ref) Lock(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
@@ -151,7 +166,13 @@ func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Ui
 	if l.id == 0 {
 		l.id = e.nextID.Add(1)
 	}
-	l.kind, l.site, l.readers, l.ref = kind, pc, readers, uintptr(unsafe.Pointer(r))
+	l.kind, l.site, l.addr = kind, pc, r.addr
+	if l.addr == 0 {
+		l.addr = uintptr(unsafe.Pointer(r))
+	}
+	if readers != nil {
+		l.readers = weak.Make(readers)
+	}
 	if r.p.CompareAndSwap(nil, l) {
 		return l
 	}

@@ -142,6 +142,9 @@ func BeginAsync(gid uint64, pc uintptr, on ...WaitOn) *AsyncWait {
 	if g.remote.Load() {
 		g.applyRemote() // in the waiter, as BeginWaitOn does
 	}
+	if g.bubbled {
+		return nil // see G.bubbled
+	}
 	if g.live != nil {
 		// A goroutine waits for one thing at a time: the wait before
 		// never saw its End (its select panicked and was recovered).

@@ -45,8 +45,8 @@ func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
 		}
 		for i := range g.n {
 			h = g.at(i)
-			if h.lock == l || h.lock == nil {
-				continue // recursion is reported by Before
+			if h.lock == l || h.lock == nil || h.lent() {
+				continue // recursion is reported by Before; see G.lend
 			}
 			hc := h.lock.class
 			hc.chained = true
@@ -89,7 +89,7 @@ func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
 func checkInstances(g *G, l *Lock, m Mode, pc uintptr) {
 	for i := range g.n {
 		h := g.at(i)
-		if h.lock == l || h.lock == nil || h.lock.class != l.class {
+		if h.lock == l || h.lock == nil || h.lent() || h.lock.class != l.class {
 			continue
 		}
 		k := pairKey(h.lock.id, l.id)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -36,7 +37,7 @@ type Prim struct {
 	// Wait group: the counter; the last goroutine to add (adderKey) and
 	// how many goroutines it may still start that are thought to owe a
 	// Done for its Adds (slots: an Add of n pays for the next n).
-	counter *atomic.Int64
+	counter weak.Pointer[atomic.Int64] // weak: see Lock.readers
 	adder   atomic.Uint64
 	slots   atomic.Int64
 	owersN  atomic.Int32 // len(owers), read without the lock
@@ -78,7 +79,10 @@ func (r *PrimRef) GetCounter(kind waitgraph.ResourceKind, pc uintptr, counter *a
 	if p := r.p.Load(); p != nil {
 		return p
 	}
-	p := &Prim{id: e.nextID.Add(1), kind: kind, site: pc, counter: counter}
+	p := &Prim{id: e.nextID.Add(1), kind: kind, site: pc}
+	if counter != nil {
+		p.counter = weak.Make(counter)
+	}
 	if r.p.CompareAndSwap(nil, p) {
 		return p
 	}
@@ -282,7 +286,7 @@ func (p *Prim) NoteAdd(gid uint64, delta int64) {
 	if delta <= 0 || !Enabled() {
 		return
 	}
-	if p.counter != nil && p.counter.Load() == 0 {
+	if c := p.counter.Value(); c != nil && c.Load() == 0 {
 		p.slots.Store(delta) // a new round: what the last one left is stale
 	} else {
 		p.slots.Add(delta)
@@ -309,7 +313,8 @@ func (p *Prim) takeSlot() bool {
 // pending reports whether goroutines started next may owe the wait group
 // a Done: its counter is positive and its Adds pay for more goroutines.
 func (p *Prim) pending() bool {
-	return p.counter != nil && p.counter.Load() > 0 && p.slots.Load() > 0
+	c := p.counter.Value()
+	return c != nil && c.Load() > 0 && p.slots.Load() > 0
 }
 
 // adderKey is what Prim.adder holds for goroutine gid whose state lists
@@ -655,8 +660,8 @@ func (p *Prim) releasers(b *builder, w *waitRec, on waitOn) ([]waitgraph.Release
 		return rels, 0, len(signalers) > 0 && !p.send.over.Load()
 	case waitgraph.WaitGroup:
 		counter := int64(1)
-		if p.counter != nil {
-			counter = p.counter.Load()
+		if c := p.counter.Value(); c != nil {
+			counter = c.Load()
 		}
 		if counter <= 0 {
 			return nil, 0, false // about to wake

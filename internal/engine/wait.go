@@ -43,6 +43,7 @@ type waitRec struct {
 	holds      []held // g's held list when the wait began (stable while it waits)
 	deadlocked bool   // part of a reported deadlock: no long-wait on top
 	crossed    bool   // a lock held across it was reported (crossingOf)
+	leakDone   bool   // its lock's holder was found exited (checkLeak)
 	async      bool   // registered by another goroutine: its stack is not the waiter's
 	// suspect is when a circular wait through this async wait was first
 	// seen; see confirmed.
@@ -111,7 +112,7 @@ const (
 // over. The first Tick registers the wait and checks at once whether it
 // closes a circular wait.
 func BeginWait(g *G, l *Lock, m Mode, pc uintptr, cancelable bool) *Wait {
-	if g == nil || l == nil || e.state.Load() != stateOn {
+	if g == nil || l == nil || e.state.Load() != stateOn || g.bubbled {
 		return nil
 	}
 	w := prepare(g, pc, cancelable)
@@ -140,6 +141,9 @@ func BeginWaitOn(gid uint64, pc uintptr, cancelable bool, on ...WaitOn) *Wait {
 	g := goroutine(gid)
 	if g.remote.Load() {
 		g.applyRemote()
+	}
+	if g.bubbled {
+		return nil // see G.bubbled
 	}
 	w := prepare(g, pc, cancelable)
 	for _, o := range on {
@@ -313,12 +317,15 @@ func recheck(r *waitRec) bool {
 		}
 		fs = detect(r.g)
 		fs = appendNew(fs, crossingCheck(r, time.Now(), false))
-		if !r.longDone && !r.deadlocked && !r.recursive && time.Since(r.since) >= longWait() {
+		if !r.longDone && !r.deadlocked && !r.recursive && !r.leakDone && time.Since(r.since) >= longWait() {
 			r.longDone = true
 			fs = appendNew(fs, longWaitFinding(r))
 		}
 	}()
 	deliver(fs)
+	if live {
+		checkLeak(r)
+	}
 	return live
 }
 
@@ -345,6 +352,7 @@ func (w *Wait) Tick() {
 			w.reset(maxCheck) // granted: the waiter is about to wake
 			return
 		}
+		checkLeak(w.rec)
 		if o := e.opts.Load(); o != nil && o.Level == LevelStrict {
 			// A finding panics in the goroutine that checks: keep the
 			// checks in the waiter.
@@ -663,7 +671,7 @@ func (b *builder) visit(g *G) *waitgraph.Goroutine {
 		return gr
 	}
 	for _, h := range rec.holds {
-		if !g.valid(&h) {
+		if !g.stillHolds(&h) {
 			continue // released by another goroutine since
 		}
 		gr.Holds = append(gr.Holds, waitgraph.Hold{Resource: b.resource(h.lock).ID, Mode: mode(h.mode), Stack: b.site(h.pc)})
@@ -778,7 +786,7 @@ func (l *Lock) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 				}
 			}
 		}
-		if l.readers != nil {
+		if l.isRW() {
 			for range l.readerCount() - found {
 				// A reader that is running: it will release.
 				b.unknown--
@@ -789,7 +797,13 @@ func (l *Lock) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 			}
 		}
 	}
-	return nil, 0, !l.remote.Load()
+	// A goroutine that waits for a lock it lent (see G.lend) waits for
+	// the goroutine it started to release it, not for itself.
+	exact := !l.remote.Load() && !w.g.lentHold(l)
+	if o := l.ownerSeen(); exact && o != nil && o.mayRelease(l) {
+		exact = false
+	}
+	return nil, 0, exact
 }
 
 func holds(gr *waitgraph.Goroutine, res string) bool {
@@ -1063,7 +1077,7 @@ func longWaitFinding(r *waitRec) *report.Finding {
 // when the wait began. Called with e.wmu held.
 func holdsValid(r *waitRec) bool {
 	for i := range r.holds {
-		if r.g.valid(&r.holds[i]) {
+		if r.g.stillHolds(&r.holds[i]) {
 			return true
 		}
 	}
@@ -1174,7 +1188,7 @@ func crossingOf(r *waitRec, now time.Time) (crossing, bool) {
 	g := r.g
 	var holds []held // newest first
 	for i := len(r.holds) - 1; i >= 0; i-- {
-		if h := r.holds[i]; g.valid(&h) {
+		if h := r.holds[i]; g.stillHolds(&h) {
 			holds = append(holds, h)
 		}
 	}
@@ -1349,7 +1363,7 @@ func crossingFinding(r *waitRec, c crossing, own bool) *report.Finding {
 		gr.Wait.Mode = waitgraph.Wait
 	}
 	for _, x := range r.holds {
-		if !g.valid(&x) {
+		if !g.stillHolds(&x) {
 			continue
 		}
 		res := resourceOf(x.lock.info())

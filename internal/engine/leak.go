@@ -1,0 +1,212 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gridlock-go/gridlock/report"
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// A lock-leak is a lock held for writing by a goroutine that has exited
+// while another goroutine waits for it: nothing can ever release it (a
+// forgotten Unlock on an error path, typically). It is reported when the
+// wait is registered or re-checked, or when a goroutine started by
+// gridlock.Go exits holding a lock someone waits for.
+//
+// A lock nobody waits for is not reported, even at the end of a test: code
+// keeps locks on purpose (a Close that takes a lock and never releases it,
+// so that nothing runs after it), and such a lock hurts only if someone
+// asks for it. Nor is a lock that may have been handed over: one its
+// holder lent to a goroutine it started (see G.lend), or one that was
+// released by another goroutine than its locker before (Lock.remote).
+//
+// That a goroutine started by gridlock.Go exited is known (Exited). For
+// any other goroutine (a test's own, started by the testing package), a
+// dump of the goroutines is read, at most once a second and only for a
+// lock wait that has lasted untrackedAfter, outside the engine's locks;
+// a goroutine found gone is remembered in the exited set.
+
+// untrackedAfter is how long a lock wait lasts before the detector looks
+// whether its lock's holder, if not started by gridlock.Go, has exited.
+const untrackedAfter = 500 * time.Millisecond
+
+// Exited is called when a goroutine started by gridlock.Go returns.
+func Exited(g *G) {
+	if g == nil {
+		return
+	}
+	e.exited.add(g.id)
+	if g.n == 0 || e.state.Load() != stateOn {
+		return
+	}
+	// Waiters for the locks it leaves held are stuck for good.
+	var recs []*waitRec
+	e.wmu.Lock()
+	for i := range g.n {
+		h := g.at(i)
+		if h.mode != Write || h.lent() || h.lock.ownerOf() != g {
+			continue
+		}
+		for _, w := range e.byRes[h.lock] {
+			if w.wait != nil {
+				recs = append(recs, w.wait)
+			}
+		}
+	}
+	e.wmu.Unlock()
+	for _, r := range recs {
+		checkLeak(r)
+	}
+}
+
+// checkLeak reports a lock-leak if r is a wait for a lock whose holder has
+// exited. It is called without engine locks.
+func checkLeak(r *waitRec) {
+	l := r.lock()
+	if l == nil || l.remote.Load() || e.state.Load() != stateOn {
+		return
+	}
+	o := l.ownerSeen()
+	if o == nil || o == r.g || !hasExited(o, r) {
+		return
+	}
+	var f *report.Finding
+	func() {
+		defer guard()
+		e.wmu.Lock()
+		defer e.wmu.Unlock()
+		if r.g.wait != r || r.leakDone || l.ownerOf() != o || l.remote.Load() {
+			return
+		}
+		var h *held
+		for _, x := range o.heldSnapshot() {
+			if x.lock == l && x.mode == Write {
+				h = &x
+			}
+		}
+		if h == nil || h.lent() {
+			return
+		}
+		e.mu.Lock()
+		fresh := once(report.LockLeak, l.id, o.id)
+		e.mu.Unlock()
+		r.leakDone = true // no long-wait on top (recheck)
+		if fresh {
+			f = leakFinding(r, o, h)
+		}
+	}()
+	if f != nil {
+		deliver([]*report.Finding{f})
+	}
+}
+
+// hasExited reports whether o, the holder of the lock r waits for, has
+// exited.
+func hasExited(o *G, r *waitRec) bool {
+	id := o.ownID()
+	if e.exited.has(id) {
+		return true
+	}
+	if o.tracked || time.Since(r.since) < untrackedAfter {
+		return false // a tracked goroutine's exit is known at once
+	}
+	e.wmu.Lock()
+	waiting := o.wait != nil
+	e.wmu.Unlock()
+	if waiting || alive(id) {
+		return false
+	}
+	e.exited.add(id)
+	return true
+}
+
+// liveness is the set of goroutines of the last dump.
+var liveness struct {
+	mu  sync.Mutex
+	at  time.Time
+	ids map[uint64]bool
+	max uint64
+}
+
+// alive reports whether goroutine id, which exists or existed, is alive,
+// from a dump of the goroutines at most a second old. A goroutine absent
+// from that dump is looked for in a fresh one: it may have started since
+// (ids are handed out in batches, so its id may be below the dump's
+// largest).
+func alive(id uint64) bool {
+	liveness.mu.Lock()
+	defer liveness.mu.Unlock()
+	fresh := false
+	if liveness.ids == nil || time.Since(liveness.at) > time.Second {
+		dumpLiveness()
+		fresh = true
+	}
+	if liveness.ids[id] || id > liveness.max {
+		return true
+	}
+	if fresh {
+		return false
+	}
+	dumpLiveness()
+	return liveness.ids[id] || id > liveness.max
+}
+
+// dumpLiveness refreshes liveness. Called with liveness.mu held.
+func dumpLiveness() {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	ids := make(map[uint64]bool)
+	var top uint64
+	prefix := []byte("goroutine ")
+	for line := range bytes.Lines(buf) {
+		rest, ok := bytes.CutPrefix(line, prefix)
+		if !ok {
+			continue
+		}
+		if i := bytes.IndexByte(rest, ' '); i > 0 {
+			if id, err := strconv.ParseUint(string(rest[:i]), 10, 64); err == nil {
+				ids[id] = true
+				top = max(top, id)
+			}
+		}
+	}
+	liveness.ids, liveness.max, liveness.at = ids, top, time.Now()
+}
+
+// leakFinding describes r's wait for a lock that o, which has exited,
+// took at h. Called with e.wmu held.
+func leakFinding(r *waitRec, o *G, h *held) *report.Finding {
+	b := newBuilder(true)
+	w := b.visit(r.g)
+	res := b.resource(h.lock)
+	og := b.visit(o) // seen as running: it has no wait
+	og.Runnable, og.State = false, "exited"
+	og.Holds = []waitgraph.Hold{{Resource: res.ID, Mode: waitgraph.Lock, Stack: b.site(h.pc)}}
+	at := "an unknown site"
+	if fr := frameOf(h.pc); fr != nil {
+		at = fr.Pos()
+	}
+	f := &report.Finding{
+		Kind:    report.LockLeak,
+		Source:  "runtime",
+		Summary: fmt.Sprintf("%s exited holding %s, locked at %s; %s waits for it, and nothing can release it", og.Label(), res.ID, at, w.Label()),
+		Hint:    report.LockLeak.Info().Hint,
+	}
+	f.Goroutines, f.Resources = b.graph.Goroutines, b.graph.Resources
+	if fr := frameOf(h.pc); fr != nil {
+		f.Positions = []string{fr.Pos()}
+	}
+	return f
+}

@@ -1,0 +1,181 @@
+//go:build !gridlock_off
+
+package sync
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/gridlock-go/gridlock/internal/engine"
+)
+
+// A Mutex, RWMutex or WaitGroup that is idle equals its zero value, as the
+// standard library's do: code compares structs holding them with
+// reflect.DeepEqual (a used value against a fresh one), or copies a zero
+// value over them. So what gridlock keeps about them lives outside the
+// value, keyed by its address:
+//
+//   - its home: the engine's record of it (its identity in the lock-order
+//     graph and in findings), for as long as the value lives. A cleanup on
+//     the value drops it once the value is garbage. The record is found on
+//     every operation with the engine on, through a direct-mapped cache of
+//     homes in front of a sharded map;
+//   - its queue of parked waiters hangs from the value only while some
+//     goroutine is in a slow path (see lockq).
+//
+// The value itself holds only its state word, zero when idle.
+
+// home is the engine's state of a lock or wait group, kept outside it.
+type home struct {
+	addr uintptr
+	ref  engine.Ref     // Mutex, RWMutex
+	prim engine.PrimRef // WaitGroup
+}
+
+const (
+	homeCacheBits = 14
+	homeShards    = 64
+)
+
+var (
+	homeCache [1 << homeCacheBits]atomic.Pointer[home]
+	homeMaps  [homeShards]struct {
+		mu sync.Mutex
+		m  map[uintptr]*home
+		_  [48]byte // a cache line each
+	}
+)
+
+func homeSlot(a uintptr) *atomic.Pointer[home] {
+	return &homeCache[homeIndex(a)]
+}
+
+func homeIndex(a uintptr) uint64 { return (uint64(a) * 0x9E3779B97F4A7C15) >> (64 - homeCacheBits) }
+
+// homeOf returns the home of the value at p, creating it on first use.
+func homeOf(p unsafe.Pointer) *home {
+	a := uintptr(p)
+	if h := homeSlot(a).Load(); h != nil && h.addr == a {
+		return h
+	}
+	return homeSlow(p, true)
+}
+
+// peekHome returns the home of the value at p, or nil if it has none.
+func peekHome(p unsafe.Pointer) *home {
+	a := uintptr(p)
+	if h := homeSlot(a).Load(); h != nil && h.addr == a {
+		return h
+	}
+	return homeSlow(p, false)
+}
+
+//go:noinline
+func homeSlow(p unsafe.Pointer, create bool) *home {
+	a := uintptr(p)
+	s := &homeMaps[(uint64(a)*0x9E3779B97F4A7C15)>>(64-6)]
+	s.mu.Lock()
+	h := s.m[a]
+	if h == nil {
+		if !create {
+			s.mu.Unlock()
+			return nil
+		}
+		h = &home{addr: a}
+		h.ref.SetAddr(a)
+		if s.m == nil {
+			s.m = make(map[uintptr]*home)
+		}
+		s.m[a] = h
+		s.mu.Unlock()
+		// Once the value is garbage its address may be reused: forget
+		// its home. (A value at a package-level variable never is.)
+		runtime.AddCleanup((*byte)(p), dropHome, h)
+	} else {
+		s.mu.Unlock()
+	}
+	homeSlot(a).Store(h)
+	return h
+}
+
+// dropHome forgets h once its value is garbage. (Its address may have
+// been reused already by a new value, which found h: the new value then
+// gets a record of its own at its next operation.)
+func dropHome(h *home) {
+	s := &homeMaps[(uint64(h.addr)*0x9E3779B97F4A7C15)>>(64-6)]
+	s.mu.Lock()
+	if s.m[h.addr] == h {
+		delete(s.m, h.addr)
+	}
+	s.mu.Unlock()
+	homeSlot(h.addr).CompareAndSwap(h, nil)
+}
+
+// A lock's or wait group's queue of parked waiters hangs from the value
+// itself (its q field) while some goroutine is in one of its slow paths,
+// and not from any global: a goroutine parked on a lock that nothing
+// running can reach is then unreachable for the garbage collector, and
+// the runtime's goroutine leak detector can prove it blocked for good.
+// The last goroutine out of the slow paths clears the field, so that an
+// idle value is zero again.
+type lockq struct {
+	rwq // a Mutex or WaitGroup uses writers alone
+	// users counts the goroutines in a slow path (see enterQueue); dead
+	// is set once the last one out has detached the queue from its value.
+	users atomic.Int32
+	dead  atomic.Bool
+}
+
+// enterQueue returns the queue hanging from slot, attaching a new one if
+// there is none, for a slow path; the caller calls leaveQueue when done.
+func enterQueue(slot *atomic.Pointer[lockq]) *lockq {
+	for {
+		q := slot.Load()
+		if q == nil {
+			slot.CompareAndSwap(nil, new(lockq))
+			continue
+		}
+		q.users.Add(1)
+		if !q.dead.Load() {
+			return q
+		}
+		// Being detached: leaveQueue sees us and keeps it, or has
+		// detached it and the next load finds another.
+		q.users.Add(-1)
+		runtime.Gosched()
+	}
+}
+
+// enterExistingQueue is enterQueue for a caller that has nothing to do if
+// no goroutine is in a slow path: it returns nil then.
+func enterExistingQueue(slot *atomic.Pointer[lockq]) *lockq {
+	q := slot.Load()
+	if q == nil {
+		return nil
+	}
+	q.users.Add(1)
+	if q.dead.Load() {
+		q.users.Add(-1)
+		return nil // detached empty: no waiter
+	}
+	return q
+}
+
+// leaveQueue ends a slow path; the last goroutine out detaches an empty
+// queue from its value.
+func leaveQueue(slot *atomic.Pointer[lockq], q *lockq) {
+	if q.users.Add(-1) != 0 {
+		return
+	}
+	// Set dead first, then look for users: a goroutine entering at the
+	// same time either sees dead and retries, or is seen here.
+	q.dead.Store(true)
+	// No goroutine is in a slow path: nobody touches the queue.
+	if q.users.Load() != 0 || q.readers.head != nil || q.writers.head != nil {
+		q.dead.Store(false)
+		return
+	}
+	slot.CompareAndSwap(q, nil)
+}
