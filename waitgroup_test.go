@@ -53,9 +53,10 @@ func TestWaitGroupCallbackIsNotTheWorker(t *testing.T) {
 			req.wg.Wait()
 		})
 	}
-	// The callbacks' waits were checked (a long wait is reported only
-	// after the checks that find no circular wait) before the writer runs.
-	waitFor(t, r, report.LongWait)
+	// Let the callbacks' waits be registered and re-checked past the
+	// long-wait threshold (an idle wait is no long-wait finding) before
+	// the writer runs.
+	time.Sleep(3 * 300 * time.Millisecond)
 	close(gate)
 	close(writes)
 	callbacks.Wait()
@@ -199,7 +200,7 @@ func TestWaitGroupCloserStartedFirst(t *testing.T) {
 			results <- i
 		})
 	}
-	waitFor(t, r, report.LongWait) // the closer's wait was checked
+	time.Sleep(3 * 200 * time.Millisecond) // the closer's wait was checked
 	close(slow)
 	<-closed
 	noStuck(t, r)
