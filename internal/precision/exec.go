@@ -24,8 +24,13 @@ type ExecRunner struct {
 	Flags    []string // flags of gridlock test, before the packages
 	Env      []string // the environment; os.Environ() if nil
 	// Grace is how long past go test's -timeout a command may run (builds
-	// included) before it is interrupted, and then killed 20 s later.
+	// included) before it is interrupted, and then killed 20 s later; the
+	// -timeout again plus 5 minutes if 0.
 	Grace time.Duration
+	// MaxMemory, if positive, is the most memory (resident, in bytes) that
+	// the command's processes may use together; past it they are killed.
+	// It is checked every 2 s, on Linux only.
+	MaxMemory int64
 }
 
 func (e *ExecRunner) goCmd() string {
@@ -130,16 +135,32 @@ func (e *ExecRunner) Test(ctx context.Context, dir, work string, s Suite, timeou
 		grace = timeout + 5*time.Minute
 	}
 	stop := make(chan struct{})
-	stopped := make(chan bool, 1)
+	stopped := make(chan string, 1) // why it was stopped, or ""
 	go func() {
 		deadline := time.NewTimer(timeout + grace)
 		defer deadline.Stop()
-		select {
-		case <-stop:
-			stopped <- false
-			return
-		case <-deadline.C:
-		case <-ctx.Done():
+		poll := time.NewTicker(2 * time.Second)
+		defer poll.Stop()
+		why := ""
+		for why == "" {
+			select {
+			case <-stop:
+				stopped <- ""
+				return
+			case <-deadline.C:
+				why = "deadline"
+			case <-ctx.Done():
+				why = "interrupted"
+			case <-poll.C:
+				if rss := groupRSS(cmd.Process.Pid); e.MaxMemory > 0 && rss > e.MaxMemory {
+					// Stop at once: a process that grows this fast may
+					// take the machine with it before it handles an
+					// interrupt.
+					killGroup(cmd)
+					stopped <- fmt.Sprintf("killed at %d MB of memory", rss>>20)
+					return
+				}
+			}
 		}
 		interruptGroup(cmd)
 		kill := time.NewTimer(20 * time.Second)
@@ -149,7 +170,7 @@ func (e *ExecRunner) Test(ctx context.Context, dir, work string, s Suite, timeou
 		case <-kill.C:
 			killGroup(cmd)
 		}
-		stopped <- true
+		stopped <- why
 	}()
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(nil, 64<<20)
@@ -157,11 +178,14 @@ func (e *ExecRunner) Test(ctx context.Context, dir, work string, s Suite, timeou
 		line := sc.Bytes()
 		log.Write(append(line, '\n'))
 		var ev struct {
-			Action, Package, Test, FailedBuild string
-			Elapsed                            float64
+			Action, Package, Test, FailedBuild, Output string
+			Elapsed                                    float64
 		}
 		if json.Unmarshal(line, &ev) != nil {
 			continue
+		}
+		if ev.Action == "output" && strings.HasPrefix(ev.Output, "panic: test timed out after") {
+			o.TestTimeout = true
 		}
 		switch {
 		case ev.Action == "build-fail" || ev.FailedBuild != "":
@@ -177,7 +201,13 @@ func (e *ExecRunner) Test(ctx context.Context, dir, work string, s Suite, timeou
 	err = cmd.Wait()
 	o.Wall = time.Since(start)
 	close(stop)
-	o.TimedOut = <-stopped
+	switch why := <-stopped; why {
+	case "":
+	case "deadline", "interrupted":
+		o.TimedOut = true
+	default:
+		o.Killed = why
+	}
 	if err != nil {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {

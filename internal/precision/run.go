@@ -19,6 +19,8 @@ type Outcome struct {
 	Err         error         // the command could not be run
 	Status      int           // exit status; -1 if it was killed
 	TimedOut    bool          // killed at the suite's deadline
+	TestTimeout bool          // a test binary reached go test's -timeout
+	Killed      string        // why the command was killed, e.g. for its memory
 	BuildFailed bool          // a package did not build
 	Wall        time.Duration // the command's wall time, builds included
 	Elapsed     time.Duration // the packages' test time, as go test reports it
@@ -33,7 +35,7 @@ type Outcome struct {
 // Passed reports whether the command ran its packages' tests and none
 // failed.
 func (o *Outcome) Passed() bool {
-	if o == nil || o.Err != nil || o.TimedOut || o.BuildFailed || len(o.Packages) == 0 {
+	if o == nil || o.Err != nil || o.TimedOut || o.Killed != "" || o.BuildFailed || len(o.Packages) == 0 {
 		return false
 	}
 	for _, a := range o.Packages {
@@ -60,8 +62,12 @@ func (o *Outcome) Verdict() string {
 	switch {
 	case o.TimedOut:
 		v += " (killed at deadline)"
+	case o.Killed != "":
+		v += " (" + o.Killed + ")"
 	case o.BuildFailed:
 		v += " (build failed)"
+	case o.TestTimeout:
+		v += " (go test -timeout)"
 	case len(o.Packages) == 0:
 		v += fmt.Sprintf(" (no test ran, exit %d)", o.Status)
 	}

@@ -3,6 +3,7 @@ package precision
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -126,14 +127,27 @@ func failure(o *Outcome) string {
 	case o.Err != nil:
 		return ": " + o.Err.Error()
 	case len(o.Failed) > 0:
-		tests := o.Failed
-		more := ""
-		if len(tests) > 3 {
-			tests, more = tests[:3], fmt.Sprintf(" and %d more", len(o.Failed)-3)
+		return "; failed: " + list(o.Failed)
+	}
+	var pkgs []string
+	for p, a := range o.Packages {
+		if a == "fail" {
+			pkgs = append(pkgs, p)
 		}
-		return "; failed: " + strings.Join(tests, ", ") + more
+	}
+	if len(pkgs) > 0 {
+		slices.Sort(pkgs)
+		return "; failed packages: " + list(pkgs)
 	}
 	return "; see " + o.Log
+}
+
+// list joins the first three of s and counts the rest.
+func list(s []string) string {
+	if len(s) > 3 {
+		return strings.Join(s[:3], ", ") + fmt.Sprintf(" and %d more", len(s)-3)
+	}
+	return strings.Join(s, ", ")
 }
 
 // oneLine returns s's first line, cut to n runes.

@@ -4,7 +4,7 @@
 // both results and the findings, those the corpus lists as known to be true
 // and the unexpected others. Run it from the repository's root:
 //
-//	go run ./internal/precision/cmd/precision [-only mod,...] [-j 1] [-timeout 5m] [-md] [-keep] [-v]
+//	go run ./internal/precision/cmd/precision [-only mod,...] [-j 1] [-timeout 5m] [-maxmem 6144] [-md] [-keep] [-v]
 //
 // The corpus is internal/precision/corpus.txt (see package precision for
 // its format). The exit status is 1 if any suite passes plainly and fails
@@ -43,6 +43,7 @@ func run() int {
 	scratch := flag.String("scratch", "", "directory for the module copies (default: a new temporary directory)")
 	bin := flag.String("gridlock", "", "gridlock binary to use (default: built from this checkout)")
 	wait := flag.Duration("wait", 0, "gridlock test's -wait (default: gridlock's own)")
+	maxMem := flag.Int64("maxmem", 6<<10, "MB of memory a suite's processes may use together before they are killed (Linux); 0 for no limit")
 	limit := flag.Int("limit", 10, "unexpected sites shown per suite; 0 for all")
 	verbose := flag.Bool("v", false, "print progress on standard error")
 	flag.Usage = func() {
@@ -78,7 +79,7 @@ func run() int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	r := &precision.ExecRunner{Gridlock: *bin, Source: root}
+	r := &precision.ExecRunner{Gridlock: *bin, Source: root, MaxMemory: *maxMem << 20}
 	if *wait > 0 {
 		r.Flags = []string{"-wait", wait.String()}
 	}
