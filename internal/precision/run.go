@@ -210,6 +210,13 @@ func Run(ctx context.Context, o Options) ([]*Result, error) {
 					r.Dir = dir
 				} else {
 					os.RemoveAll(dir)
+					for _, s := range r.Suites {
+						for _, out := range []*Outcome{s.Plain, s.Gridlock} {
+							if out != nil {
+								out.Log = "" // removed with dir
+							}
+						}
+					}
 				}
 				results[i] = r
 				if o.Done != nil {

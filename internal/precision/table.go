@@ -139,6 +139,9 @@ func failure(o *Outcome) string {
 		slices.Sort(pkgs)
 		return "; failed packages: " + list(pkgs)
 	}
+	if o.Log == "" {
+		return "; -keep keeps the output"
+	}
 	return "; see " + o.Log
 }
 
@@ -198,7 +201,7 @@ func WriteMarkdown(w io.Writer, rs []*Result, limit int) {
 		var lines []string
 		for _, s := range r.Suites {
 			for _, o := range []*Outcome{s.Plain, s.Gridlock} {
-				if f := failure(o); f != "" && !strings.HasPrefix(f, "; see") {
+				if f := failure(o); f != "" && !strings.HasPrefix(f, "; see") && !strings.HasPrefix(f, "; -keep") {
 					lines = append(lines, fmt.Sprintf("- `%s`: %s FAIL%s", cell(s.Suite.String()), mode(o, s), strings.TrimPrefix(f, ";")))
 				}
 			}
