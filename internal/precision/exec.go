@@ -203,8 +203,10 @@ func (e *ExecRunner) Test(ctx context.Context, dir, work string, s Suite, timeou
 	close(stop)
 	switch why := <-stopped; why {
 	case "":
-	case "deadline", "interrupted":
+	case "deadline":
 		o.TimedOut = true
+	case "interrupted":
+		o.Killed = "interrupted"
 	default:
 		o.Killed = why
 	}

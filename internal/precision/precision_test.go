@@ -406,3 +406,50 @@ func TestShortName(t *testing.T) {
 		}
 	}
 }
+
+// TestRunInterrupted checks that an interrupted run stops starting
+// commands, reports the modules it began as failed, and prints them.
+func TestRunInterrupted(t *testing.T) {
+	mods, err := Parse(strings.NewReader("module example.com/m@v1.0.0\ntest .\ntest ./x\nmodule example.com/n@v1.0.0\ntest .\n"), "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &cancelingRunner{cancel: cancel}
+	results, err := Run(ctx, Options{Modules: mods, Runner: r, Scratch: t.TempDir()})
+	if err == nil {
+		t.Fatal("Run returned no error after an interrupt")
+	}
+	if r.tests != 1 {
+		t.Errorf("%d commands run, want 1: none after the interrupt", r.tests)
+	}
+	m := results[0]
+	if m == nil || !m.Failed() || len(m.Suites) != 1 || m.Suites[0].Gridlock != nil {
+		t.Fatalf("interrupted module: %+v; want failed, one suite, no gridlock run", m)
+	}
+	var b bytes.Buffer
+	WriteText(&b, m, 0)
+	WriteMarkdown(&b, results, 0)
+	if !strings.Contains(b.String(), "interrupted") {
+		t.Errorf("output does not say interrupted:\n%s", b.String())
+	}
+	if tot := Total(results); tot.Errors != 1 || tot.Modules != 1 {
+		t.Errorf("Total = %+v, want 1 module with 1 error", tot)
+	}
+}
+
+// cancelingRunner interrupts the run during its first command.
+type cancelingRunner struct {
+	cancel func()
+	tests  int
+}
+
+func (r *cancelingRunner) Fetch(ctx context.Context, m *Module, dst string) error {
+	return os.MkdirAll(dst, 0o755)
+}
+
+func (r *cancelingRunner) Test(ctx context.Context, dir, work string, s Suite, timeout time.Duration, gridlock bool) *Outcome {
+	r.tests++
+	r.cancel()
+	return &Outcome{Killed: "interrupted", Packages: map[string]string{}}
+}

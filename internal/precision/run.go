@@ -74,6 +74,14 @@ func (o *Outcome) Verdict() string {
 	return v
 }
 
+// wall returns o's wall time, "0.0s" if o is nil.
+func (o *Outcome) wall() string {
+	if o == nil {
+		return seconds(0)
+	}
+	return seconds(o.Wall)
+}
+
 func seconds(d time.Duration) string {
 	return fmt.Sprintf("%.1fs", d.Seconds())
 }
@@ -145,11 +153,17 @@ func (r *Result) Failed() bool {
 		return true
 	}
 	for _, s := range r.Suites {
-		if s.Err != nil || s.Broken() || len(s.Unexpected) > 0 || s.Plain.Err != nil || s.Gridlock.Err != nil {
+		if s.Err != nil || s.Broken() || len(s.Unexpected) > 0 || failedToRun(s.Plain) || failedToRun(s.Gridlock) {
 			return true
 		}
 	}
 	return false
+}
+
+// failedToRun reports whether o is missing or its command could not be
+// run or was interrupted.
+func failedToRun(o *Outcome) bool {
+	return o == nil || o.Err != nil || o.Killed == "interrupted"
 }
 
 // Options configure Run.
@@ -204,6 +218,9 @@ func Run(ctx context.Context, o Options) ([]*Result, error) {
 	for range o.Jobs {
 		wg.Go(func() {
 			for i := range next {
+				if ctx.Err() != nil {
+					continue // interrupted: leave results[i] nil
+				}
 				dir := filepath.Join(scratch, fmt.Sprintf("%02d-%s", i+1, shortName(o.Modules[i].Path)))
 				r := runModule(ctx, o, o.Modules[i], dir, logf)
 				if o.Keep {
@@ -280,6 +297,9 @@ func runModule(ctx context.Context, o Options, m *Module, dir string, logf func(
 		sr := &SuiteResult{Suite: s}
 		r.Suites = append(r.Suites, sr)
 		for _, gl := range []bool{false, true} {
+			if ctx.Err() != nil {
+				break
+			}
 			mode := "plain"
 			if gl {
 				mode = "gridlock"

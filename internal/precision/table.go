@@ -41,7 +41,7 @@ func Total(rs []*Result) Totals {
 			if !s.Plain.Passed() {
 				t.PlainFail++
 			}
-			if s.Err != nil || s.Plain.Err != nil || s.Gridlock.Err != nil {
+			if s.Err != nil || failedToRun(s.Plain) || failedToRun(s.Gridlock) {
 				t.Errors++
 			}
 			t.Unexpected += s.UnexpectedCount()
@@ -89,7 +89,7 @@ func WriteText(w io.Writer, r *Result, limit int) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range r.Suites {
 		fmt.Fprintf(tw, "  test %s\n", s.Suite)
-		fmt.Fprintf(tw, "    plain\t%s\t(wall %s)%s\n", s.Plain.Verdict(), seconds(s.Plain.Wall), failure(s.Plain))
+		fmt.Fprintf(tw, "    plain\t%s\t(wall %s)%s\n", s.Plain.Verdict(), s.Plain.wall(), failure(s.Plain))
 		if s.Gridlock == nil {
 			continue
 		}
@@ -97,7 +97,7 @@ func WriteText(w io.Writer, r *Result, limit int) {
 		if s.Broken() {
 			mark = "  BROKEN"
 		}
-		fmt.Fprintf(tw, "    gridlock\t%s\t(wall %s)%s%s\n", s.Gridlock.Verdict(), seconds(s.Gridlock.Wall), failure(s.Gridlock), mark)
+		fmt.Fprintf(tw, "    gridlock\t%s\t(wall %s)%s%s\n", s.Gridlock.Verdict(), s.Gridlock.wall(), failure(s.Gridlock), mark)
 		if s.Err != nil {
 			fmt.Fprintf(tw, "    ERROR\t%v\n", s.Err)
 		}
