@@ -482,3 +482,45 @@ func main() {
 		t.Errorf("no deadlock among %v\n%s", r.kinds(), r)
 	}
 }
+
+func TestBinaryFlagsPassThrough(t *testing.T) {
+	dir := module(t, map[string]string{
+		"pkg/p.go": "package pkg\n",
+		"pkg/p_test.go": `package pkg
+
+import (
+	"flag"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "update golden files")
+var golden = flag.String("golden", "", "golden dir")
+
+func TestUpdate(t *testing.T) {
+	if !*update {
+		t.Fatal("-update not set")
+	}
+	t.Logf("golden=%q", *golden)
+}
+
+func TestOther(t *testing.T) { t.Fatal("not selected by -run") }
+`,
+	})
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // in stdout with -v
+	}{
+		{"after --", []string{"test", "./pkg", "--", "-update", "-run", "TestUpdate", "-v"}, `golden=""`},
+		{"without --", []string{"test", "./pkg", "-run", "TestUpdate", "-update", "-v"}, `golden=""`},
+		{"binary flag with a value", []string{"test", "./pkg", "--", "-run=TestUpdate", "-v", "-golden", "x/y", "-update"}, `golden="x/y"`},
+		{"after -args", []string{"test", "./pkg", "--", "-run", "TestUpdate", "-v", "-args", "-update", "-golden=z"}, `golden="z"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := gridlock(t, dir, tc.args...)
+			if r.code != 0 || !strings.Contains(r.stdout, tc.want) {
+				t.Fatalf("want exit 0 and %q in the output\n%s", tc.want, r)
+			}
+		})
+	}
+}
