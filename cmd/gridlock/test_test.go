@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -520,6 +521,87 @@ func TestOther(t *testing.T) { t.Fatal("not selected by -run") }
 			r := gridlock(t, dir, tc.args...)
 			if r.code != 0 || !strings.Contains(r.stdout, tc.want) {
 				t.Fatalf("want exit 0 and %q in the output\n%s", tc.want, r)
+			}
+		})
+	}
+}
+
+// TestAgentIsInvisible checks that the tests' own code sees the process
+// as under go test: no goroutine of gridlock's, no frame of gridlock's on
+// the main goroutine's stack (examples run there), with or without a
+// TestMain of the package's own.
+func TestAgentIsInvisible(t *testing.T) {
+	const tests = `package %s
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestNoGoroutineOfGridlock(t *testing.T) {
+	before := runtime.NumGoroutine()
+	var mu sync.Mutex
+	done := make(chan bool)
+	go func() { mu.Lock(); mu.Unlock(); done <- true }()
+	<-done
+	for runtime.NumGoroutine() > before {
+		runtime.Gosched()
+	}
+	buf := make([]byte, 1<<20)
+	dump := string(buf[:runtime.Stack(buf, true)])
+	if strings.Contains(dump, "gridlock") {
+		t.Errorf("gridlock in the goroutines' stacks:\n%%s", dump)
+	}
+	if n := runtime.NumGoroutine(); n != 2 {
+		t.Errorf("%%d goroutines, want 2 (the test's and the main one)\n%%s", n, dump)
+	}
+}
+
+func ExampleCallers() {
+	pcs := make([]uintptr, 20)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(1, pcs)])
+	for {
+		f, more := frames.Next()
+		fmt.Println(f.Function)
+		if !more {
+			break
+		}
+	}
+	// Output:
+	// %s
+}
+`
+	plain := []string{"example.com/m.ExampleCallers", "testing.runExample", "testing.runExamples", "testing.(*M).Run", "main.main", "runtime.main", "runtime.goexit"}
+	withMain := append(slices.Clone(plain[:4]), append([]string{"example.com/m.TestMain"}, plain[4:]...)...)
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+	}{
+		{"no TestMain", map[string]string{
+			"m.go":      "package m\n",
+			"m_test.go": fmt.Sprintf(tests, "m", strings.Join(plain, "\n\t// ")),
+		}},
+		{"the package's TestMain", map[string]string{
+			"m.go":         "package m\n",
+			"m_test.go":    fmt.Sprintf(tests, "m", strings.Join(withMain, "\n\t// ")),
+			"main_test.go": "package m\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\nfunc TestMain(m *testing.M) { os.Exit(m.Run()) }\n",
+		}},
+		{"external tests", map[string]string{
+			"m.go":      "package m\n",
+			"m_test.go": strings.ReplaceAll(fmt.Sprintf(tests, "m_test", strings.Join(plain, "\n\t// ")), "example.com/m.ExampleCallers", "example.com/m_test.ExampleCallers"),
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := module(t, tc.files)
+			r := gridlock(t, dir, "test", "./...", "--", "-v")
+			if r.code != 0 || len(r.findings) != 0 {
+				t.Fatalf("want exit 0 and no findings, got %v\n%s", r.kinds(), r)
+			}
+			if !strings.Contains(r.stdout, "--- PASS: ExampleCallers") {
+				t.Errorf("the example did not run:\n%s", r)
 			}
 		})
 	}
