@@ -251,7 +251,9 @@ func recheck(r *waitRec) bool {
 		fs = detect(r.g)
 		if !r.longDone && !r.deadlocked && !r.recursive && time.Since(r.since) >= longWait() {
 			r.longDone = true
-			fs = appendNew(fs, longWaitFinding(r))
+			if !longWaitOff(r) {
+				fs = appendNew(fs, longWaitFinding(r))
+			}
 		}
 	}()
 	deliver(fs)
@@ -692,6 +694,9 @@ func deadlockFinding(g *G, grp waitgraph.Group) *report.Finding {
 			wr.deadlocked = true
 		}
 	}
+	if off(report.Deadlock) {
+		return nil
+	}
 	f := stuckFinding(b, grp, report.Deadlock)
 	var steps []string
 	for i, id := range grp.Cycle {
@@ -706,8 +711,8 @@ func deadlockFinding(g *G, grp waitgraph.Group) *report.Finding {
 // members first, with their current stacks, and the resources they hold
 // and wait for.
 func stuckFinding(b *builder, grp waitgraph.Group, kind report.Kind) *report.Finding {
-	dump := rt.AllStacks()
 	f := &report.Finding{Kind: kind, Source: "runtime", Hint: kind.Info().Hint}
+	stacksLater(f, nil) // no stack dump under the engine's lock
 	order := slices.Clone(grp.Cycle)
 	for _, id := range grp.Goroutines {
 		if !slices.Contains(order, id) {
@@ -719,10 +724,6 @@ func stuckFinding(b *builder, grp waitgraph.Group, kind report.Kind) *report.Fin
 		gr := b.graph.Goroutine(id)
 		if gr == nil {
 			continue
-		}
-		if d := dump[id]; d != nil {
-			gr.Stack = userFrames(d.Frames)
-			gr.State = state(gr, d)
 		}
 		f.Goroutines = append(f.Goroutines, gr)
 		for _, h := range gr.Holds {
@@ -830,38 +831,37 @@ func longWaitFinding(r *waitRec) *report.Finding {
 			}
 		}
 	}
-	dump := rt.AllStacks()
-	kind := report.LongWait
-	f := &report.Finding{Source: "runtime"}
+	f := &report.Finding{Kind: report.LongWait, Source: "runtime", Hint: report.LongWait.Info().Hint}
 	res := b.graph.Resource(w.Wait.Resource)
-	var holders []string
-	for _, gr := range b.graph.Goroutines {
-		if d := dump[gr.ID]; d != nil {
-			gr.Stack = userFrames(d.Frames)
-			gr.State = state(gr, d)
-		} else if gr.ID > 0 && gr != w && r.lock() != nil {
-			gr.State = "exited"
-			kind = report.LockLeak
-		}
-		if gr != w && holds(gr, res.ID) {
-			holders = append(holders, gr.Label())
-		}
-		f.Goroutines = append(f.Goroutines, gr)
-	}
-	f.Kind = kind
+	f.Goroutines = b.graph.Goroutines
 	f.Resources = b.graph.Resources
 	f.Positions = []string{w.Wait.Stack.Top().Pos()}
-	switch {
-	case kind == report.LockLeak:
-		f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s, which has exited without releasing it", w.Label(), waited, res.ID, strings.Join(holders, ", "))
-	case len(holders) > 0:
-		f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s", w.Label(), waited, res.ID, strings.Join(holders, ", "))
-	case r.lock() != nil:
-		f.Summary = fmt.Sprintf("%s has waited %v for %s, held by an unknown goroutine", w.Label(), waited, res.ID)
-	default:
-		f.Summary = fmt.Sprintf("%s has waited %v on %s", w.Label(), waited, res.ID)
-	}
-	f.Hint = kind.Info().Hint
+	lockWait := r.lock() != nil
+	// The stacks come from a dump taken, or reused, outside the engine's
+	// lock; so does what it tells: a holder that has exited.
+	stacksLater(f, func(v *dumpView) {
+		var holders []string
+		for _, gr := range f.Goroutines {
+			if gr != w && lockWait && v.exited(gr.ID) {
+				gr.State = "exited"
+				f.Kind = report.LockLeak
+			}
+			if gr != w && holds(gr, res.ID) {
+				holders = append(holders, gr.Label())
+			}
+		}
+		switch {
+		case f.Kind == report.LockLeak:
+			f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s, which has exited without releasing it", w.Label(), waited, res.ID, strings.Join(holders, ", "))
+		case len(holders) > 0:
+			f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s", w.Label(), waited, res.ID, strings.Join(holders, ", "))
+		case lockWait:
+			f.Summary = fmt.Sprintf("%s has waited %v for %s, held by an unknown goroutine", w.Label(), waited, res.ID)
+		default:
+			f.Summary = fmt.Sprintf("%s has waited %v on %s", w.Label(), waited, res.ID)
+		}
+		f.Hint = f.Kind.Info().Hint
+	})
 	return f
 }
 
@@ -871,7 +871,7 @@ func longWaitFinding(r *waitRec) *report.Finding {
 func blockingFinding(r *waitRec) *report.Finding {
 	g := r.g
 	on := r.on[0]
-	if p, ok := on.res.(*Prim); ok && p.kind == waitgraph.Semaphore {
+	if p, ok := on.res.(*Prim); ok && p.kind == waitgraph.Semaphore && !off(report.SemaphoreHoldAndWait) {
 		if n := p.Holding(g.id); n > 0 {
 			e.mu.Lock()
 			fresh := once(report.SemaphoreHoldAndWait, p.id, uint64(r.pc))
@@ -900,7 +900,7 @@ func blockingFinding(r *waitRec) *report.Finding {
 			held = append(held, h)
 		}
 	}
-	if len(held) == 0 {
+	if len(held) == 0 || off(report.LockHeldAcrossBlocking) {
 		return nil
 	}
 	h := held[len(held)-1]
