@@ -37,7 +37,7 @@ type dumpView struct {
 }
 
 var dumps struct {
-	mu   sync.Mutex // held while dumping: findings that need one share it
+	mu     sync.Mutex // held while dumping: findings that need one share it
 	last   *dumpView
 	credit time.Duration // time left for dumps
 	since  time.Time     // when credit was last updated
