@@ -606,3 +606,40 @@ func ExampleCallers() {
 		})
 	}
 }
+
+// TestProgressIsNotAFreeze checks that a test that moves on, waking from
+// timers only and printing nothing, is not stopped when every goroutine
+// happens to be blocked at a snapshot, here after a circular wait of two
+// goroutines of its own was reported.
+func TestProgressIsNotAFreeze(t *testing.T) {
+	dir := module(t, map[string]string{
+		"m_test.go": `package m
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+var a, b sync.Mutex
+
+func TestProgress(t *testing.T) {
+	ready := make(chan bool)
+	go func() { a.Lock(); ready <- true; b.Lock() }()
+	go func() { b.Lock(); ready <- true; a.Lock() }()
+	<-ready
+	<-ready
+	for deadline := time.Now().Add(4 * time.Second); time.Now().Before(deadline); {
+		<-time.After(20 * time.Millisecond)
+	}
+}
+`,
+	})
+	r := gridlock(t, dir, "test", "-wait", "10s", "./...")
+	if !strings.Contains(r.stdout, "ok  \texample.com/m") || strings.Contains(r.stdout+r.stderr, "stopped") {
+		t.Fatalf("the test was stopped, or failed\n%s", r)
+	}
+	if !slices.Contains(r.kinds(), "deadlock") {
+		t.Errorf("no deadlock among %v\n%s", r.kinds(), r)
+	}
+}
