@@ -170,13 +170,6 @@ func giveStacks(fs []*report.Finding) {
 	}
 }
 
-// dropLate forgets f, a finding not delivered.
-func dropLate(f *report.Finding) {
-	late.mu.Lock()
-	delete(late.m, f)
-	late.mu.Unlock()
-}
-
 // off reports whether findings of kind k are not reported: they are not
 // even built.
 func off(k report.Kind) bool {
