@@ -217,16 +217,26 @@ func Decide(in Input) Result {
 	return res
 }
 
-// lockWait reports whether the detector's graph has goroutine id waiting
-// for a watched lock.
-func (m *merger) lockWait(id int64) bool {
+// watchedWait reports whether the detector's graph has goroutine id
+// waiting for something no timer ends: a watched lock, wait group,
+// condition or semaphore whose releasers it knows, or a channel that the
+// code under test made (a timer sends on and closes only channels the
+// time and context packages made; what the function time.AfterFunc
+// calls may do anything, but that is rare).
+func (m *merger) watchedWait(id int64) bool {
 	gr := m.byID[id]
 	if gr == nil || gr.Wait == nil {
 		return false
 	}
 	for _, r := range m.graph.Resources {
 		if r.ID == gr.Wait.Resource {
-			return (r.Kind == waitgraph.Mutex || r.Kind == waitgraph.RWMutex) && r.Exact
+			switch r.Kind {
+			case waitgraph.Chan:
+				return r.Maker != 0
+			case waitgraph.Select:
+				return false
+			}
+			return r.Exact
 		}
 	}
 	return false
@@ -338,7 +348,7 @@ func (m *merger) merge() {
 	// goroutine time.AfterFunc starts), which no dump shows, and may look
 	// the same in every dump, waking and blocking again at one line. So
 	// every blocked goroutine must be proven blocked for good by the
-	// runtime, or wait for a watched lock (which no timer hands over),
+	// runtime, or wait for something no timer ends (see watchedWait),
 	// shown waiting for it by an earlier dump too. Without the runtime's
 	// leak detector, two dumps alike are all there is to go by.
 	anyBlocked, proven, locks := false, true, true
@@ -352,7 +362,7 @@ func (m *merger) merge() {
 				continue
 			}
 			proven = false
-			locks = locks && m.lockWait(id)
+			locks = locks && m.watchedWait(id)
 		}
 	}
 	if !anyBlocked {

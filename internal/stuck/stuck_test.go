@@ -379,6 +379,26 @@ func TestDecide(t *testing.T) {
 		frozen:     true,
 		deadlocked: true,
 	}, {
+		name:       "a circular wait on watched locks and a goroutine joined on it, two dumps alike",
+		in:         Input{Graph: abbaJoined(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51), strings.Replace(sprintf(lockerG, 32, 70), "transfer", "run", 1)), Hung: true, Leaks: true, Reported: map[int64]bool{30: true, 31: true}},
+		still:      true,
+		frozen:     true,
+		deadlocked: true,
+	}, {
+		// A timer sends on, or closes, channels the time and context
+		// packages made, never one the code under test made.
+		name:  "native channels of unknown makers, two dumps alike, with the leak detector",
+		in:    Input{Graph: nativeWaits(), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true, Leaks: true},
+		still: true,
+	}, {
+		name:       "native channels the code under test made, two dumps alike, with the leak detector",
+		in:         Input{Graph: madeBy(41, 40), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true, Leaks: true},
+		still:      true,
+		want:       []report.Kind{report.Deadlock},
+		positions:  []string{"/m/m.go:60", "/m/m.go:61"},
+		frozen:     true,
+		deadlocked: true,
+	}, {
 		name: "a waiter whose holder runs",
 		in:   Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), strings.Replace(sprintf(lockerG, 31, 51), "[select]", "[runnable]", 1))},
 	}} {
