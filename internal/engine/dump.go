@@ -31,9 +31,8 @@ const (
 
 // dumpView is a dump of all goroutines.
 type dumpView struct {
-	at    time.Time
-	gs    map[int64]*rt.Goroutine
-	maxID int64
+	at time.Time
+	gs map[int64]*rt.Goroutine
 }
 
 var dumps struct {
@@ -63,9 +62,6 @@ func currentDump(need func(*dumpView) bool) *dumpView {
 	gs := rt.AllStacks()
 	end := time.Now()
 	v = &dumpView{at: now, gs: gs}
-	for id := range gs {
-		v.maxID = max(v.maxID, id)
-	}
 	dumps.last = v
 	dumps.taken++
 	dumps.credit -= end.Sub(now)
@@ -81,11 +77,18 @@ func (v *dumpView) stackOf(gr *waitgraph.Goroutine) *rt.Goroutine {
 	return v.gs[gr.ID]
 }
 
-// exited reports whether the dump proves that goroutine id had exited
-// when it was taken: the dump shows a goroutine started after it, and not
-// it.
-func (v *dumpView) exited(id int64) bool {
-	return v != nil && id > 0 && id <= v.maxID && v.gs[id] == nil
+// A jobView is a dump as one finding sees it.
+type jobView struct {
+	*dumpView
+	fresh bool // taken after the finding was built
+}
+
+// exited reports whether the dump proves that goroutine id, which the
+// finding shows, had exited when it was taken: the dump was taken after
+// the finding was built and does not show it. (Goroutine ids do not tell
+// which goroutine is older: each processor takes them in batches.)
+func (v jobView) exited(id int64) bool {
+	return v.fresh && id > 0 && v.gs[id] == nil
 }
 
 // late holds the findings built under the engine's locks that are still
@@ -97,12 +100,12 @@ var late struct {
 
 type lateJob struct {
 	built  time.Time
-	finish func(*dumpView)
+	finish func(jobView)
 }
 
 // stacksLater makes deliver give f's goroutines their stacks, then call
 // finish, if not nil, with the dump used.
-func stacksLater(f *report.Finding, finish func(*dumpView)) {
+func stacksLater(f *report.Finding, finish func(jobView)) {
 	late.mu.Lock()
 	if late.m == nil {
 		late.m = make(map[*report.Finding]lateJob)
@@ -133,16 +136,18 @@ func giveStacks(fs []*report.Finding) {
 	// shows returns the dump's goroutine gr, if the dump shows it as it
 	// is in the finding: dumped after the finding was built, or, for a
 	// goroutine that has waited since before the dump, in that wait.
-	shows := func(v *dumpView, j job, gr *waitgraph.Goroutine) *rt.Goroutine {
-		if !v.at.Before(j.built) {
+	shows := func(v jobView, gr *waitgraph.Goroutine) *rt.Goroutine {
+		if v.fresh {
 			return v.gs[gr.ID]
 		}
 		return v.stackOf(gr)
 	}
+	view := func(v *dumpView, j job) jobView { return jobView{v, !v.at.Before(j.built)} }
 	need := func(v *dumpView) bool {
 		for _, j := range jobs {
+			jv := view(v, j)
 			for _, gr := range j.f.Goroutines {
-				if gr.ID > 0 && shows(v, j, gr) == nil && !v.exited(gr.ID) {
+				if gr.ID > 0 && !jv.fresh && shows(jv, gr) == nil {
 					return true
 				}
 			}
@@ -151,11 +156,12 @@ func giveStacks(fs []*report.Finding) {
 	}
 	v := currentDump(need)
 	for _, j := range jobs {
+		jv := view(v, j)
 		for _, gr := range j.f.Goroutines {
 			if gr.ID <= 0 {
 				continue
 			}
-			switch d := shows(v, j, gr); {
+			switch d := shows(jv, gr); {
 			case d != nil:
 				gr.Stack = userFrames(d.Frames)
 				gr.State = state(gr, d)
@@ -165,7 +171,7 @@ func giveStacks(fs []*report.Finding) {
 			}
 		}
 		if j.finish != nil {
-			j.finish(v)
+			j.finish(jv)
 		}
 	}
 }

@@ -839,7 +839,7 @@ func longWaitFinding(r *waitRec) *report.Finding {
 	lockWait := r.lock() != nil
 	// The stacks come from a dump taken, or reused, outside the engine's
 	// lock; so does what it tells: a holder that has exited.
-	stacksLater(f, func(v *dumpView) {
+	stacksLater(f, func(v jobView) {
 		var holders []string
 		for _, gr := range f.Goroutines {
 			if gr != w && lockWait && v.exited(gr.ID) {
