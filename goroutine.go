@@ -42,11 +42,12 @@ func Go(name string, f func(), uses ...any) {
 			}
 		}
 		defer engine.Exited(g)
-		if name == "" {
-			f()
-			return
+		if name != "" {
+			// Set here rather than through pprof.Do, whose frames would
+			// sit below f's on the stack the goroutine's code sees.
+			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("gridlock", name)))
 		}
-		pprof.Do(context.Background(), pprof.Labels("gridlock", name), func(context.Context) { f() })
+		f()
 	}()
 }
 

@@ -1,7 +1,13 @@
 // Package agent is the part of gridlock test and gridlock run that runs
 // inside the program they instrument. The files those commands add to the
-// build call Start when the tests or the program start, and Finish when
-// the tests are over; a program never calls it itself.
+// build call Start when the package is initialized, and Finish when the
+// tests are over; a program never calls it itself.
+//
+// The agent is invisible to the program's own code: it keeps no goroutine
+// of its own (goleak, runtime.NumGoroutine before and after a test see
+// none), and puts no frame on the stack of the tests. It polls for the
+// command's requests from a timer, which is not a goroutine: the timer's
+// function runs, briefly, only when the timer fires.
 //
 // The agent and the gridlock command talk through files in a directory
 // named by the environment variable GRIDLOCK_AGENT_DIR (without it, every
@@ -25,6 +31,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -95,7 +102,9 @@ func Start(key string) {
 		fmt.Fprintf(os.Stderr, "gridlock: agent: %v\n", err)
 		return
 	}
-	go serve()
+	mu.Lock()
+	poller = time.AfterFunc(nextPoll(), poll)
+	mu.Unlock()
 }
 
 // Finish tells the command that the tests are over: it writes the final
@@ -131,29 +140,47 @@ func path(suffix string) string {
 	return filepath.Join(dir, strconv.Itoa(pid)+"."+suffix)
 }
 
-// serve answers the command's requests, polling for them.
-func serve() {
+// pollEvery is about how often the agent looks for a request: rarely
+// enough, and at random enough moments, that a test that looks at all
+// goroutines (after a time.Sleep of a round duration, whose end a regular
+// poll's timer could keep meeting) almost never sees the poll's.
+const pollEvery = time.Second
+
+// nextPoll returns a random delay around pollEvery.
+func nextPoll() time.Duration {
+	return pollEvery*3/4 + rand.N(pollEvery/2)
+}
+
+// poller is the timer that calls poll.
+var poller *time.Timer
+
+// poll answers the command's request, if there is one, and re-arms the
+// timer. It runs in the timer's goroutine, which exists only while it
+// runs.
+func poll() {
+	defer func() {
+		mu.Lock()
+		poller.Reset(nextPoll())
+		mu.Unlock()
+	}()
 	req := path("req")
-	for {
-		time.Sleep(50 * time.Millisecond)
-		b, err := os.ReadFile(req)
-		if err != nil {
-			continue
+	b, err := os.ReadFile(req)
+	if err != nil {
+		return
+	}
+	os.Remove(req)
+	verb, arg, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	switch verb {
+	case "snap":
+		mu.Lock()
+		s := snapshot()
+		mu.Unlock()
+		if err := writeJSON(path("snap-"+arg), s); err != nil {
+			fmt.Fprintf(os.Stderr, "gridlock: agent: %v\n", err)
 		}
-		os.Remove(req)
-		verb, arg, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
-		switch verb {
-		case "snap":
-			mu.Lock()
-			s := snapshot()
-			mu.Unlock()
-			if err := writeJSON(path("snap-"+arg), s); err != nil {
-				fmt.Fprintf(os.Stderr, "gridlock: agent: %v\n", err)
-			}
-		case "stop":
-			fmt.Fprintf(os.Stderr, "gridlock: %s\n", arg)
-			os.Exit(1)
-		}
+	case "stop":
+		fmt.Fprintf(os.Stderr, "gridlock: %s\n", arg)
+		os.Exit(1)
 	}
 }
 

@@ -189,7 +189,7 @@ func newSession(ctx *env, flags *commonFlags, patterns, goFlags []string, tests 
 		s.close()
 		return nil, 1, err
 	}
-	s.env = childEnv(baseEnv, s.work, agentDir, flags.leaks && leakProfile(s.goroot))
+	s.env = childEnv(baseEnv, s.work, agentDir, flags.leaks && leakProfile(s.goroot), flags.off)
 	s.logf("gridlock: %d files rewritten, %d packages; overlay in %s", s.plan.Rewritten, len(s.plan.Targets), s.temp)
 	return s, 0, nil
 }
@@ -267,14 +267,19 @@ func (s *session) finish(status int) (int, error) {
 }
 
 // childEnv is the environment of the instrumented build and its
-// processes.
-func childEnv(base []string, work, agentDir string, leaks bool) []string {
+// processes. The kinds turned off reach the processes' detectors as
+// GRIDLOCK_OFF, so that they do not even build those findings.
+func childEnv(base []string, work, agentDir string, leaks bool, off kindList) []string {
 	var env []string
 	for _, kv := range base {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
 		case "GOWORK", agent.DirEnv:
 			continue
+		case "GRIDLOCK_OFF":
+			if len(off) > 0 {
+				continue // merged below
+			}
 		case "GOFLAGS":
 			if work != "" {
 				// -mod=mod and -modfile are not allowed in workspace mode.
@@ -299,6 +304,13 @@ func childEnv(base []string, work, agentDir string, leaks bool) []string {
 		env = append(env, "GOWORK=off")
 	}
 	env = append(env, agent.DirEnv+"="+agentDir)
+	if len(off) > 0 {
+		v := off.String()
+		if old := os.Getenv("GRIDLOCK_OFF"); old != "" {
+			v = old + "," + v
+		}
+		env = append(env, "GRIDLOCK_OFF="+v)
+	}
 	if leaks {
 		exp := os.Getenv("GOEXPERIMENT")
 		if exp != "" {

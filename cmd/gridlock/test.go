@@ -45,6 +45,10 @@ before them is dropped), are go test flags, e.g.
 
 	gridlock test ./... -- -run TestTransfer -count=3
 
+and, as with go test, those go test does not know are the test binary's
+own (gridlock test ./pkg -- -update), and everything after -args is
+passed to the test binary as it is.
+
 The exit status is 1 if anything was found, 2 if the packages do not load
 or build (go's own message is printed, nothing else), and otherwise that
 of go test.`,
@@ -65,7 +69,13 @@ func runTest(ctx *env, args []string) (int, error) {
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}
-	s, code, err := newSession(ctx, &flags, patterns, goFlags, true)
+	// own are go test's flags and the binary's flags go test passes on;
+	// what follows -args is the binary's alone.
+	own := goFlags
+	if i := slices.IndexFunc(goFlags, func(f string) bool { return f == "-args" || f == "--args" }); i >= 0 {
+		own = goFlags[:i]
+	}
+	s, code, err := newSession(ctx, &flags, patterns, own, true)
 	if err != nil {
 		return code, err
 	}
@@ -81,21 +91,24 @@ func runTest(ctx *env, args []string) (int, error) {
 	}
 	sup := s.supervisor()
 	timeout := 10 * time.Minute
-	if v, ok := flagValue(goFlags, "timeout", "test.timeout"); ok {
+	if v, ok := flagValue(own, "timeout", "test.timeout"); ok {
 		if d, err := time.ParseDuration(v); err == nil {
 			timeout = d
 		}
 	}
 	sup.Timeout = timeout
-	userJSON := slices.ContainsFunc(goFlags, func(f string) bool { return f == "-json" || f == "--json" || f == "-json=true" })
-	verbose := flags.verbose || slices.ContainsFunc(goFlags, func(f string) bool { return f == "-v" || f == "--v" || f == "-v=true" || f == "-test.v" })
+	userJSON := slices.ContainsFunc(own, func(f string) bool { return f == "-json" || f == "--json" || f == "-json=true" })
+	verbose := flags.verbose || slices.ContainsFunc(own, func(f string) bool { return f == "-v" || f == "--v" || f == "-v=true" || f == "-test.v" })
 	goArgs := []string{"test", "-json", "-overlay", s.plan.OverlayFile}
-	if _, ok := flagValue(goFlags, "count", "test.count"); !ok {
+	if _, ok := flagValue(own, "count", "test.count"); !ok {
 		// A cached result runs nothing, and so finds nothing.
 		goArgs = append(goArgs, "-count=1")
 	}
-	goArgs = append(goArgs, slices.DeleteFunc(slices.Clone(goFlags), func(f string) bool { return f == "-json" || f == "--json" })...)
+	// The packages go before the user's flags, as go test wants them when
+	// some of those are the test binary's own (-update): go test takes
+	// the flags after the packages that it does not know for the binary's.
 	goArgs = append(goArgs, patterns...)
+	goArgs = append(goArgs, userTestFlags(goFlags)...)
 	cmd := exec.Command("go", goArgs...)
 	cmd.Env = s.env
 	cmd.Dir = s.dir
@@ -170,6 +183,23 @@ loop:
 		return exitBuild, errSilent
 	}
 	return s.finish(status)
+}
+
+// userTestFlags returns the user's go test flags as gridlock test passes
+// them on, after the packages: without -json, which gridlock test sets
+// itself, except after -args, where everything is the test binary's.
+func userTestFlags(goFlags []string) []string {
+	var out []string
+	for i, f := range goFlags {
+		if f == "-args" || f == "--args" {
+			return append(out, goFlags[i:]...)
+		}
+		if f == "-json" || f == "--json" || f == "-json=true" || f == "--json=true" {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // testEvent is an event of go test -json (see go doc test2json).

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -479,6 +480,166 @@ func main() {
 		}
 	}
 	if !found {
+		t.Errorf("no deadlock among %v\n%s", r.kinds(), r)
+	}
+}
+
+func TestBinaryFlagsPassThrough(t *testing.T) {
+	dir := module(t, map[string]string{
+		"pkg/p.go": "package pkg\n",
+		"pkg/p_test.go": `package pkg
+
+import (
+	"flag"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "update golden files")
+var golden = flag.String("golden", "", "golden dir")
+
+func TestUpdate(t *testing.T) {
+	if !*update {
+		t.Fatal("-update not set")
+	}
+	t.Logf("golden=%q", *golden)
+}
+
+func TestOther(t *testing.T) { t.Fatal("not selected by -run") }
+`,
+	})
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // in stdout with -v
+	}{
+		{"after --", []string{"test", "./pkg", "--", "-update", "-run", "TestUpdate", "-v"}, `golden=""`},
+		{"without --", []string{"test", "./pkg", "-run", "TestUpdate", "-update", "-v"}, `golden=""`},
+		{"binary flag with a value", []string{"test", "./pkg", "--", "-run=TestUpdate", "-v", "-golden", "x/y", "-update"}, `golden="x/y"`},
+		{"after -args", []string{"test", "./pkg", "--", "-run", "TestUpdate", "-v", "-args", "-update", "-golden=z"}, `golden="z"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := gridlock(t, dir, tc.args...)
+			if r.code != 0 || !strings.Contains(r.stdout, tc.want) {
+				t.Fatalf("want exit 0 and %q in the output\n%s", tc.want, r)
+			}
+		})
+	}
+}
+
+// TestAgentIsInvisible checks that the tests' own code sees the process
+// as under go test: no goroutine of gridlock's, no frame of gridlock's on
+// the main goroutine's stack (examples run there), with or without a
+// TestMain of the package's own.
+func TestAgentIsInvisible(t *testing.T) {
+	const tests = `package %s
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestNoGoroutineOfGridlock(t *testing.T) {
+	before := runtime.NumGoroutine()
+	var mu sync.Mutex
+	done := make(chan bool)
+	go func() { mu.Lock(); mu.Unlock(); done <- true }()
+	<-done
+	for runtime.NumGoroutine() > before {
+		runtime.Gosched()
+	}
+	buf := make([]byte, 1<<20)
+	dump := string(buf[:runtime.Stack(buf, true)])
+	if strings.Contains(dump, "gridlock") {
+		t.Errorf("gridlock in the goroutines' stacks:\n%%s", dump)
+	}
+	if n := runtime.NumGoroutine(); n != 2 {
+		t.Errorf("%%d goroutines, want 2 (the test's and the main one)\n%%s", n, dump)
+	}
+}
+
+func ExampleCallers() {
+	pcs := make([]uintptr, 20)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(1, pcs)])
+	for {
+		f, more := frames.Next()
+		fmt.Println(f.Function)
+		if !more {
+			break
+		}
+	}
+	// Output:
+	// %s
+}
+`
+	plain := []string{"example.com/m.ExampleCallers", "testing.runExample", "testing.runExamples", "testing.(*M).Run", "main.main", "runtime.main", "runtime.goexit"}
+	withMain := append(slices.Clone(plain[:4]), append([]string{"example.com/m.TestMain"}, plain[4:]...)...)
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+	}{
+		{"no TestMain", map[string]string{
+			"m.go":      "package m\n",
+			"m_test.go": fmt.Sprintf(tests, "m", strings.Join(plain, "\n\t// ")),
+		}},
+		{"the package's TestMain", map[string]string{
+			"m.go":         "package m\n",
+			"m_test.go":    fmt.Sprintf(tests, "m", strings.Join(withMain, "\n\t// ")),
+			"main_test.go": "package m\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\nfunc TestMain(m *testing.M) { os.Exit(m.Run()) }\n",
+		}},
+		{"external tests", map[string]string{
+			"m.go":      "package m\n",
+			"m_test.go": strings.ReplaceAll(fmt.Sprintf(tests, "m_test", strings.Join(plain, "\n\t// ")), "example.com/m.ExampleCallers", "example.com/m_test.ExampleCallers"),
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := module(t, tc.files)
+			r := gridlock(t, dir, "test", "./...", "--", "-v")
+			if r.code != 0 || len(r.findings) != 0 {
+				t.Fatalf("want exit 0 and no findings, got %v\n%s", r.kinds(), r)
+			}
+			if !strings.Contains(r.stdout, "--- PASS: ExampleCallers") {
+				t.Errorf("the example did not run:\n%s", r)
+			}
+		})
+	}
+}
+
+// TestProgressIsNotAFreeze checks that a test that moves on, waking from
+// timers only and printing nothing, is not stopped when every goroutine
+// happens to be blocked at a snapshot, here after a circular wait of two
+// goroutines of its own was reported.
+func TestProgressIsNotAFreeze(t *testing.T) {
+	dir := module(t, map[string]string{
+		"m_test.go": `package m
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+var a, b sync.Mutex
+
+func TestProgress(t *testing.T) {
+	ready := make(chan bool)
+	go func() { a.Lock(); ready <- true; b.Lock() }()
+	go func() { b.Lock(); ready <- true; a.Lock() }()
+	<-ready
+	<-ready
+	for deadline := time.Now().Add(4 * time.Second); time.Now().Before(deadline); {
+		<-time.After(20 * time.Millisecond)
+	}
+}
+`,
+	})
+	r := gridlock(t, dir, "test", "-wait", "10s", "./...")
+	if !strings.Contains(r.stdout, "ok  \texample.com/m") || strings.Contains(r.stdout+r.stderr, "stopped") {
+		t.Fatalf("the test was stopped, or failed\n%s", r)
+	}
+	if !slices.Contains(r.kinds(), "deadlock") {
 		t.Errorf("no deadlock among %v\n%s", r.kinds(), r)
 	}
 }

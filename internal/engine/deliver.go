@@ -37,6 +37,7 @@ func deliver(fs []*report.Finding) {
 	if len(fs) == 0 {
 		return
 	}
+	giveStacks(fs)
 	o := e.opts.Load()
 	var strict *report.Finding
 	for _, f := range fs {

@@ -319,7 +319,9 @@ func recheck(r *waitRec) bool {
 		fs = appendNew(fs, crossingCheck(r, time.Now(), false))
 		if !r.longDone && !r.deadlocked && !r.recursive && !r.leakDone && time.Since(r.since) >= longWait() {
 			r.longDone = true
-			fs = appendNew(fs, longWaitFinding(r))
+			if !longWaitOff(r) {
+				fs = appendNew(fs, longWaitFinding(r))
+			}
 		}
 	}()
 	deliver(fs)
@@ -839,6 +841,9 @@ func deadlockFinding(g *G, grp waitgraph.Group) *report.Finding {
 			wr.deadlocked = true
 		}
 	}
+	if off(report.Deadlock) {
+		return nil
+	}
 	qk := quickKey(report.Deadlock, groupWaits(grp))
 	if f := quickRepeat(qk, report.Deadlock, grp.Goroutines, waitPositions(b, grp)); f != nil {
 		return f
@@ -858,8 +863,8 @@ func deadlockFinding(g *G, grp waitgraph.Group) *report.Finding {
 // members first, with their current stacks, and the resources they hold
 // and wait for.
 func stuckFinding(b *builder, grp waitgraph.Group, kind report.Kind) *report.Finding {
-	dump := rt.AllStacks()
 	f := &report.Finding{Kind: kind, Source: "runtime", Hint: kind.Info().Hint}
+	stacksLater(f, nil) // no stack dump under the engine's lock
 	order := slices.Clone(grp.Cycle)
 	for _, id := range grp.Goroutines {
 		if !slices.Contains(order, id) {
@@ -871,10 +876,6 @@ func stuckFinding(b *builder, grp waitgraph.Group, kind report.Kind) *report.Fin
 		gr := b.graph.Goroutine(id)
 		if gr == nil {
 			continue
-		}
-		if d := dump[id]; d != nil {
-			gr.Stack = userFrames(d.Frames)
-			gr.State = state(gr, d)
 		}
 		f.Goroutines = append(f.Goroutines, gr)
 		for _, h := range gr.Holds {
@@ -1035,41 +1036,40 @@ func longWaitFinding(r *waitRec) *report.Finding {
 			return f
 		}
 	}
-	dump := rt.AllStacks()
-	kind := report.LongWait
-	f := &report.Finding{Source: "runtime"}
+	f := &report.Finding{Kind: report.LongWait, Source: "runtime", Hint: report.LongWait.Info().Hint}
 	if qk != "" {
 		defer learnQuick(qk, f)
 	}
 	res := b.graph.Resource(w.Wait.Resource)
-	var holders []string
-	for _, gr := range b.graph.Goroutines {
-		if d := dump[gr.ID]; d != nil {
-			gr.Stack = userFrames(d.Frames)
-			gr.State = state(gr, d)
-		} else if gr.ID > 0 && gr != w && r.lock() != nil {
-			gr.State = "exited"
-			kind = report.LockLeak
-		}
-		if gr != w && holds(gr, res.ID) {
-			holders = append(holders, gr.Label())
-		}
-		f.Goroutines = append(f.Goroutines, gr)
-	}
-	f.Kind = kind
+	f.Goroutines = b.graph.Goroutines
 	f.Resources = b.graph.Resources
 	f.Positions = []string{w.Wait.Stack.Top().Pos()}
-	switch {
-	case kind == report.LockLeak:
-		f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s, which has exited without releasing it", w.Label(), waited, res.ID, strings.Join(holders, ", "))
-	case len(holders) > 0:
-		f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s", w.Label(), waited, res.ID, strings.Join(holders, ", "))
-	case r.lock() != nil:
-		f.Summary = fmt.Sprintf("%s has waited %v for %s, held by an unknown goroutine", w.Label(), waited, res.ID)
-	default:
-		f.Summary = fmt.Sprintf("%s has waited %v on %s", w.Label(), waited, res.ID)
-	}
-	f.Hint = kind.Info().Hint
+	lockWait := r.lock() != nil
+	// The stacks come from a dump taken, or reused, outside the engine's
+	// lock; so does what it tells: a holder that has exited.
+	stacksLater(f, func(v jobView) {
+		var holders []string
+		for _, gr := range f.Goroutines {
+			if gr != w && lockWait && v.exited(gr.ID) {
+				gr.State = "exited"
+				f.Kind = report.LockLeak
+			}
+			if gr != w && holds(gr, res.ID) {
+				holders = append(holders, gr.Label())
+			}
+		}
+		switch {
+		case f.Kind == report.LockLeak:
+			f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s, which has exited without releasing it", w.Label(), waited, res.ID, strings.Join(holders, ", "))
+		case len(holders) > 0:
+			f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s", w.Label(), waited, res.ID, strings.Join(holders, ", "))
+		case lockWait:
+			f.Summary = fmt.Sprintf("%s has waited %v for %s, held by an unknown goroutine", w.Label(), waited, res.ID)
+		default:
+			f.Summary = fmt.Sprintf("%s has waited %v on %s", w.Label(), waited, res.ID)
+		}
+		f.Hint = f.Kind.Info().Hint
+	})
 	return f
 }
 
@@ -1109,7 +1109,7 @@ func semaphoreFinding(r *waitRec) *report.Finding {
 	g := r.g
 	on := r.on[0]
 	p, ok := on.res.(*Prim)
-	if !ok || p.kind != waitgraph.Semaphore {
+	if !ok || p.kind != waitgraph.Semaphore || off(report.SemaphoreHoldAndWait) {
 		return nil
 	}
 	n := p.Holding(g.id)
@@ -1171,7 +1171,7 @@ type crossing struct {
 // says the caller is r's goroutine, registering it: the finding then
 // shows its whole stack. Called with e.wmu held.
 func crossingCheck(r *waitRec, now time.Time, own bool) *report.Finding {
-	if r.crossed || r.lock() != nil || len(r.holds) == 0 {
+	if r.crossed || r.lock() != nil || len(r.holds) == 0 || off(report.LockHeldAcrossBlocking) {
 		return nil
 	}
 	c, ok := crossingOf(r, now)

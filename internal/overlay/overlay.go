@@ -47,6 +47,9 @@ type Target struct {
 	Name  string // package name
 	Dir   string
 	Tests bool // it has test files
+	// Plain reports that the package is Go files alone (no cgo, no
+	// assembly or other files), to which a file of assembly can be added.
+	Plain bool
 }
 
 // Plan is the instrumented view of the packages.
@@ -104,6 +107,7 @@ func Build(o Options) (*Plan, error) {
 			continue
 		}
 		t := &Target{Path: r.PkgPath, Name: r.Name, Dir: r.Dir}
+		t.Plain = len(r.GoFiles) > 0 && len(r.OtherFiles) == 0 && r.Imports["C"] == nil && r.Imports["runtime/cgo"] == nil
 		if t.Dir == "" {
 			continue
 		}
@@ -196,12 +200,14 @@ func Build(o Options) (*Plan, error) {
 	for _, t := range p.Targets {
 		switch {
 		case o.Tests && t.Tests:
-			name, wraps := t.Name, false
+			name, hasMain := t.Name, false
 			if n, ok := testMains[t.Dir]; ok {
-				name, wraps = n, true
+				name, hasMain = n, true
 			}
-			if err := p.add(o.Temp, newFile(t.Dir, "zz_gridlock_agent_test.go"), "agent_"+sanitize(t.Path)+"_test.go", testMainFile(name, t.Path, wraps)); err != nil {
-				return nil, err
+			for _, g := range testMainFiles(name, t.Path, hasMain, t.Plain && name == t.Name) {
+				if err := p.add(o.Temp, newFile(t.Dir, g.name), "agent_"+sanitize(t.Path)+"_"+g.name, g.content); err != nil {
+					return nil, err
+				}
 			}
 		case !o.Tests:
 			if err := p.add(o.Temp, newFile(t.Dir, "zz_gridlock_agent.go"), "agent_"+sanitize(t.Path)+".go", programFile(t.Path)); err != nil {

@@ -107,7 +107,7 @@ import (
 	"testing"
 )
 
-func gridlockUserTestMain(m *testing.M) {
+func TestMain(m *testing.M) { defer gridlockagent.Finish();
 	setup()
 	os.Exit(
 		gridlockagent.Finished(m.Run()),

@@ -46,10 +46,17 @@ type Input struct {
 	// Baseline, if positive, is the largest id of a goroutine that was
 	// running before the tests started; those are not reported.
 	Baseline int64
-	// Hung reports that the process made no progress for Hang: if no
-	// goroutine can run, every blocked one is stuck.
+	// Hung reports that the process made no progress for Hang. The
+	// process is then frozen, and every blocked goroutine stuck, if no
+	// goroutine can run, nor will: the runtime proved every blocked
+	// goroutine blocked for good, or Prev shows them all, a while ago,
+	// blocked where they are now (a timer that fired since, a goroutine
+	// that moved, started or ended, would show).
 	Hung bool
 	Hang time.Duration
+	// Prev is the dump of an earlier snapshot of the process, if any,
+	// taken at least a second before this one.
+	Prev []byte
 	// Reported lists goroutines already described by a deadlock finding
 	// of this process (from the runtime detector); groups made only of
 	// them are not reported again.
@@ -69,8 +76,9 @@ type Result struct {
 	// wait, reported now or before.
 	Deadlocked bool
 	// MainStuck reports that a goroutine on which the process's progress
-	// depends, a test's or the program's main goroutine, is stuck: the
-	// process will not finish by itself.
+	// depends, a test's or the program's main goroutine, is proven stuck
+	// (by the runtime, or because the program is frozen): the process
+	// will not finish by itself.
 	MainStuck bool
 }
 
@@ -139,6 +147,11 @@ func classify(g *rt.Goroutine) *dumpG {
 			return d
 		}
 	}
+	if n := len(g.Frames); n >= 2 && g.Frames[n-1].Func == "time.goFunc" && overlay.Machinery(overlay.FuncPackage(g.Frames[n-2].Func)) {
+		// A timer's function of gridlock's, such as a wait's re-check.
+		d.class = internal
+		return d
+	}
 	if d.class == blocked {
 		for _, f := range g.Frames {
 			pkg := overlay.FuncPackage(f.Func)
@@ -198,11 +211,63 @@ func Decide(in Input) Result {
 	for _, id := range res.Stuck {
 		if gr := m.byID[id]; gr != nil && slices.ContainsFunc(gr.Stack, func(f waitgraph.Frame) bool {
 			return f.Func == "testing.tRunner" || f.Func == "main.main"
-		}) {
+		}) && m.provenStuck(id) {
 			res.MainStuck = true
 		}
 	}
 	return res
+}
+
+// watchedWait reports whether the detector's graph has goroutine id
+// waiting for something no timer ends: a watched lock, wait group,
+// condition or semaphore whose releasers it knows, or a channel that the
+// code under test made (a timer sends on and closes only channels the
+// time and context packages made; what the function time.AfterFunc
+// calls may do anything, but that is rare).
+func (m *merger) watchedWait(id int64) bool {
+	gr := m.byID[id]
+	if gr == nil || gr.Wait == nil {
+		return false
+	}
+	for _, r := range m.graph.Resources {
+		if r.ID == gr.Wait.Resource {
+			switch r.Kind {
+			case waitgraph.Chan:
+				return r.Maker != 0
+			case waitgraph.Select:
+				return false
+			}
+			return r.Exact
+		}
+	}
+	return false
+}
+
+// sameWaits reports whether an earlier dump, prev, shows the same
+// goroutines as now, blocked where they are now: the same goroutines
+// (gridlock's own aside), each in the same state at the same frames.
+func sameWaits(now map[int64]*dumpG, prev []byte) bool {
+	if len(prev) == 0 {
+		return false
+	}
+	before := parseDump(prev)
+	n := 0
+	for id, d := range now {
+		if d.class == internal {
+			continue
+		}
+		n++
+		b := before[id]
+		if b == nil || b.class != d.class || b.reason != d.reason || !slices.Equal(b.Frames, d.Frames) {
+			return false
+		}
+	}
+	for _, b := range before {
+		if b.class != internal {
+			n--
+		}
+	}
+	return n == 0
 }
 
 func covered(ids []int64, reported map[int64]bool) bool {
@@ -278,18 +343,33 @@ func (m *merger) merge() {
 	if !m.in.Hung {
 		return
 	}
-	// At a hang, a program none of whose goroutines can run is frozen:
-	// nothing is left to release any waiter.
-	anyBlocked := false
-	for _, d := range m.dump {
+	// At a hang, a program none of whose goroutines can run, nor will, is
+	// frozen: nothing is left to release any waiter. A goroutine blocked
+	// on a channel may be woken by a timer (time.After, a ticker, the
+	// goroutine time.AfterFunc starts), which no dump shows, and may look
+	// the same in every dump, waking and blocking again at one line. So
+	// every blocked goroutine must be proven blocked for good by the
+	// runtime, or wait for something no timer ends (see watchedWait),
+	// shown waiting for it by an earlier dump too. Without the runtime's
+	// leak detector, two dumps alike are all there is to go by.
+	anyBlocked, proven, locks := false, true, true
+	for id, d := range m.dump {
 		switch d.class {
 		case free:
 			return
 		case blocked:
 			anyBlocked = true
+			if d.leaked || d.forever {
+				continue
+			}
+			proven = false
+			locks = locks && m.watchedWait(id)
 		}
 	}
 	if !anyBlocked {
+		return
+	}
+	if !proven && (m.in.Leaks && !locks || !sameWaits(m.dump, m.in.Prev)) {
 		return
 	}
 	m.frozen = true

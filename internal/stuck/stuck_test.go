@@ -80,6 +80,16 @@ func abba() *waitgraph.Graph {
 	}
 }
 
+// timerG is a timer's function of gridlock's, running.
+const timerG = `goroutine 90 [runnable]:
+github.com/gridlock-go/gridlock/internal/engine.(*checker).tick(0xc0001)
+	/gl/internal/engine/wait.go:300 +0x25
+time.goFunc({0x5a, 0xc0})
+	/go/src/time/sleep.go:215 +0x2d
+created by time.goFunc
+	/go/src/time/sleep.go:215 +0x45
+`
+
 // hookG is a goroutine parked in one of gridlock's hooks for native
 // channels, as gridlock test's rewrite makes them.
 const hookG = `goroutine %d [select]:
@@ -191,6 +201,7 @@ func TestDecide(t *testing.T) {
 		frozen     bool
 		mainStuck  bool
 		deadlocked bool
+		still      bool // an earlier dump is the same: Prev is Stacks
 	}{{
 		name:      "leaked goroutine",
 		in:        Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, " (leaked)")), Leaks: true},
@@ -201,6 +212,7 @@ func TestDecide(t *testing.T) {
 		in:   Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, "")), Leaks: true},
 	}, {
 		name:      "hung: nothing can run",
+		still:     true,
 		in:        Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, "")), Hung: true},
 		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
 		positions: []string{"/m/m_test.go:16", "/m/m.go:12"},
@@ -224,6 +236,7 @@ func TestDecide(t *testing.T) {
 		deadlocked: true,
 	}, {
 		name:   "a circular wait already reported, and the test behind it",
+		still:  true,
 		in:     Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51)), Hung: true, Reported: map[int64]bool{30: true, 31: true}},
 		frozen: true, mainStuck: true,
 		deadlocked: true,
@@ -232,6 +245,7 @@ func TestDecide(t *testing.T) {
 		in:   Input{Graph: nativeWaits(), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61), sleeperG), Hung: true},
 	}, {
 		name:      "native channels with no partner seen, the program frozen",
+		still:     true,
 		in:        Input{Graph: nativeWaits(), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
 		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
 		positions: []string{"/m/m.go:60", "/m/m.go:61"},
@@ -243,11 +257,13 @@ func TestDecide(t *testing.T) {
 		positions: []string{"/m/m.go:60"},
 	}, {
 		name:       "a circular wait already reported, and a goroutine joined on it",
+		still:      true,
 		in:         Input{Graph: abbaJoined(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51), strings.Replace(sprintf(lockerG, 32, 70), "transfer", "run", 1)), Hung: true, Reported: map[int64]bool{30: true, 31: true}},
 		frozen:     true,
 		deadlocked: true,
 	}, {
 		name:       "native channels each made by the other's waiter, the program frozen",
+		still:      true,
 		in:         Input{Graph: madeBy(41, 40), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
 		want:       []report.Kind{report.Deadlock},
 		positions:  []string{"/m/m.go:60", "/m/m.go:61"},
@@ -258,12 +274,14 @@ func TestDecide(t *testing.T) {
 		in:   Input{Graph: madeBy(41, 40), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61), sleeperG), Hung: true},
 	}, {
 		name:      "native channels made by their receivers, no other goroutine seen with them: no cycle",
+		still:     true,
 		in:        Input{Graph: madeBy(40, 41), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
 		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
 		positions: []string{"/m/m.go:60", "/m/m.go:61"},
 		frozen:    true,
 	}, {
 		name:       "buffered channels made and filled by their senders, no other goroutine seen with them: each waits for itself",
+		still:      true,
 		in:         Input{Graph: filled(sending(madeBy(40, 41))), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
 		want:       []report.Kind{report.Deadlock, report.Deadlock},
 		positions:  []string{"/m/m.go:60", "/m/m.go:61"},
@@ -271,12 +289,14 @@ func TestDecide(t *testing.T) {
 		deadlocked: true,
 	}, {
 		name:      "unbuffered channels made by their senders, no other goroutine seen with them: no cycle",
+		still:     true,
 		in:        Input{Graph: sending(madeBy(40, 41)), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
 		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
 		positions: []string{"/m/m.go:60", "/m/m.go:61"},
 		frozen:    true,
 	}, {
 		name:      "buffered channels made and filled by their senders, handed to goroutines that exited: no cycle",
+		still:     true,
 		in:        Input{Graph: handedOn(filled(sending(madeBy(40, 41)))), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true},
 		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
 		positions: []string{"/m/m.go:60", "/m/m.go:61"},
@@ -314,11 +334,81 @@ func TestDecide(t *testing.T) {
 		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
 		positions: []string{"/m/m.go:80", "/m/m.go:81"},
 	}, {
+		// One dump cannot tell a frozen program from one whose goroutines
+		// all wait for a timer to fire (a ticker, time.After).
+		name: "hung: nothing runs now, one dump",
+		in:   Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, "")), Hung: true},
+	}, {
+		name: "hung: nothing runs now, and an earlier dump showed a goroutine elsewhere",
+		in: Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, "")), Hung: true,
+			Prev: dump(harnessG, agentG, sprintf(testG, ""), strings.Replace(sprintf(workerG, ""), "m.go:12", "m.go:11", 1))},
+	}, {
+		name: "hung: nothing runs now, and an earlier dump showed a goroutine since gone",
+		in: Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, "")), Hung: true,
+			Prev: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, ""), sleeperG)},
+	}, {
+		name: "hung: nothing runs now, and the earlier dump differs only in gridlock's own goroutines",
+		in: Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, ""), timerG), Hung: true,
+			Prev: dump(harnessG, sprintf(testG, ""), sprintf(workerG, ""))},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
+		positions: []string{"/m/m_test.go:16", "/m/m.go:12"},
+		frozen:    true, mainStuck: true,
+	}, {
+		name:      "hung: every blocked goroutine proven blocked for good",
+		in:        Input{Stacks: dump(harnessG, agentG, sprintf(testG, " (leaked)"), sprintf(workerG, " (leaked)")), Hung: true, Leaks: true},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
+		positions: []string{"/m/m_test.go:16", "/m/m.go:12"},
+		frozen:    true, mainStuck: true,
+	}, {
+		// The detector's graph says the test waits behind a circular
+		// wait, but neither the runtime nor a second dump proves it: the
+		// test is not known to be stuck for good.
+		name:       "a circular wait already reported, and the test behind it, one dump",
+		in:         Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51)), Hung: true, Reported: map[int64]bool{30: true, 31: true}},
+		deadlocked: true,
+	}, {
+		// With the runtime's leak detector, a goroutine on a channel it
+		// did not prove blocked for good may be waiting for a timer, even
+		// if two dumps show it at the same line.
+		name:       "a circular wait on watched locks, and the test on a channel not proven, two dumps alike",
+		in:         Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51)), Hung: true, Leaks: true, Reported: map[int64]bool{30: true, 31: true}},
+		still:      true,
+		deadlocked: true,
+	}, {
+		name:       "a circular wait on watched locks, nothing else blocked, two dumps alike",
+		in:         Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51)), Hung: true, Leaks: true, Reported: map[int64]bool{30: true, 31: true}},
+		still:      true,
+		frozen:     true,
+		deadlocked: true,
+	}, {
+		name:       "a circular wait on watched locks and a goroutine joined on it, two dumps alike",
+		in:         Input{Graph: abbaJoined(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), sprintf(lockerG, 31, 51), strings.Replace(sprintf(lockerG, 32, 70), "transfer", "run", 1)), Hung: true, Leaks: true, Reported: map[int64]bool{30: true, 31: true}},
+		still:      true,
+		frozen:     true,
+		deadlocked: true,
+	}, {
+		// A timer sends on, or closes, channels the time and context
+		// packages made, never one the code under test made.
+		name:  "native channels of unknown makers, two dumps alike, with the leak detector",
+		in:    Input{Graph: nativeWaits(), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true, Leaks: true},
+		still: true,
+	}, {
+		name:       "native channels the code under test made, two dumps alike, with the leak detector",
+		in:         Input{Graph: madeBy(41, 40), Stacks: dump(harnessG, agentG, sprintf(hookG, 40, 60), sprintf(hookG, 41, 61)), Hung: true, Leaks: true},
+		still:      true,
+		want:       []report.Kind{report.Deadlock},
+		positions:  []string{"/m/m.go:60", "/m/m.go:61"},
+		frozen:     true,
+		deadlocked: true,
+	}, {
 		name: "a waiter whose holder runs",
 		in:   Input{Graph: abba(), Stacks: dump(harnessG, agentG, sprintf(lockerG, 30, 50), strings.Replace(sprintf(lockerG, 31, 51), "[select]", "[runnable]", 1))},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.in.GOROOT = "/go"
+			if tc.still {
+				tc.in.Prev = tc.in.Stacks
+			}
 			res := Decide(tc.in)
 			var kinds []report.Kind
 			var positions []string

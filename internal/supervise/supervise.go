@@ -72,6 +72,9 @@ type proc struct {
 	stopped   bool
 	done      bool
 	nextCheck time.Time
+	// prev is the dump of the last snapshot examined, taken at prevAt.
+	prev   []byte
+	prevAt time.Time
 }
 
 func (s *Supervisor) logf(format string, args ...any) {
@@ -134,7 +137,13 @@ func (s *Supervisor) Poll() {
 			timeoutNear = now.Sub(p.hello.Time) >= s.Timeout-margin
 		}
 		if (idle >= threshold || timeoutNear) && now.After(p.nextCheck) {
-			p.nextCheck = now.Add(s.Wait)
+			next := s.Wait
+			if p.deadlock {
+				// Soon again: a second snapshot may show that nothing
+				// moved, which one alone cannot.
+				next = min(next, 2*time.Second)
+			}
+			p.nextCheck = now.Add(next)
 			s.examine(p, idle)
 		}
 	}
@@ -163,7 +172,7 @@ func (s *Supervisor) Done(key string) {
 		}
 		return
 	}
-	s.decide(p, snap, false, 0)
+	s.decide(p, snap, false, 0, nil)
 }
 
 // Finish relays what is left of every process's findings.
@@ -301,14 +310,24 @@ func (s *Supervisor) examine(p *proc, idle time.Duration) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.relay(p)
-	res := s.decide(p, snap, true, idle)
+	var prev []byte
+	if snap.Time.Sub(p.prevAt) >= time.Second {
+		prev = p.prev
+	}
+	res := s.decide(p, snap, true, idle, prev)
+	if snap.Time.Sub(p.prevAt) >= time.Second {
+		p.prev, p.prevAt = []byte(snap.Stacks), snap.Time
+	}
+	// Stopped only when proven stuck: the runtime proved the test's (or
+	// the program's) main goroutine blocked for good, or nothing can run
+	// and an earlier snapshot shows nothing moved since.
 	if !res.Frozen && !res.MainStuck {
 		return // some goroutines may be stuck, but the process goes on
 	}
 	s.stop(p, fmt.Sprintf("stopped %s: it made no progress for %v and its goroutines are blocked for good (see the findings)", p.hello.Key, idle.Round(time.Second)))
 }
 
-func (s *Supervisor) decide(p *proc, snap agent.Snapshot, hung bool, idle time.Duration) stuck.Result {
+func (s *Supervisor) decide(p *proc, snap agent.Snapshot, hung bool, idle time.Duration, prev []byte) stuck.Result {
 	res := stuck.Decide(stuck.Input{
 		Graph:    snap.Graph,
 		Stacks:   []byte(snap.Stacks),
@@ -316,6 +335,7 @@ func (s *Supervisor) decide(p *proc, snap agent.Snapshot, hung bool, idle time.D
 		Baseline: snap.Baseline,
 		Hung:     hung,
 		Hang:     idle.Round(time.Second),
+		Prev:     prev,
 		Reported: p.reported,
 		GOROOT:   s.GOROOT,
 	})
