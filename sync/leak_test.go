@@ -45,7 +45,9 @@ func (s *cache) put(at *string, full func()) error {
 func TestLockLeakForgottenUnlock(t *testing.T) {
 	for _, waitFirst := range []bool{false, true} {
 		t.Run(fmt.Sprintf("waitFirst=%v", waitFirst), func(t *testing.T) {
-			r := gridlocktest.Record(t)
+			// Built without the runtime's leak detector, a waiter is known
+			// to wait for good at the long-wait threshold.
+			r := gridlocktest.Record(t, gridlocktest.LongWait(300*time.Millisecond))
 			s := &cache{n: 1}
 			var at string
 			locked, proceed, returned := make(chan bool), make(chan bool), make(chan bool)
@@ -110,7 +112,7 @@ func TestLockLeakForgottenUnlock(t *testing.T) {
 // package); its exit is found in a dump of the goroutines once the wait
 // has lasted a while.
 func TestLockLeakTestGoroutine(t *testing.T) {
-	r := gridlocktest.Record(t)
+	r := gridlocktest.Record(t, gridlocktest.LongWait(time.Second))
 	var mu sync.Mutex
 	var at string
 	t.Run("leaker", func(t *testing.T) {
@@ -171,5 +173,32 @@ func TestLockLeakSilent(t *testing.T) {
 	<-waited
 	for _, f := range r.Findings() {
 		t.Errorf("unexpected finding: %s", report.Line(f))
+	}
+}
+
+// TestLockLeakHandOverAfterExit: a goroutine locks and exits, and another
+// unlocks the lock later, while a third waits for it (yamux's ping of
+// death test blocks a connection's writes this way): the waiter is not
+// blocked for good, so there is no lock-leak.
+func TestLockLeakHandOverAfterExit(t *testing.T) {
+	r := gridlocktest.Record(t, gridlocktest.LongWait(time.Hour))
+	var blocker sync.Mutex
+	locked := make(chan bool)
+	gridlock.Go("blocker", func() {
+		blocker.Lock()
+		close(locked)
+	})
+	<-locked
+	done := make(chan bool)
+	gridlock.Go("writer", func() {
+		blocker.Lock()
+		blocker.Unlock()
+		close(done)
+	})
+	time.Sleep(700 * time.Millisecond) // the writer's wait is re-checked
+	gridlock.Go("unblocker", func() { blocker.Unlock() })
+	<-done
+	if fs := r.Of(report.LockLeak); len(fs) > 0 {
+		t.Fatalf("lock handed over after its locker exited reported: %s", report.Line(fs[0]))
 	}
 }

@@ -3,7 +3,9 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -15,8 +17,9 @@ import (
 // A lock-leak is a lock held for writing by a goroutine that has exited
 // while another goroutine waits for it: nothing can ever release it (a
 // forgotten Unlock on an error path, typically). It is reported when the
-// wait is registered or re-checked, or when a goroutine started by
-// gridlock.Go exits holding a lock someone waits for.
+// wait is registered or re-checked, once the waiter is known to wait for
+// good (blockedForGood): proven by the runtime's goroutine leak detector,
+// or waiting for the long-wait threshold.
 //
 // A lock nobody waits for is not reported, even at the end of a test: code
 // keeps locks on purpose (a Close that takes a lock and never releases it,
@@ -35,33 +38,14 @@ import (
 // whether its lock's holder, if not started by gridlock.Go, has exited.
 const untrackedAfter = 500 * time.Millisecond
 
-// Exited is called when a goroutine started by gridlock.Go returns.
+// Exited is called when a goroutine started by gridlock.Go returns. The
+// waits for locks it leaves held are found leaked at their next re-check,
+// once their goroutines are known to wait for good (blockedForGood).
 func Exited(g *G) {
 	if g == nil {
 		return
 	}
 	e.exited.add(g.id)
-	if g.n == 0 || e.state.Load() != stateOn {
-		return
-	}
-	// Waiters for the locks it leaves held are stuck for good.
-	var recs []*waitRec
-	e.wmu.Lock()
-	for i := range g.n {
-		h := g.at(i)
-		if h.mode != Write || h.lent() || h.lock.ownerOf() != g {
-			continue
-		}
-		for _, w := range e.byRes[h.lock] {
-			if w.wait != nil {
-				recs = append(recs, w.wait)
-			}
-		}
-	}
-	e.wmu.Unlock()
-	for _, r := range recs {
-		checkLeak(r)
-	}
 }
 
 // checkLeak reports a lock-leak if r is a wait for a lock whose holder has
@@ -72,7 +56,7 @@ func checkLeak(r *waitRec) {
 		return
 	}
 	o := l.ownerSeen()
-	if o == nil || o == r.g || !hasExited(o, r) {
+	if o == nil || o == r.g || !hasExited(o, r) || !blockedForGood(r) {
 		return
 	}
 	var f *report.Finding
@@ -125,12 +109,47 @@ func hasExited(o *G, r *waitRec) bool {
 	return true
 }
 
-// liveness is the set of goroutines of the last dump.
+// blockedForGood reports whether r's goroutine is known to wait for good:
+// the runtime's goroutine leak detector (GOEXPERIMENT=goroutineleakprofile,
+// as gridlock test builds) proves it, or, where the toolchain has no such
+// detector, the wait has lasted the long-wait threshold. A holder that
+// exited is not enough: a lock may be handed over, locked by a goroutine
+// that exits and unlocked later by another (legal in Go), and a wait for
+// it then ends; the leak detector sees that goroutine reach the lock.
+func blockedForGood(r *waitRec) bool {
+	if time.Since(r.since) >= longWait() {
+		return true
+	}
+	if leakProfile == nil {
+		return false
+	}
+	liveness.mu.Lock()
+	defer liveness.mu.Unlock()
+	if liveness.leaked == nil || time.Since(liveness.leakAt) > time.Second {
+		// Writing the profile runs the collection that marks leaked
+		// goroutines; the dump below shows the marks.
+		if leakProfile.WriteTo(io.Discard, 0) != nil {
+			return false
+		}
+		dumpLiveness()
+		liveness.leakAt = liveness.at
+	}
+	return liveness.leaked[r.g.ownID()]
+}
+
+// leakProfile is the runtime's goroutine leak profile, nil if the
+// toolchain has none.
+var leakProfile = pprof.Lookup("goroutineleak")
+
+// liveness is the set of goroutines of the last dump, and those of them
+// the runtime's leak detector had proven blocked for good.
 var liveness struct {
-	mu  sync.Mutex
-	at  time.Time
-	ids map[uint64]bool
-	max uint64
+	mu     sync.Mutex
+	at     time.Time
+	ids    map[uint64]bool
+	leaked map[uint64]bool
+	leakAt time.Time // when the leak profile was last written
+	max    uint64
 }
 
 // alive reports whether goroutine id, which exists or existed, is alive,
@@ -168,6 +187,7 @@ func dumpLiveness() {
 		buf = make([]byte, 2*len(buf))
 	}
 	ids := make(map[uint64]bool)
+	leaked := make(map[uint64]bool)
 	var top uint64
 	prefix := []byte("goroutine ")
 	for line := range bytes.Lines(buf) {
@@ -179,10 +199,13 @@ func dumpLiveness() {
 			if id, err := strconv.ParseUint(string(rest[:i]), 10, 64); err == nil {
 				ids[id] = true
 				top = max(top, id)
+				if bytes.Contains(rest, []byte("(leaked)")) {
+					leaked[id] = true
+				}
 			}
 		}
 	}
-	liveness.ids, liveness.max, liveness.at = ids, top, time.Now()
+	liveness.ids, liveness.leaked, liveness.max, liveness.at = ids, leaked, top, time.Now()
 }
 
 // leakFinding describes r's wait for a lock that o, which has exited,

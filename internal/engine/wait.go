@@ -305,6 +305,9 @@ func nextCheck(r *waitRec) time.Duration {
 // or a wait that has become long. It reports false if the wait is no
 // longer registered: another wait of its goroutine superseded it.
 func recheck(r *waitRec) bool {
+	// A wait for a lock its exited holder left is a lock-leak, not a long
+	// wait: checked first.
+	checkLeak(r)
 	var fs []*report.Finding
 	live := true
 	func() {
@@ -325,9 +328,6 @@ func recheck(r *waitRec) bool {
 		}
 	}()
 	deliver(fs)
-	if live {
-		checkLeak(r)
-	}
 	return live
 }
 
