@@ -342,3 +342,63 @@ func TestSelectWokenThenLocksIsSilent(t *testing.T) {
 		t.Errorf("a select that had returned was reported: %v", summaries(fs))
 	}
 }
+
+// TestLockHeldAcrossBoundedSelectIsSilent: the holder sends under mu in a
+// select that also waits on a timer or a context (yamux bounds its sends
+// with a write timeout): the only receiver asks for mu, but the select
+// ends through its other case, so no cycle is claimed.
+func TestLockHeldAcrossBoundedSelectIsSilent(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		other func(stop <-chan struct{}) gridlock.SelectOp
+	}{
+		// A case gridlock test cannot give SelectStart, such as ctx.Done().
+		{"outside", func(<-chan struct{}) gridlock.SelectOp { return gridlock.SelectOutside() }},
+		// A channel made where gridlock does not see, with no partner
+		// seen: a timer's.
+		{"timer", func(stop <-chan struct{}) gridlock.SelectOp { return gridlock.SelectRecv(stop) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := gridlocktest.Record(t)
+			var mu gsync.Mutex
+			events := make(chan int)
+			stop := make(chan struct{})
+			gate := make(chan struct{})
+			consumerDone := make(chan struct{})
+			gridlock.Go("consumer", func() {
+				defer close(consumerDone)
+				gridlock.Recv(events) // a known receiver
+				<-gate
+				mu.Lock()
+				mu.Unlock()
+			})
+			gridlock.Send(events, 0)
+			holderDone := make(chan struct{})
+			gridlock.Go("holder", func() {
+				defer close(holderDone)
+				mu.Lock()
+				sel := gridlock.SelectStart(gridlock.SelectSend(events), tc.other(stop))
+				select {
+				case events <- 1:
+					sel.Case(0)
+				case <-stop: // the timeout
+					sel.Case(-1)
+				}
+				mu.Unlock()
+			})
+			kind := waitgraph.Select
+			if tc.name == "outside" {
+				kind = waitgraph.Chan // the one case watched
+			}
+			waitingOn(t, "holder", kind)
+			close(gate)
+			time.Sleep(300 * time.Millisecond) // the consumer waits for mu; re-checks run
+			if fs := r.Of(report.LockHeldAcrossBlocking); len(fs) != 0 {
+				t.Errorf("a select bounded by another case reported: %v", summaries(fs))
+			}
+			close(stop)
+			<-holderDone
+			<-consumerDone
+		})
+	}
+}

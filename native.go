@@ -167,6 +167,12 @@ func primOf(addr unsafe.Pointer) *engine.Prim {
 	return engine.ChanPrim(addr, 0)
 }
 
+// SelectOutside describes a case of a select statement on a channel that
+// SelectRecv and SelectSend cannot be given (one that a call returns, such
+// as ctx.Done()): the select may end through it, from outside anything
+// gridlock watches.
+func SelectOutside() SelectOp { return SelectOp{mode: waitgraph.Wait} }
+
 // SelectStart registers the calling goroutine as waiting in the select
 // statement that follows, on the given channels, if the select lasts past
 // a grace period. Each case of the select then calls Case with its index
@@ -181,8 +187,11 @@ func SelectStart(ops ...SelectOp) *SelectWait {
 	gid = goid(gid)
 	on := make([]engine.WaitOn, 0, len(ops))
 	for _, op := range ops {
-		if op.prim != nil {
+		switch {
+		case op.prim != nil:
 			on = append(on, engine.WaitOn{Prim: op.prim, Mode: op.mode})
+		case op.mode == waitgraph.Wait:
+			on = append(on, engine.Outside)
 		}
 	}
 	return &SelectWait{gid: gid, ops: ops, async: engine.BeginAsync(gid, pc, on...)}

@@ -161,7 +161,15 @@ func BeginAsync(gid uint64, pc uintptr, on ...WaitOn) *AsyncWait {
 	}
 	a.w = Wait{g: g, on: a.w.on[:0], pc: pc, async: true, depth: g.n, chain: g.chain()}
 	for _, o := range on {
+		if o.Prim == nil {
+			a.w.outside = true // see Outside
+			continue
+		}
 		a.w.on = append(a.w.on, waitOn{res: o.Prim, mode: o.Mode, count: o.Count})
+	}
+	if len(a.w.on) == 0 {
+		g.async = a // nothing watched to wait on
+		return nil
 	}
 	g.live = a
 	a.mu.Lock()

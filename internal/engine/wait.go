@@ -43,6 +43,7 @@ type waitRec struct {
 	holds      []held // g's held list when the wait began (stable while it waits)
 	deadlocked bool   // part of a reported deadlock: no long-wait on top
 	crossed    bool   // a lock held across it was reported (crossingOf)
+	outside    bool   // a select with a case gridlock does not watch (Outside)
 	leakDone   bool   // its lock's holder was found exited (checkLeak)
 	async      bool   // registered by another goroutine: its stack is not the waiter's
 	// suspect is when a circular wait through this async wait was first
@@ -84,6 +85,7 @@ type Wait struct {
 	seq        uint64
 	rec        *waitRec // set once registered
 	async      bool     // registered from a timer, not by the waiter (AsyncWait)
+	outside    bool     // a select with a case gridlock does not watch; see Outside
 	checker    *checker // runs the re-checks once registered; see detach
 	// depth and chain describe the waiter's held list when an async wait
 	// began: its length and the chain key of its last entry.
@@ -126,6 +128,12 @@ type WaitOn struct {
 	Mode  waitgraph.Mode
 	Count int64 // semaphore permits
 }
+
+// Outside is the WaitOn of a select's case on a channel gridlock does not
+// watch (a call's result, such as ctx.Done()): such a case may end the
+// wait from outside anything the detector knows, so no lock held across
+// the select is said to close a cycle through its other cases.
+var Outside = WaitOn{Mode: waitgraph.Wait}
 
 // BeginWaitOn starts goroutine gid's wait for the primitives in on
 // (several for a select), at call site pc; see BeginWait. Once registered,
@@ -174,7 +182,7 @@ func prepare(g *G, pc uintptr, cancelable bool) *Wait {
 // them if the wait ended meanwhile.
 func (w *Wait) register() (fs []*report.Finding) {
 	g := w.g
-	rec := &waitRec{g: g, on: slices.Clone(w.on), since: w.since, pc: w.pc, cancelable: w.cancelable, next: firstCheck, async: w.async}
+	rec := &waitRec{g: g, on: slices.Clone(w.on), since: w.since, pc: w.pc, cancelable: w.cancelable, next: firstCheck, async: w.async, outside: w.outside}
 	if l := rec.lock(); l != nil {
 		rec.recursive = g.recursiveOn == l
 	}
@@ -1195,7 +1203,10 @@ func crossingOf(r *waitRec, now time.Time) (crossing, bool) {
 	if len(holds) == 0 {
 		return crossing{}, false
 	}
-	ends, others := enders(r)
+	ends, others, unseen := enders(r)
+	if r.outside || unseen && len(r.on) > 1 {
+		ends = nil // bounded, or ended from outside: only a long wait counts
+	}
 	// A goroutine that may end the wait waits for the lock: a circular
 	// wait, now.
 	for _, h := range holds {
@@ -1250,7 +1261,12 @@ func crossingOf(r *waitRec, now time.Time) (crossing, bool) {
 // primitives, with why, and how many are known from what they did rather
 // than assumed (a channel's maker, when no partner of the direction was
 // seen, is assumed). Called with e.wmu held.
-func enders(r *waitRec) (ends map[uint64]string, others int) {
+//
+// unseen reports a channel made where gridlock does not see, with no
+// partner seen either: a timer's, a context's, a library's. A select with
+// such a case may end through it (a timeout is how code bounds a send
+// under a lock), so no cycle is claimed through its other cases.
+func enders(r *waitRec) (ends map[uint64]string, others int, unseen bool) {
 	ends = make(map[uint64]string)
 	self := r.g.id
 	add := func(gid uint64, why string) {
@@ -1304,6 +1320,7 @@ func enders(r *waitRec) (ends map[uint64]string, others int) {
 				}
 			} else if others == n && m == 0 {
 				others++ // made where gridlock does not see: unknown
+				unseen = true
 			}
 		case waitgraph.Cond:
 			for _, gid := range p.send.ids() {
@@ -1330,7 +1347,7 @@ func enders(r *waitRec) (ends map[uint64]string, others int) {
 			others++
 		}
 	}
-	return ends, others
+	return ends, others, unseen
 }
 
 // crossingFinding describes a lock held across a wait on a primitive, for

@@ -17,13 +17,17 @@ import (
 //	case <-f():              case <-f(): gridlockSel.Case(-1);
 //	}                        }}
 //
+// (with gridlock.SelectOutside() last among SelectStart's operations when,
+// as here, a case's channel cannot be given: see below).
+//
 // The select itself is unchanged and still evaluates its own channel and
 // value expressions: SelectStart only registers, once the select has
 // lasted past a grace period, which channels the goroutine waits on, and
 // Case ends that registration and records the operation done. A channel
 // expression is given to SelectStart only if evaluating it again has no
 // effect (a variable, a field, an index, on one line); a case on any other
-// gets no operation and calls Case(-1). A select none of whose channels
+// calls Case(-1), and SelectStart is given SelectOutside() for it, once:
+// the select may end through a channel gridlock does not watch. A select none of whose channels
 // can be given is left alone, as is one with a default case, which never
 // blocks.
 //
@@ -83,6 +87,7 @@ type selectRewriter struct {
 
 func (s *selectRewriter) rewrite(sel *ast.SelectStmt, stack []ast.Node) {
 	var ops []string
+	outside := 0 // cases whose channel cannot be given
 	idx := make([]int, len(sel.Body.List))
 	for i, st := range sel.Body.List {
 		cc := st.(*ast.CommClause)
@@ -105,10 +110,12 @@ func (s *selectRewriter) rewrite(sel *ast.SelectStmt, stack []ast.Node) {
 			}
 		}
 		if ch == nil || !s.pure(ch) || chanOf(s.Types.Info.TypeOf(ch)) == nil {
+			outside++
 			continue
 		}
 		text := s.text(ch)
 		if strings.Contains(text, "\n") {
+			outside++
 			continue
 		}
 		idx[i] = len(ops)
@@ -116,6 +123,10 @@ func (s *selectRewriter) rewrite(sel *ast.SelectStmt, stack []ast.Node) {
 	}
 	if len(ops) == 0 {
 		return
+	}
+	if outside > 0 {
+		// After the others, so that Case's indexes stay theirs.
+		ops = append(ops, "SelectOutside()")
 	}
 	// The labels of the select, if any, and its function.
 	start := sel.Pos()
