@@ -84,7 +84,7 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 			return nil
 		}
 		h = &home{addr: a}
-		h.ref.SetAddr(a)
+		h.ref.SetValue(p)
 		if s.m == nil {
 			s.m = make(map[uintptr]*home)
 		}
@@ -178,4 +178,21 @@ func leaveQueue(slot *atomic.Pointer[lockq], q *lockq) {
 		return
 	}
 	slot.CompareAndSwap(q, nil)
+}
+
+func init() {
+	engine.DropStale = func(addr uintptr, l *engine.Lock) {
+		s := &homeMaps[(uint64(addr)*0x9E3779B97F4A7C15)>>(64-6)]
+		s.mu.Lock()
+		h := s.m[addr]
+		if h != nil && h.ref.Peek() == l {
+			delete(s.m, addr)
+		} else {
+			h = nil
+		}
+		s.mu.Unlock()
+		if h != nil {
+			homeSlot(addr).CompareAndSwap(h, nil)
+		}
+	}
 }

@@ -109,15 +109,18 @@ func hasExited(o *G, r *waitRec) bool {
 	return true
 }
 
-// blockedForGood reports whether r's goroutine is known to wait for good:
+// blockedForGood reports whether r's goroutine is taken to wait for good:
 // the runtime's goroutine leak detector (GOEXPERIMENT=goroutineleakprofile,
-// as gridlock test builds) proves it, or, where the toolchain has no such
-// detector, the wait has lasted the long-wait threshold. A holder that
+// as gridlock test builds) proves it, or the wait has lasted leakGrace (or
+// the long-wait threshold, if shorter). The detector cannot prove a wait
+// for a lock a package variable holds, since package variables are always
+// reachable: the grace is what reports those, before gridlock test stops a
+// hung test (-wait, 10s). A holder that
 // exited is not enough: a lock may be handed over, locked by a goroutine
 // that exits and unlocked later by another (legal in Go), and a wait for
 // it then ends; the leak detector sees that goroutine reach the lock.
 func blockedForGood(r *waitRec) bool {
-	if time.Since(r.since) >= longWait() {
+	if time.Since(r.since) >= min(longWait(), leakGrace) {
 		return true
 	}
 	if leakProfile == nil {
@@ -136,6 +139,11 @@ func blockedForGood(r *waitRec) bool {
 	}
 	return liveness.leaked[r.g.ownID()]
 }
+
+// leakGrace is how long a wait for a lock whose holder has exited lasts
+// before it is taken to be for good, without the runtime's proof: a hand-
+// over of a lock whose locker exited ends sooner.
+const leakGrace = 5 * time.Second
 
 // leakProfile is the runtime's goroutine leak profile, nil if the
 // toolchain has none.

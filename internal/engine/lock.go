@@ -45,6 +45,7 @@ type Lock struct {
 	class *Class
 	site  uintptr
 	addr  uintptr // the address of the lock value, to name the lock by it
+	value weak.Pointer[byte] // the lock value, if kept outside it: see stale
 	// owner is the goroutine holding the lock for writing, nil if none. The
 	// owner writes it after acquiring and clears it before releasing; others
 	// read it through ownerOf, which tolerates stale values.
@@ -130,14 +131,32 @@ func (l *Lock) setLast(g *G) { l.last = g }
 type Ref struct {
 	p atomic.Pointer[Lock]
 	// addr is the address of the lock value, for a Ref kept outside it
-	// (see SetAddr); 0 for a Ref inside its lock value.
-	addr uintptr
+	// (see SetValue); 0 for a Ref inside its lock value. value tells the
+	// lock from a later one at the same address.
+	addr  uintptr
+	value weak.Pointer[byte]
 }
 
-// SetAddr records that r is the Ref of the lock value at address a, kept
-// outside it: findings name the lock by that address. It must be called
-// before r's record is created.
-func (r *Ref) SetAddr(a uintptr) { r.addr = a }
+// SetValue records that r is the Ref of the lock value at p, kept outside
+// it: findings name the lock by its address, and a record of a lock that
+// is garbage is told from one of a new lock at the same address (see
+// Lock.stale). It must be called before r's record is created.
+func (r *Ref) SetValue(p unsafe.Pointer) {
+	r.addr = uintptr(p)
+	r.value = weak.Make((*byte)(p))
+}
+
+// DropStale, set by the mirror, makes it forget the record l of the lock
+// at address addr, which is garbage: the lock now at that address gets a
+// record of its own at its next acquisition.
+var DropStale func(addr uintptr, l *Lock)
+
+// stale reports whether l is the record of a lock that is garbage, found
+// by a new lock at the same address before the mirror forgot it (a
+// cleanup runs some time after its value is freed).
+func (l *Lock) stale() bool {
+	return l.value != (weak.Pointer[byte]{}) && l.value.Value() == nil
+}
 
 // Lock returns r's record, creating it on first use at call site pc.
 func (r *Ref) Lock(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
@@ -166,7 +185,7 @@ func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Ui
 	if l.id == 0 {
 		l.id = e.nextID.Add(1)
 	}
-	l.kind, l.site, l.addr = kind, pc, r.addr
+	l.kind, l.site, l.addr, l.value = kind, pc, r.addr, r.value
 	if l.addr == 0 {
 		l.addr = uintptr(unsafe.Pointer(r))
 	}

@@ -24,6 +24,17 @@ func (l *Lock) info() nodeInfo {
 // from every held class to the new one, each checked for a cycle, and the
 // hierarchy levels. It records the chain in the cache and returns its flags.
 func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
+	// A new chain is where a record of a lock that is garbage, found by a
+	// new lock at its address, would add orders between classes that are
+	// not this lock's: forget it, and learn nothing from this chain.
+	if dropStale(l) {
+		return 0
+	}
+	for i := range g.n {
+		if h := g.at(i); h.lock != nil && dropStale(h.lock) {
+			return 0
+		}
+	}
 	var fs []*report.Finding
 	func() {
 		defer guard()
@@ -386,4 +397,16 @@ func recursive(g *G, l *Lock, m Mode, pc uintptr, heldMode Mode) {
 	if f != nil {
 		deliver([]*report.Finding{f})
 	}
+}
+
+// dropStale reports whether l is stale, and if so has the mirror forget
+// it.
+func dropStale(l *Lock) bool {
+	if !l.stale() {
+		return false
+	}
+	if DropStale != nil {
+		DropStale(l.addr, l)
+	}
+	return true
 }
