@@ -624,11 +624,12 @@ import (
 var a, b sync.Mutex
 
 func TestProgress(t *testing.T) {
-	ready := make(chan bool)
-	go func() { a.Lock(); ready <- true; b.Lock() }()
-	go func() { b.Lock(); ready <- true; a.Lock() }()
+	ready, start := make(chan bool), make(chan bool)
+	go func() { a.Lock(); ready <- true; <-start; b.Lock() }()
+	go func() { b.Lock(); ready <- true; <-start; a.Lock() }()
 	<-ready
 	<-ready
+	close(start)
 	for deadline := time.Now().Add(4 * time.Second); time.Now().Before(deadline); {
 		<-time.After(20 * time.Millisecond)
 	}

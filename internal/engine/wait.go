@@ -1258,9 +1258,11 @@ func crossingOf(r *waitRec, now time.Time) (crossing, bool) {
 }
 
 // enders returns the goroutines other than r's that may end r's wait on
-// primitives, with why, and how many are known from what they did rather
-// than assumed (a channel's maker, when no partner of the direction was
-// seen, is assumed). Called with e.wmu held.
+// primitives, with why, and how many goroutines may end it, counting one
+// unknown for a channel no partner of the direction was seen on (its
+// maker is not assumed to: the maker's inference is for goroutines the
+// runtime proved blocked for good, in package stuck). Called with e.wmu
+// held.
 //
 // unseen reports a channel made where gridlock does not see, with no
 // partner seen either: a timer's, a context's, a library's. A select with
@@ -1314,13 +1316,13 @@ func enders(r *waitRec) (ends map[uint64]string, others int, unseen bool) {
 					others++
 				}
 			}
-			if m := p.maker.Load(); others == n && m != 0 && m != self {
-				if _, ok := ends[m]; !ok {
-					ends[m] = "made it"
-				}
-			} else if others == n && m == 0 {
-				others++ // made where gridlock does not see: unknown
-				unseen = true
+			if others == n {
+				// No partner seen: who ends the wait is unknown (a
+				// goroutine that will close it through a field, say). Its
+				// maker is not assumed to: the maker's inference is for
+				// goroutines proven blocked for good (package stuck).
+				others++
+				unseen = unseen || p.maker.Load() == 0
 			}
 		case waitgraph.Cond:
 			for _, gid := range p.send.ids() {
