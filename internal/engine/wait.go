@@ -1164,6 +1164,10 @@ func semaphoreFinding(r *waitRec) *report.Finding {
 // when a goroutine starts waiting for it.
 const maxCrossChecks = 64
 
+// crossConfirm is how long a wait on a primitive lasts before a lock held
+// across it is said to close a cycle with a goroutine that may end it.
+const crossConfirm = time.Second
+
 // crossing is why a lock held across a wait is reported.
 type crossing struct {
 	h     held
@@ -1206,6 +1210,12 @@ func crossingOf(r *waitRec, now time.Time) (crossing, bool) {
 	ends, others, unseen := enders(r)
 	if r.outside || unseen && len(r.on) > 1 {
 		ends = nil // bounded, or ended from outside: only a long wait counts
+	}
+	if now.Sub(r.since) < crossConfirm {
+		// A lock may be handed over: unlocked by another goroutine than
+		// the one blocked holding it. A cycle through it is one only if
+		// it lasts.
+		ends = nil
 	}
 	// A goroutine that may end the wait waits for the lock: a circular
 	// wait, now.
