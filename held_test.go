@@ -1,3 +1,5 @@
+//lint:file-ignore SA2001 tests take locks for the waits they make, with nothing inside
+
 package gridlock_test
 
 import (
