@@ -143,6 +143,9 @@ func TestInversionOfClassesOnOtherInstances(t *testing.T) {
 func TestNestedLocksOfOneClass(t *testing.T) {
 	registerTestSites()
 	var c [4]Ref
+	// The engine records acquisitions of real locks: mu gives each lock
+	// the mutual exclusion (and the happens-before edges) a lock has.
+	var mu [4]sync.Mutex
 	fs := recording(t, func() {
 		var wg sync.WaitGroup
 		for range 4 {
@@ -150,10 +153,14 @@ func TestNestedLocksOfOneClass(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := range 3 {
+					mu[i].Lock()
 					lock(&c[i], connPC)
+					mu[i+1].Lock()
 					lock(&c[i+1], connPC)
 					ReleaseWrite(&c[i+1])
+					mu[i+1].Unlock()
 					ReleaseWrite(&c[i])
+					mu[i].Unlock()
 				}
 			}()
 		}
