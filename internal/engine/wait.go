@@ -1147,9 +1147,11 @@ func semaphoreFinding(r *waitRec) *report.Finding {
 
 // A lock held across a wait on a primitive (a channel, a select, a wait
 // group, a condition, a semaphore) is reported at run time only when it
-// can close a cycle, or has hurt: when a goroutine that may end the wait
-// (a partner, the maker, one that owes a Done, one that signals, a
-// semaphore holder) waits for the lock or has taken it before; when
+// can close a cycle, or has hurt: when, the wait having lasted
+// crossConfirm, a goroutine that may end it (a partner, one that owes a
+// Done, one that signals, a semaphore holder; not a channel's maker, and
+// none for a select with a case gridlock does not watch) waits for the
+// lock or has taken it before; when
 // nothing known can end the wait and another goroutine waits for the
 // lock; or when the wait outlasts the long-wait threshold. A lock held
 // across a wait no other goroutine ever asks for (a per-stream lock over
@@ -1157,8 +1159,9 @@ func semaphoreFinding(r *waitRec) *report.Finding {
 // not a finding of the run; gridlock vet reports the pattern statically.
 //
 // The checks run when the wait registers, at its re-checks, and when a
-// goroutine starts waiting for a lock a registered waiter holds: the
-// moment a partner asks for the lock is the moment a cycle closes.
+// goroutine starts waiting for a lock a registered waiter holds (the
+// moment a cycle closes; it is reported at a later re-check if the wait
+// is younger than crossConfirm).
 
 // maxCrossChecks bounds the holders of a lock whose waits are checked
 // when a goroutine starts waiting for it.
@@ -1328,9 +1331,7 @@ func enders(r *waitRec) (ends map[uint64]string, others int, unseen bool) {
 			}
 			if others == n {
 				// No partner seen: who ends the wait is unknown (a
-				// goroutine that will close it through a field, say). Its
-				// maker is not assumed to: the maker's inference is for
-				// goroutines proven blocked for good (package stuck).
+				// goroutine that will close it through a field, say).
 				others++
 				unseen = unseen || p.maker.Load() == 0
 			}
