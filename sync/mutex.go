@@ -340,6 +340,21 @@ func (m *Mutex) fixBits(q *waitq) {
 }
 
 func (m *Mutex) unlockSlow() {
+	// With no waiter to wake (none queued, or a woken one already
+	// competing) and no hand-off asked, unlocking needs no queue, as in
+	// the standard library.
+	for {
+		old := m.state.Load()
+		if old&mutexLocked == 0 {
+			panic("sync: unlock of unlocked mutex")
+		}
+		if old&mutexHandoff != 0 || old&(mutexWoken|mutexQueued) == mutexQueued {
+			break
+		}
+		if m.state.CompareAndSwap(old, old&^mutexLocked) {
+			return
+		}
+	}
 	lq := enterQueue(&m.q)
 	defer leaveQueue(&m.q, lq)
 	q := &lq.rwq.writers
