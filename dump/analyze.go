@@ -72,6 +72,8 @@ type Bucket struct {
 	key    bucketKey
 	where  waitgraph.Frame // shown: the program's own innermost frame
 	locker waitgraph.Frame // the innermost frame above the runtime and sync
+	src    []frameSrc      // the frames the source explains
+	wait   *SourceFrame    // the innermost frame, when the source names its wait
 }
 
 // Where returns the innermost frame of the program's own code, the place a
@@ -94,6 +96,12 @@ type Analysis struct {
 	WholeBlocked bool
 	// Notes say what the dump could not tell and how to learn it.
 	Notes []string
+	// SourceProblems says where the program's source, when given, does
+	// not match the dump (another version of a file): such frames are not
+	// explained from it.
+	SourceProblems []string
+	// Source reports that the analysis read the program's source.
+	Source bool
 	// Counts of goroutines by class.
 	Running, External, Blocked, Idle, System int
 }
@@ -105,6 +113,17 @@ func (a *Analysis) Verdict() report.Kind {
 		return ""
 	}
 	return a.Findings[0].Kind
+}
+
+// Stuck reports whether the analysis found goroutines stuck: a deadlock or
+// a partial deadlock. Contention, long waits and busy loops are not.
+func (a *Analysis) Stuck() bool {
+	for _, f := range a.Findings {
+		if f.Kind == report.Deadlock || f.Kind == report.PartialDeadlock {
+			return true
+		}
+	}
+	return false
 }
 
 type bucketKey struct {
@@ -122,6 +141,7 @@ type node struct {
 	gr   *waitgraph.Goroutine
 	wait time.Duration
 	res  *res
+	held []heldLock // the locks it holds, per the source
 }
 
 // res is a resource recovered from the dump.
@@ -133,12 +153,20 @@ type res struct {
 
 // Analyze tells what d shows. It never fails: what the dump does not say
 // is left out, and said in Analysis.Notes.
-func Analyze(d *Dump) *Analysis {
-	a := &Analysis{Dump: d, Graph: &waitgraph.Graph{}}
-	z := &analyzer{a: a, d: d, buckets: make(map[bucketKey]*Bucket)}
+func Analyze(d *Dump) *Analysis { return AnalyzeSource(d, nil) }
+
+// AnalyzeSource is Analyze with the program's source at hand (src may be
+// nil): it names the holders of the locks waited on and the goroutines
+// that may end the other waits, and marks each such inference "per the
+// source".
+func AnalyzeSource(d *Dump, src Source) *Analysis {
+	a := &Analysis{Dump: d, Graph: &waitgraph.Graph{}, Source: src != nil}
+	z := &analyzer{a: a, d: d, buckets: make(map[bucketKey]*Bucket), src: src}
 	z.bucket()
+	z.explain()
 	z.nodes()
 	z.resources()
+	z.sourceHolders()
 	z.snapshot()
 	z.decide()
 	z.contention()
@@ -182,6 +210,11 @@ type analyzer struct {
 	gid         map[int64]*node // node by graph id
 	gs          map[int64]*waitgraph.Goroutine
 	rs          map[string]*waitgraph.Resource
+	src         Source
+	held        [][]heldLock // per goroutine of the dump, with source
+	waitAddr    []uint64     // per goroutine: the address waited on, from the source
+	holdWhy     map[string]map[int64]string
+	enderUsed   bool // the source named a goroutine that may end a wait
 }
 
 func (z *analyzer) goroutine(id int64) *waitgraph.Goroutine { return z.gs[id] }
@@ -398,8 +431,8 @@ func (z *analyzer) nodes() {
 	d := z.d
 	z.addrs = make(map[uint64]int)
 	for i := range d.Goroutines {
-		if g := &d.Goroutines[i]; g.Addr != 0 {
-			z.addrs[g.Addr]++
+		if a := z.addrOf(i); a != 0 {
+			z.addrs[a]++
 		}
 	}
 	// Addresses some goroutine's frames point at.
@@ -425,12 +458,12 @@ func (z *analyzer) nodes() {
 		g := &d.Goroutines[i]
 		b := z.bucketOf[i]
 		refs = refs[:0]
+		addr := z.addrOf(i)
 		for _, r := range g.Refs {
-			if z.addrs[r] > 0 && r != g.Addr {
+			if z.addrs[r] > 0 && r != addr {
 				refs = append(refs, r)
 			}
 		}
-		addr := g.Addr
 		if addr != 0 && z.addrs[addr] == 1 && !refd[addr] && b.Count > maxGuesses && d.Snapshot == nil {
 			// One of many alike goroutines, each alone on its own
 			// resource, which nothing else points at: nothing can be
@@ -444,6 +477,7 @@ func (z *analyzer) nodes() {
 			sb.WriteString(strconv.FormatUint(r, 16))
 			sb.WriteByte(' ')
 		}
+		sb.WriteString(z.heldKey(i))
 		k := nodeKey{b: b, addr: addr, refs: sb.String()}
 		if alone[g.ID] {
 			k.id = g.ID
@@ -451,6 +485,9 @@ func (z *analyzer) nodes() {
 		n := z.nodeOf[k]
 		if n == nil {
 			n = &node{b: b, addr: addr, refs: slices.Clone(refs)}
+			if z.held != nil {
+				n.held = z.held[i]
+			}
 			id := g.ID
 			if id == 0 {
 				z.synth--
@@ -483,6 +520,15 @@ func (z *analyzer) nodes() {
 			n.gr.Count = 0
 		}
 	}
+}
+
+// addrOf returns the address goroutine i waits on: the dump's, else the
+// source's.
+func (z *analyzer) addrOf(i int) uint64 {
+	if a := z.d.Goroutines[i].Addr; a != 0 || z.waitAddr == nil {
+		return a
+	}
+	return z.waitAddr[i]
 }
 
 // displayStack drops the runtime's frames on top of a stack, keeping the
@@ -1106,6 +1152,9 @@ func (z *analyzer) waitPhrase(id, next int64) string {
 	if next == 0 {
 		return s
 	}
+	if why := z.holdWhy[g.Wait.Resource][next]; why != "" {
+		return s + ", held by " + z.label(next) + ", which " + why
+	}
 	switch {
 	case r != nil && r.HoldersUnknown:
 		s += ", probably held by " + z.label(next)
@@ -1113,6 +1162,15 @@ func (z *analyzer) waitPhrase(id, next int64) string {
 		s += ", held by " + z.label(next)
 	default:
 		s += ", which only " + z.label(next) + " may release"
+	}
+	if z.src != nil && r != nil {
+		// With the source, say why: what the releaser is inside of.
+		for _, rel := range r.Releasers {
+			if rel.Goroutine == next && rel.Why != "" {
+				s += " (" + rel.Why + ")"
+				break
+			}
+		}
 	}
 	return s
 }
@@ -1409,6 +1467,12 @@ func (z *analyzer) notes() {
 		}
 	}
 	add := func(s string) { a.Notes = append(a.Notes, s) }
+	for _, p := range a.SourceProblems {
+		add("source: " + p)
+	}
+	if z.src != nil && z.enderUsed {
+		add("per the source, the goroutines that may end a channel, WaitGroup or Cond wait are those inside a function that can; one started later, or reaching it through code the source does not show, could too: such waits make a deadlock only in a circular wait, and only a likely one")
+	}
 	if z.d.Format == Profile || z.d.Format == LeakReport {
 		add("a debug=1 profile prints no goroutine ids, statuses, wait times or arguments: statuses are inferred from the stacks and no resource can be told apart; goroutine?debug=2 or a SIGQUIT dump says more")
 	}

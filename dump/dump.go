@@ -114,6 +114,24 @@ type Goroutine struct {
 	// Refs lists pointer-looking arguments of the goroutine's own frames
 	// (not the runtime's), which tell which goroutines may reach a resource.
 	Refs []uint64
+	// Args lists, for the program's own frames, the arguments the
+	// traceback printed that look like pointers (a receiver, a *T
+	// parameter): with the program's source they give the addresses of the
+	// locks a frame holds.
+	Args []Arg
+}
+
+// Arg is a pointer-looking argument of a frame of a traceback.
+type Arg struct {
+	// Frame is the index of the frame in the goroutine's stack.
+	Frame uint16
+	// Index is the argument's position among the values printed at the
+	// top level, which is its parameter's position (the receiver first):
+	// the runtime prints a string, slice, interface or struct argument as
+	// one value in braces.
+	Index uint16
+	// Value is the argument, as printed.
+	Value uint64
 }
 
 // Stack is a distinct call stack, innermost frame first, with the go

@@ -81,6 +81,8 @@ type parser struct {
 	hasFn     bool   // fn waits for its position line
 	refBuf    []uint64
 	refArena  []uint64
+	argBuf    []Arg
+	argArena  []Arg
 	fn        []byte // a function line waiting for its position line
 	fnArgs    []byte
 	fnIsCrt   bool // fn is a "created by" line
@@ -762,6 +764,15 @@ func (p *parser) endGoroutine() {
 		p.refArena = append(p.refArena, p.refBuf...)
 		p.g.Refs = p.refArena[start:len(p.refArena):len(p.refArena)]
 		p.refBuf = p.refBuf[:0]
+	}
+	if len(p.argBuf) > 0 {
+		if cap(p.argArena)-len(p.argArena) < len(p.argBuf) {
+			p.argArena = make([]Arg, 0, max(1<<12, len(p.argBuf)))
+		}
+		start := len(p.argArena)
+		p.argArena = append(p.argArena, p.argBuf...)
+		p.g.Args = p.argArena[start:len(p.argArena):len(p.argArena)]
+		p.argBuf = p.argBuf[:0]
 	}
 	p.d.Goroutines = append(p.d.Goroutines, p.g)
 	p.g = Goroutine{}

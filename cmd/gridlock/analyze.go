@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/gridlock-go/gridlock/analysis/dumpsrc"
 	"github.com/gridlock-go/gridlock/dump"
 	"github.com/gridlock-go/gridlock/report"
 )
@@ -67,6 +68,8 @@ func runAnalyze(ctx *env, args []string) (int, error) {
 	leak := fs.Bool("leak", false, "with -url, read the goroutineleak profile (Go 1.26, GOEXPERIMENT=goroutineleakprofile)")
 	pid := fs.Int("pid", 0, "analyze the local process `PID` (with -url, or with -kill-ok)")
 	killOK := fs.Bool("kill-ok", false, "with -pid, send SIGQUIT to the process, which ends it, and read its dump")
+	srcDir := fs.String("src", "", "read the program's source from the module in `dir` (default: the module of the current directory, if any)")
+	noSrc := fs.Bool("nosrc", false, "do not read the program's source")
 	if code, err := parseFlags(fs, args); err != nil {
 		return code, err
 	}
@@ -78,7 +81,24 @@ func runAnalyze(ctx *env, args []string) (int, error) {
 	if err != nil {
 		return exitUnreadable, err
 	}
-	a := dump.Analyze(d).Filter(*filter)
+	var src dump.Source
+	var prog *dumpsrc.Program
+	if !*noSrc {
+		p, err := openSource(*srcDir, d)
+		if err != nil {
+			return exitUnreadable, err
+		}
+		if p != nil {
+			src, prog = p, p
+		}
+	}
+	a := dump.AnalyzeSource(d, src)
+	if prog != nil {
+		for _, p := range prog.Problems {
+			a.Notes = append(a.Notes, "source: "+p)
+		}
+	}
+	a = a.Filter(*filter)
 
 	stdoutTaken := *jsonOut == "-" || *dotOut == "-" || *htmlOut == "-"
 	textOut := ctx.stdout
@@ -104,10 +124,35 @@ func runAnalyze(ctx *env, args []string) (int, error) {
 			return exitUnreadable, err
 		}
 	}
-	if len(a.Findings) > 0 {
+	if a.Stuck() {
 		return 1, nil
 	}
 	return 0, nil
+}
+
+// openSource loads the program's source for the dump d: from the module in
+// dir, or, when dir is empty, from the module of the current directory if
+// there is one and the dump's frames are in it. It returns nil when there
+// is no source to read.
+func openSource(dir string, d *dump.Dump) (*dumpsrc.Program, error) {
+	explicit := dir != ""
+	if !explicit {
+		dir = "."
+	}
+	p, err := dumpsrc.Open(dir)
+	if err != nil {
+		if explicit {
+			return nil, fmt.Errorf("-src: %w", err)
+		}
+		return nil, nil
+	}
+	if err := p.Load(d); err != nil {
+		if explicit {
+			return nil, fmt.Errorf("-src: %w", err)
+		}
+		return nil, nil
+	}
+	return p, nil
 }
 
 // writeTo writes to the file named, or to standard output for "-".

@@ -40,7 +40,9 @@ func TestAnalyzeExitStatus(t *testing.T) {
 		stdout  string // a substring
 		errLine bool   // one line on stderr
 	}{
-		{"deadlock", []string{dumpFile("abba.sigquit")}, "", 1, "DEADLOCK (likely)", false},
+		{"deadlock", []string{"-nosrc", dumpFile("abba.sigquit")}, "", 1, "DEADLOCK (likely)", false},
+		{"deadlock per the source", []string{dumpFile("abba.sigquit")}, "", 1, "per the source", false},
+		{"contention exits 0", []string{"-nosrc", dumpFile("slowio.debug2")}, "", 0, "LOCK-CONTENTION", false},
 		{"healthy", []string{dumpFile("workerpool.sigquit")}, "", 0, "no deadlock found", false},
 		{"stdin", []string{"-"}, mustRead(t, dumpFile("abba.fatal")), 1, "DEADLOCK:", false},
 		{"not a dump", []string{"-"}, "hello\n", 2, "", true},
@@ -80,7 +82,7 @@ func mustRead(t *testing.T, name string) string {
 
 func TestAnalyzeOutputs(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := runAnalyzeCmd(t, "", "-json", "-", "-dot", filepath.Join(dir, "g.dot"), "-html", filepath.Join(dir, "p.html"), dumpFile("abba.sigquit"))
+	code, out, errs := runAnalyzeCmd(t, "", "-nosrc", "-json", "-", "-dot", filepath.Join(dir, "g.dot"), "-html", filepath.Join(dir, "p.html"), dumpFile("abba.sigquit"))
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
