@@ -169,6 +169,7 @@ func AnalyzeSource(d *Dump, src Source) *Analysis {
 	z.sourceHolders()
 	z.snapshot()
 	z.decide()
+	z.longBlocked()
 	z.contention()
 	z.busy()
 	z.notes()
@@ -1329,6 +1330,73 @@ func (z *analyzer) contention() {
 		f.Hint = f.Kind.Info().Hint
 		a.Findings = append(a.Findings, f)
 	}
+}
+
+// longBlocked reports goroutines blocked for minutes on locks whose
+// holders the dump does not show (no source said who holds them), when no
+// goroutine that may hold them is running, in I/O or asleep: the likely
+// holders are themselves blocked, or gone. Two or more such locks are a
+// likely deadlock; one, a likely partial deadlock.
+func (z *analyzer) longBlocked() {
+	var locks []*res
+	var waiters []*node
+	total := 0
+	var longest time.Duration
+	for _, r := range z.resList {
+		if (r.r.Kind != waitgraph.Mutex && r.r.Kind != waitgraph.RWMutex) || z.holdWhy[r.r.ID] != nil {
+			continue
+		}
+		ok := len(r.waiters) > 0
+		for _, w := range r.waiters {
+			if z.inGroup[w] || w.wait < time.Minute {
+				ok = false
+			}
+		}
+		for _, rel := range r.r.Releasers {
+			if n := z.gid[rel.Goroutine]; n != nil && (n.b.Class == Running || n.b.Class == External) {
+				ok = false // a candidate holder is live: slow, perhaps
+			}
+		}
+		if !ok {
+			continue
+		}
+		locks = append(locks, r)
+		for _, w := range r.waiters {
+			waiters = append(waiters, w)
+			total += max(w.gr.Count, 1)
+			longest = max(longest, w.wait)
+		}
+	}
+	if total < 2 {
+		return
+	}
+	f := &report.Finding{Kind: report.PartialDeadlock, Source: "dump", Certainty: report.Likely}
+	if len(locks) > 1 {
+		f.Kind = report.Deadlock
+	}
+	for i, w := range waiters {
+		z.inGroup[w] = true
+		if i < maxShown {
+			f.Goroutines = append(f.Goroutines, w.gr)
+			f.Positions = append(f.Positions, w.b.where.Pos())
+		}
+	}
+	if len(locks) <= maxShown {
+		for _, r := range locks {
+			f.Resources = append(f.Resources, r.r)
+		}
+	}
+	var at []string
+	for _, w := range waiters {
+		if p := shortPos(w.b.where); !slices.Contains(at, p) && len(at) < 4 {
+			at = append(at, p)
+		}
+	}
+	f.Summary = fmt.Sprintf("%s blocked for %s on %s (at %s), and no goroutine that may hold them is running, in I/O or asleep: "+
+		"likely stuck, their holders blocked or gone. A dump does not show who holds a sync.Mutex: analyze inside the program's checkout, or with -src, to name the holders",
+		plural(total, "goroutine"), minutes(longest), plural(len(locks), "lock"), strings.Join(at, ", "))
+	f.Hint = f.Kind.Info().Hint
+	z.a.Findings = append(z.a.Findings, f)
 }
 
 // maxShown bounds the goroutines and resources a finding lists.

@@ -150,3 +150,36 @@ func TestAnalyzeFrozenOtherVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyzeFrozenMinutes analyzes the dumps, without source, as if taken
+// after the goroutines had waited 14 minutes: the frozen locks are a
+// likely deadlock; the busy program, whose lock holder sleeps, is not.
+func TestAnalyzeFrozenMinutes(t *testing.T) {
+	tests := []struct {
+		name string
+		code int
+		says string
+	}{
+		{"globals", 1, "DEADLOCK (likely)"},
+		{"fields", 1, "DEADLOCK (likely)"},
+		{"busy", 0, ""},
+	}
+	for _, tt := range tests {
+		for _, format := range []string{"sigquit", "debug2"} {
+			t.Run(tt.name+"."+format, func(t *testing.T) {
+				b, err := os.ReadFile(filepath.Join("testdata", "frozendumps", tt.name+"."+format+".txt"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				old := strings.ReplaceAll(string(b), "[sync.Mutex.Lock]:", "[sync.Mutex.Lock, 14 minutes]:")
+				code, out, errs := runAnalyzeCmd(t, old, "-nosrc", "-")
+				if code != tt.code || !strings.Contains(out, tt.says) {
+					t.Errorf("exit %d, want %d with %q\n%s%s", code, tt.code, tt.says, out, errs)
+				}
+				if tt.code == 0 && strings.Contains(out, "DEADLOCK") {
+					t.Errorf("a healthy program called deadlocked:\n%s", out)
+				}
+			})
+		}
+	}
+}
