@@ -74,6 +74,7 @@ type Dump struct {
 	Warning string
 
 	warnings int
+	args     []Arg // the arguments of all goroutines, see Args
 }
 
 // Goroutine is one goroutine of a dump, or one record of a counted profile.
@@ -114,11 +115,17 @@ type Goroutine struct {
 	// Refs lists pointer-looking arguments of the goroutine's own frames
 	// (not the runtime's), which tell which goroutines may reach a resource.
 	Refs []uint64
-	// Args lists, for the program's own frames, the arguments the
-	// traceback printed that look like pointers (a receiver, a *T
-	// parameter): with the program's source they give the addresses of the
-	// locks a frame holds.
-	Args []Arg
+	// args indexes Dump.args: the arguments of the program's own frames
+	// (see Dump.Args), kept apart to keep each goroutine small.
+	argOff, argLen uint32
+}
+
+// Args returns, for the program's own frames of g, the arguments the
+// traceback printed that look like pointers (a receiver, a *T parameter):
+// with the program's source they give the addresses of the locks a frame
+// holds.
+func (d *Dump) Args(g *Goroutine) []Arg {
+	return d.args[g.argOff : g.argOff+g.argLen : g.argOff+g.argLen]
 }
 
 // Arg is a pointer-looking argument of a frame of a traceback.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -82,7 +83,6 @@ type parser struct {
 	refBuf    []uint64
 	refArena  []uint64
 	argBuf    []Arg
-	argArena  []Arg
 	fn        []byte // a function line waiting for its position line
 	fnArgs    []byte
 	fnIsCrt   bool // fn is a "created by" line
@@ -765,15 +765,15 @@ func (p *parser) endGoroutine() {
 		p.g.Refs = p.refArena[start:len(p.refArena):len(p.refArena)]
 		p.refBuf = p.refBuf[:0]
 	}
-	if len(p.argBuf) > 0 {
-		if cap(p.argArena)-len(p.argArena) < len(p.argBuf) {
-			p.argArena = make([]Arg, 0, max(1<<12, len(p.argBuf)))
-		}
-		start := len(p.argArena)
-		p.argArena = append(p.argArena, p.argBuf...)
-		p.g.Args = p.argArena[start:len(p.argArena):len(p.argArena)]
-		p.argBuf = p.argBuf[:0]
+	if n := len(p.d.Stacks[p.g.Stack].Frames); len(p.argBuf) > 0 {
+		// (A malformed stack may have lost frames.)
+		p.argBuf = slices.DeleteFunc(p.argBuf, func(a Arg) bool { return int(a.Frame) >= n })
 	}
+	if len(p.argBuf) > 0 && len(p.d.args)+len(p.argBuf) < 1<<32 {
+		p.g.argOff, p.g.argLen = uint32(len(p.d.args)), uint32(len(p.argBuf))
+		p.d.args = append(p.d.args, p.argBuf...)
+	}
+	p.argBuf = p.argBuf[:0]
 	p.d.Goroutines = append(p.d.Goroutines, p.g)
 	p.g = Goroutine{}
 	p.key = p.key[:0]

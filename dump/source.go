@@ -152,27 +152,27 @@ func (z *analyzer) explain() {
 		for _, fs := range b.src {
 			for k := range fs.sf.Held {
 				l := &fs.sf.Held[k]
-				hs = append(hs, heldLock{l: l, frame: b.Stack.Frames[fs.index], addr: argAddr(g, fs.index, l.SourceRef)})
+				hs = append(hs, heldLock{l: l, frame: b.Stack.Frames[fs.index], addr: argAddr(d.Args(g), fs.index, l.SourceRef)})
 			}
 		}
 		z.held[gi] = hs
 		if b.wait != nil && g.Addr == 0 {
 			for _, fs := range b.src {
 				if fs.sf == b.wait {
-					z.waitAddr[gi] = argAddr(g, fs.index, *b.wait.Wait)
+					z.waitAddr[gi] = argAddr(d.Args(g), fs.index, *b.wait.Wait)
 				}
 			}
 		}
 	}
 }
 
-// argAddr returns the address of r in frame i of g, or 0 if the dump does
+// argAddr returns the address of r in frame i, given the goroutine's args, or 0 if the dump does
 // not print the argument r is a field of.
-func argAddr(g *Goroutine, frame int, r SourceRef) uint64 {
+func argAddr(args []Arg, frame int, r SourceRef) uint64 {
 	if r.Arg < 0 || r.Global {
 		return 0
 	}
-	for _, a := range g.Args {
+	for _, a := range args {
 		if int(a.Frame) == frame && int(a.Index) == r.Arg {
 			return a.Value + uint64(r.Offset)
 		}
