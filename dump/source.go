@@ -62,6 +62,11 @@ type SourceRef struct {
 	// prints it, Arg and Offset give the object's address.
 	Arg    int
 	Offset int64
+	// Owned reports that the object is the program's own: a variable or
+	// field declared in the program's source, or made by the function
+	// itself. Only code of the program reaches it, so the source shows
+	// everything that may end a wait on it.
+	Owned bool
 }
 
 // SourceLock is a lock held by a frame.
@@ -347,6 +352,11 @@ func (z *analyzer) enders(r *res) {
 		}
 	}
 	if sf == nil {
+		return
+	}
+	if !sf.Wait.Owned {
+		// A channel from elsewhere (a timer's, a context's, a library's):
+		// what may end the wait is not all in the source.
 		return
 	}
 	if sf.Wait.Class != "" {

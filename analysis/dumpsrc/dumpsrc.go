@@ -335,10 +335,27 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 	}
 	if v, op := waitsOn(at); v != nil {
 		r := ref(fn, res.Ref(fn, v), sizes)
+		r.Owned = p.owns(r.Class) || madeHere(v)
 		sf.Wait = &r
 		sf.Enders = p.endersOf(op, r.Class, v.Type())
 	}
 	return sf
+}
+
+// owns reports whether class names a variable or field declared in the
+// module.
+func (p *Program) owns(class string) bool {
+	return class != "" && (strings.HasPrefix(class, p.Module+".") || strings.HasPrefix(class, p.Module+"/"))
+}
+
+// madeHere reports whether v is a variable declared, or a channel made, by
+// the function that waits on it.
+func madeHere(v ssa.Value) bool {
+	switch v.(type) {
+	case *ssa.Alloc, *ssa.MakeChan:
+		return true
+	}
+	return false
 }
 
 // at returns the innermost function or literal of f whose body holds line.
