@@ -140,6 +140,11 @@ func (p *Program) file(name string) string {
 		return "" // another module's, or the standard library's
 	}
 	parts := strings.Split(filepath.ToSlash(name), "/")
+	for _, part := range parts {
+		if strings.Contains(part, "@") {
+			return "" // in the module cache: a dependency's
+		}
+	}
 	for i := 1; i < len(parts)-1; i++ {
 		if f := existing(filepath.Join(p.Root, filepath.Join(parts[i:]...))); f != "" {
 			return f
@@ -163,6 +168,9 @@ func (p *Program) Load(d *dump.Dump) error {
 	tests := false
 	for _, s := range d.Stacks {
 		for _, f := range s.Frames {
+			if stdlib(f.Func) {
+				continue
+			}
 			if f := p.File(f.File); f != "" {
 				dirs[filepath.Dir(f)] = true
 				tests = tests || strings.HasSuffix(f, "_test.go")
@@ -196,6 +204,19 @@ func (p *Program) Load(d *dump.Dump) error {
 	}
 	p.analyze(pkgs)
 	return nil
+}
+
+// stdlib reports whether fn is a function of the standard library: the
+// first element of its import path has no dot, and it is not main.
+func stdlib(fn string) bool {
+	slash := strings.LastIndexByte(fn, '/')
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot < 0 {
+		return false
+	}
+	path := fn[:slash+1+dot]
+	first, _, _ := strings.Cut(path, "/")
+	return path != "main" && !strings.Contains(first, ".")
 }
 
 // analyze runs the lock analysis on the loaded packages, dependencies
@@ -280,6 +301,9 @@ func (p *Program) Frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 }
 
 func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
+	if stdlib(fr.Func) {
+		return nil
+	}
 	name := p.File(fr.File)
 	if name == "" {
 		return nil

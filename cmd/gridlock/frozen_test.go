@@ -183,3 +183,19 @@ func TestAnalyzeFrozenMinutes(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyzeSourceHealthy analyzes the dumps of dump/testdata's healthy
+// programs with their source (this module): reading it must not make any
+// of them stuck.
+func TestAnalyzeSourceHealthy(t *testing.T) {
+	for _, sc := range []string{"workerpool", "pipeline", "slowio", "ticker", "idle", "busyloop", "recursion"} {
+		for _, format := range []string{"sigquit", "debug2"} {
+			t.Run(sc+"."+format, func(t *testing.T) {
+				code, out, errs := runAnalyzeCmd(t, "", dumpFile(sc+"."+format))
+				if code != 0 {
+					t.Errorf("exit %d, want 0\n%s%s", code, out, errs)
+				}
+			})
+		}
+	}
+}
