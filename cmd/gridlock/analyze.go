@@ -17,7 +17,7 @@ import (
 
 var analyzeCmd = &command{
 	name:  "analyze",
-	usage: "[-json file] [-dot file] [-html file] [-filter pattern] [-v] [file | - | -url URL | -pid PID -kill-ok]",
+	usage: "[-src dir | -nosrc] [-json file] [-dot file] [-html file] [-filter pattern] [-v] [file | - | -url URL | -pid PID -kill-ok]",
 	short: "explain a goroutine dump: deadlock, blocked goroutines, contention or a busy loop",
 	long: `
 Analyze reads a goroutine dump and says what it shows: a deadlock (a
@@ -47,8 +47,18 @@ surer.
 Graphviz DOT, and a self-contained web page (summary, collapsible stacks and
 the graph as an inline SVG) to the file named, or to standard output for "-".
 
-The exit status is 0 when nothing is found, 1 when something is, and 2 when
-the input cannot be read.
+A dump does not show who holds a sync.Mutex; the program's source does.
+Inside the program's checkout (the module of the current directory), or
+with -src naming it, analyze reads the source of the packages on the dump's
+stacks and says what each blocked goroutine holds where it stopped ("holds
+mu (locked at main.go:22, per the source)") and which goroutines may end
+each wait. Frames are matched to files by module path, so dumps of -trimpath
+builds and of other machines work; a file whose lines do not match the dump
+is said to be another version, and not used. -nosrc turns this off.
+
+The exit status is 1 when goroutines are stuck (a deadlock or a partial
+deadlock), 0 otherwise (lock contention, long waits and busy loops are
+reported but exit 0), and 2 when the input cannot be read.
 `,
 }
 
