@@ -1535,7 +1535,11 @@ func (z *analyzer) notes() {
 		}
 	}
 	add := func(s string) { a.Notes = append(a.Notes, s) }
-	for _, p := range a.SourceProblems {
+	for i, p := range a.SourceProblems {
+		if i == 4 && len(a.SourceProblems) > 5 {
+			add(fmt.Sprintf("source: and %d more frames that do not match it", len(a.SourceProblems)-4))
+			break
+		}
 		add("source: " + p)
 	}
 	if z.src != nil && z.enderUsed {

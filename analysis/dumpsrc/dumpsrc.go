@@ -47,6 +47,7 @@ type Program struct {
 	fset    *token.FileSet
 	files   map[string]*file // by absolute path
 	resolve map[string]string
+	nested  map[string]bool // directories: whether they hold a go.mod of their own
 	cache   map[frameKey]*dump.SourceFrame
 	enders  map[string]map[string]string // "op:class" → function → what it does
 }
@@ -79,7 +80,7 @@ func Open(dir string) (*Program, error) {
 	for d := abs; ; d = filepath.Dir(d) {
 		mod, err := modulePath(filepath.Join(d, "go.mod"))
 		if err == nil {
-			return &Program{Root: d, Module: mod, files: map[string]*file{}, resolve: map[string]string{},
+			return &Program{Root: d, Module: mod, files: map[string]*file{}, resolve: map[string]string{}, nested: map[string]bool{},
 				cache: map[frameKey]*dump.SourceFrame{}}, nil
 		}
 		if !errors.Is(err, os.ErrNotExist) {
@@ -131,10 +132,10 @@ func (p *Program) file(name string) string {
 		return ""
 	}
 	if rest, ok := strings.CutPrefix(name, p.Module+"/"); ok {
-		return existing(filepath.Join(p.Root, filepath.FromSlash(rest)))
+		return p.existing(filepath.Join(p.Root, filepath.FromSlash(rest)))
 	}
 	if rel, err := filepath.Rel(p.Root, name); err == nil && filepath.IsAbs(name) && !strings.HasPrefix(rel, "..") {
-		return existing(name)
+		return p.existing(name)
 	}
 	if !path.IsAbs(name) && !filepath.IsAbs(name) {
 		return "" // another module's, or the standard library's
@@ -146,18 +147,32 @@ func (p *Program) file(name string) string {
 		}
 	}
 	for i := 1; i < len(parts)-1; i++ {
-		if f := existing(filepath.Join(p.Root, filepath.Join(parts[i:]...))); f != "" {
+		if f := p.existing(filepath.Join(p.Root, filepath.Join(parts[i:]...))); f != "" {
 			return f
 		}
 	}
 	return ""
 }
 
-func existing(f string) string {
-	if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
-		return f
+func (p *Program) existing(f string) string {
+	st, err := os.Stat(f)
+	if err != nil || !st.Mode().IsRegular() {
+		return ""
 	}
-	return ""
+	// A directory with a go.mod of its own, between the file and the
+	// root, is another module.
+	for d := filepath.Dir(f); d != p.Root && len(d) > len(p.Root); d = filepath.Dir(d) {
+		nested, ok := p.nested[d]
+		if !ok {
+			_, err := os.Stat(filepath.Join(d, "go.mod"))
+			nested = err == nil
+			p.nested[d] = nested
+		}
+		if nested {
+			return ""
+		}
+	}
+	return f
 }
 
 // Load loads, once, the packages of the module that the frames of d are

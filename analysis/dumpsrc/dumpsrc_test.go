@@ -42,6 +42,19 @@ func TestFile(t *testing.T) {
 	}
 }
 
+func TestFileNestedModule(t *testing.T) {
+	p, err := dumpsrc.Open(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.File(p.Module + "/cmd/gridlock/testdata/frozen/globals/main.go"); got != "" {
+		t.Errorf("a file of a nested module matched: %s", got)
+	}
+	if got := p.File(p.Module + "/dump/parse.go"); got == "" {
+		t.Errorf("a file of the module did not match")
+	}
+}
+
 func TestOpenNoModule(t *testing.T) {
 	if _, err := dumpsrc.Open(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no go.mod") {
 		t.Errorf("Open of a directory without go.mod: %v", err)
