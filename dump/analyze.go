@@ -1154,6 +1154,9 @@ func (z *analyzer) waitPhrase(id, next int64) string {
 		return s
 	}
 	if why := z.holdWhy[g.Wait.Resource][next]; why != "" {
+		if next == id {
+			return s + ", held by itself: it " + why
+		}
 		return s + ", held by " + z.label(next) + ", which " + why
 	}
 	switch {
