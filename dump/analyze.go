@@ -1310,6 +1310,9 @@ func (z *analyzer) contention() {
 			if len(g.res) > 1 {
 				likely = "their likely holders, such as " + z.label(h.gr.ID) + ","
 			}
+			if why := z.holdWhy[g.res[0].ID][h.gr.ID]; why != "" && len(g.res) == 1 {
+				likely = "its holder, " + z.label(h.gr.ID) + ", which " + why + ","
+			}
 			switch h.b.Class {
 			case Blocked:
 				f.Summary = fmt.Sprintf("%s for %s at %s; %s is itself blocked (%s) at %s",

@@ -348,6 +348,11 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 		c.Held = slices.Clone(s.Held)
 		st = &c
 	})
+	if at == nil && lenient(p.fset, fn, fr.Line, callee) {
+		// The line of a running goroutine, or of a function running its
+		// deferred calls or panicking: consistent, but nothing to infer.
+		return &dump.SourceFrame{}
+	}
 	if at == nil {
 		what := "a call of " + callee
 		if callee == "" || isChanOp(callee) {
@@ -395,6 +400,29 @@ func madeHere(v ssa.Value) bool {
 		return true
 	}
 	return false
+}
+
+// lenient reports a frame whose line need not hold the operation of its
+// callee: a running goroutine's innermost frame (any line), a function
+// running its deferred calls (its return or closing line), a panic.
+func lenient(fset *token.FileSet, fn *ssa.Function, line int, callee string) bool {
+	if callee == "" || callee == "panic" {
+		return true
+	}
+	defers := false
+	for _, b := range fn.Blocks {
+		for _, ins := range b.Instrs {
+			switch ins := ins.(type) {
+			case *ssa.Defer:
+				defers = true
+			case *ssa.Return, *ssa.Panic:
+				if ins.Pos().IsValid() && fset.Position(ins.Pos()).Line == line {
+					return true
+				}
+			}
+		}
+	}
+	return defers && fset.Position(fn.Syntax().End()).Line == line
 }
 
 // at returns the innermost function or literal of f whose body holds line.
@@ -506,6 +534,11 @@ func isChanOp(callee string) bool {
 // calls reports whether ins is the operation of a frame whose callee (the
 // next frame inward) is callee.
 func calls(ins ssa.Instruction, callee string) bool {
+	if strings.HasPrefix(callee, "runtime.") && !isChanOp(callee) {
+		// A panic, a nil dereference, a bounds check, a map access: any
+		// instruction on the line.
+		return true
+	}
 	switch ins := ins.(type) {
 	case *ssa.Send, *ssa.Select:
 		return callee == "" || isChanOp(callee)
