@@ -41,8 +41,9 @@ type SourceFrame struct {
 	// Enders maps the functions that may end that wait (that receive from
 	// or close the channel a send waits on, send on or close the channel a
 	// receive waits on, call Done or Signal...) to what they do. Functions
-	// are named as a dump names them, without the suffix of a function
-	// literal ("main.worker" for main.worker.func1) nor type arguments.
+	// are named as a dump names them, without type arguments; the function
+	// literals of a function F are named together "F.func*" (main.worker.func*
+	// for main.worker.func1 and main.worker.func2.1).
 	Enders map[string]string
 }
 
@@ -193,11 +194,11 @@ func isWrapper(fn string) bool {
 	return strings.HasPrefix(last, "gowrap") || strings.HasPrefix(last, "deferwrap")
 }
 
-// funcKey names fn as Source.Enders does: without the suffix of a function
-// literal nor type arguments.
+// funcKey names fn as Source.Enders does: without type arguments, and a
+// function literal of F as "F.func*".
 func funcKey(fn string) string {
 	if c := closureOf(fn); c != "" {
-		fn = c[1:]
+		fn = c[1:] + ".func*"
 	}
 	if i := strings.IndexByte(fn, '['); i >= 0 {
 		if j := strings.LastIndexByte(fn, ']'); j > i {
@@ -373,7 +374,7 @@ func (z *analyzer) enders(r *res) {
 			}
 			if !slices.ContainsFunc(r.r.Releasers, func(x waitgraph.Releaser) bool { return x.Goroutine == n.gr.ID }) {
 				r.r.Releasers = append(r.r.Releasers, waitgraph.Releaser{Goroutine: n.gr.ID,
-					Why: fmt.Sprintf("inside %s, which %s (per the source)", funcKey(f.Func), what)})
+					Why: fmt.Sprintf("inside %s, which %s (per the source)", f.Func, what)})
 				z.enderUsed = true
 			}
 			break

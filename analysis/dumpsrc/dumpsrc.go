@@ -371,15 +371,15 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 	sizes := f.pkg.p.TypesSizes
 	for _, h := range held {
 		pos := p.fset.Position(h.Pos)
-		l := dump.SourceLock{SourceRef: ref(fn, h.Ref, sizes), Read: h.Read, File: pos.Filename, Line: pos.Line, Deferred: st.Deferred(h.Key)}
+		l := dump.SourceLock{SourceRef: p.ref(res, fn, h.Ref, sizes), Read: h.Read, File: pos.Filename, Line: pos.Line, Deferred: st.Deferred(h.Key)}
 		if l.Name == "" || l.Name == "?" {
 			l.Name = locks.ShortClass(h.Class)
 		}
 		sf.Held = append(sf.Held, l)
 	}
 	if v, op := waitsOn(at); v != nil {
-		r := ref(fn, res.Ref(fn, v), sizes)
-		r.Owned = p.owns(r.Class) || madeHere(v)
+		r := p.ref(res, fn, res.Ref(fn, v), sizes)
+		r.Owned = r.Owned || p.owns(r.Class) || madeHere(v)
 		sf.Wait = &r
 		sf.Enders = p.endersOf(op, r.Class, v.Type())
 	}
@@ -506,7 +506,7 @@ func topName(fn *ssa.Function) string {
 }
 
 // funcKey names fn as dump.SourceFrame.Enders does: as a dump names it,
-// without the suffix of a function literal.
+// and a function literal of F as "F.func*".
 func funcKey(fn *ssa.Function) string {
 	top := fn
 	for top.Parent() != nil {
@@ -518,6 +518,9 @@ func funcKey(fn *ssa.Function) string {
 		if top.Pkg.Pkg.Name() == "main" {
 			pkg = "main"
 		}
+	}
+	if fn.Parent() != nil {
+		return pkg + "." + topName(top) + ".func*"
 	}
 	return pkg + "." + topName(top)
 }
@@ -637,9 +640,28 @@ func waitsOn(ins ssa.Instruction) (ssa.Value, string) {
 }
 
 // ref turns a reference of the lock analysis into a dump.SourceRef: the
-// position of the argument it is a field of, and its offset there.
-func ref(fn *ssa.Function, r locks.Ref, sizes types.Sizes) dump.SourceRef {
+// position of the argument it is a field of, and its offset there; or, for
+// a local variable (perhaps captured by a function literal), its
+// declaration.
+func (p *Program) ref(res *locks.Result, fn *ssa.Function, r locks.Ref, sizes types.Sizes) dump.SourceRef {
 	out := dump.SourceRef{Name: r.Name, Class: r.Class, Arg: -1}
+	// (A variable captured by a function literal is loaded: "f1.*".)
+	if key := strings.TrimSuffix(r.Key, ".*"); r.Class == "" && (strings.HasPrefix(key, "l") || strings.HasPrefix(key, "f")) && !strings.Contains(key, ".") {
+		if v := origin(res.Root(fn, key), 0); v != nil {
+			decl := v.Parent()
+			name := r.Name
+			if a, ok := v.(*ssa.Alloc); ok && a.Comment != "" {
+				name = a.Comment
+			}
+			out.Class = fmt.Sprintf("%s.%s@%d", funcKey(decl), name, p.fset.Position(v.Pos()).Line)
+			out.Owned = true
+			// A variable of main's first block exists once.
+			b := v.(ssa.Instruction).Block()
+			out.Global = decl.Parent() == nil && decl.Name() == "main" && decl.Pkg != nil &&
+				decl.Pkg.Pkg.Name() == "main" && b == decl.Blocks[0]
+		}
+		return out
+	}
 	if k, ok := strings.CutPrefix(r.Key, "g:"); ok {
 		if !strings.Contains(k, "*") {
 			out.Global, out.Class = true, k
@@ -681,6 +703,30 @@ func ref(fn *ssa.Function, r locks.Ref, sizes types.Sizes) dump.SourceRef {
 	}
 	out.Arg, out.Offset = i, off
 	return out
+}
+
+// origin returns the variable declared (an Alloc) or the channel made (a
+// MakeChan) that v, a local value or a free variable, stands for, or nil.
+func origin(v ssa.Value, depth int) ssa.Value {
+	switch v := v.(type) {
+	case *ssa.Alloc, *ssa.MakeChan:
+		return v
+	case *ssa.FreeVar:
+		fn := v.Parent()
+		idx := slices.Index(fn.FreeVars, v)
+		parent := fn.Parent()
+		if parent == nil || idx < 0 || depth > 8 {
+			return nil
+		}
+		for _, b := range parent.Blocks {
+			for _, ins := range b.Instrs {
+				if mc, ok := ins.(*ssa.MakeClosure); ok && mc.Fn == fn && idx < len(mc.Bindings) {
+					return origin(mc.Bindings[idx], depth+1)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // endersOf returns the functions that may end a wait of kind op ("recv",

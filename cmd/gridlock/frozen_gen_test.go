@@ -15,12 +15,15 @@ import (
 	"time"
 )
 
-var generateFrozen = flag.Bool("generate-frozen", false, "run the programs of testdata/frozen and write their dumps to testdata/frozendumps")
+var (
+	generateFrozen = flag.Bool("generate-frozen", false, "run the programs of testdata/frozen and write their dumps to testdata/frozendumps")
+	onlyFrozen     = flag.String("only-frozen", "", "with -generate-frozen, the one program to dump again")
+)
 
 // frozenScenarios lists the programs of testdata/frozen, a module of
 // unmodified programs (standard sync) that freeze, and one that is busy
 // but healthy.
-var frozenScenarios = []string{"globals", "fields", "waitgroup", "chansend", "rlock", "busy"}
+var frozenScenarios = []string{"globals", "fields", "waitgroup", "chansend", "rlock", "closures", "locals", "busy"}
 
 // TestGenerateFrozen regenerates the dumps of the programs of
 // testdata/frozen:
@@ -55,6 +58,9 @@ func TestGenerateFrozen(t *testing.T) {
 		return exe
 	}
 	for _, sc := range frozenScenarios {
+		if *onlyFrozen != "" && sc != *onlyFrozen {
+			continue
+		}
 		t.Run(sc, func(t *testing.T) {
 			// An ordinary build, dumped by SIGQUIT.
 			p := startFrozen(t, build(sc+".plain"))

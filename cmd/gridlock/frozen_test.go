@@ -36,6 +36,12 @@ func TestAnalyzeFrozen(t *testing.T) {
 			"receives from h.events (per the source)"}},
 		{"rlock", false, []string{"main.(*Store).get", "main.(*Store).put"}, []string{
 			"read-holds s.mu (locked at rlock/main.go:24, per the source)"}},
+		{"closures", false, []string{"main.main.func1", "main.main.func2"}, []string{
+			"holds mu (locked at closures/main.go:17, per the source)",
+			"inside main.main.func2, which receives from ready (per the source)"}},
+		{"locals", true, []string{"main.main.func1", "main.main.func2"}, []string{
+			"holds a (locked at locals/main.go:15, per the source)",
+			"holds b (locked at locals/main.go:20, per the source)"}},
 	}
 	for _, tt := range tests {
 		for _, format := range []string{"sigquit", "debug2"} {
