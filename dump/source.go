@@ -319,6 +319,9 @@ func (z *analyzer) lockHolders(r *res) {
 			proven = false
 			why = fmt.Sprintf("likely holds it: %s %s (locked at %s, per the source), and the dump does not show which %s that is", verb, f.h.l.Name, f.h.l.At(), shortClass(f.h.l.Class))
 		}
+		if f.h.l.Deferred {
+			why += ", to be released by a deferred call when " + f.h.frame.Func + " returns"
+		}
 		if f.h.l.Read {
 			proven = false
 		}

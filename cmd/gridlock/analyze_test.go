@@ -48,6 +48,7 @@ func TestAnalyzeExitStatus(t *testing.T) {
 		{"not a dump", []string{"-"}, "hello\n", 2, "", true},
 		{"no such file", []string{"/no/such/file"}, "", 2, "", true},
 		{"two inputs", []string{"a", "b"}, "", 2, "", true},
+		{"-src without a module", []string{"-src", "/", dumpFile("abba.sigquit")}, "", 2, "", true},
 		{"bad flag", []string{"-nope"}, "", 2, "", false},
 		{"pid without a way", []string{"-pid", "1"}, "", 2, "", true},
 		{"filter keeps the finding", []string{"-filter", "Transfer", dumpFile("abba.sigquit")}, "", 1, "Transfer", false},
