@@ -197,6 +197,7 @@ func isWrapper(fn string) bool {
 // funcKey names fn as Source.Enders does: without type arguments, and a
 // function literal of F as "F.func*".
 func funcKey(fn string) string {
+	fn = strings.TrimSuffix(fn, "-fm") // a method value
 	if c := closureOf(fn); c != "" {
 		fn = c[1:] + ".func*"
 	}

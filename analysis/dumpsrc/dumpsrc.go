@@ -333,7 +333,7 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 	if fn == nil {
 		return &dump.SourceFrame{Mismatch: fmt.Sprintf("%s:%d is in no function in the source, but in %s in the dump: %s is another version than the program's; not used", rel, fr.Line, fr.Func, rel)}
 	}
-	if want, got := frameName(fr.Func), topName(fn); want != got {
+	if want, got := frameName(fr.Func), topName(fn); !sameFunc(want, got) {
 		return &dump.SourceFrame{Mismatch: fmt.Sprintf("%s:%d is in %s in the source, but in %s in the dump: %s is another version than the program's; not used", rel, fr.Line, got, want, rel)}
 	}
 	res := f.pkg.res
@@ -465,6 +465,7 @@ func frameName(fn string) string {
 			fn = fn[:i] + fn[j+1:]
 		}
 	}
+	fn = strings.TrimSuffix(fn, "-fm") // a method value
 	slash := strings.LastIndexByte(fn, '/')
 	rest := fn[slash+1:]
 	if i := strings.IndexByte(rest, '.'); i >= 0 {
@@ -476,6 +477,23 @@ func frameName(fn string) string {
 		}
 	}
 	return rest
+}
+
+// sameFunc reports whether a frame's function, as frameName names it, is
+// the function of the source that topName names. A function literal inlined
+// into G is named after both ("G.F.func1" for a literal of F), and the
+// runtime numbers init functions from 0 ("init.0"), the source from 1
+// ("init#1").
+func sameFunc(frame, src string) bool {
+	if frame == src || strings.HasSuffix(frame, "."+src) {
+		return true
+	}
+	if n, ok := strings.CutPrefix(frame, "init."); ok {
+		if i, err := strconv.Atoi(n); err == nil {
+			return src == "init#"+strconv.Itoa(i+1)
+		}
+	}
+	return false
 }
 
 // topName returns the name of fn's outermost function as frameName names

@@ -113,3 +113,23 @@ func TestFrame(t *testing.T) {
 		t.Errorf("a frame of the standard library explained: %+v", sf)
 	}
 }
+
+func TestSameFunc(t *testing.T) {
+	tests := []struct {
+		frame, src string
+		want       bool
+	}{
+		{"(*Cache).fill", "(*Cache).fill", true},
+		{"main", "main", true},
+		{"serve.handle", "handle", true}, // a literal of handle inlined into serve
+		{"init.0", "init#1", true},
+		{"init.1", "init#1", false},
+		{"(*Cache).fill", "(*Cache).refresh", false},
+		{"fill", "(*Cache).fill", false},
+	}
+	for _, tt := range tests {
+		if got := dumpsrc.SameFunc(tt.frame, tt.src); got != tt.want {
+			t.Errorf("sameFunc(%q, %q) = %v", tt.frame, tt.src, got)
+		}
+	}
+}
