@@ -1150,6 +1150,9 @@ func (z *analyzer) waitPhrase(id, next int64) string {
 	if g.Wait.For > 0 {
 		s += fmt.Sprintf(" for %s", minutes(g.Wait.For))
 	}
+	if n := z.gid[id]; n != nil && n.b.wait != nil && n.b.wait.Owes != "" {
+		s += " (per the source: " + n.b.wait.Owes + ")"
+	}
 	if next == 0 {
 		return s
 	}

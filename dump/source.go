@@ -45,6 +45,10 @@ type SourceFrame struct {
 	// literals of a function F are named together "F.func*" (main.worker.func*
 	// for main.worker.func1 and main.worker.func2.1).
 	Enders map[string]string
+	// Owes says, for a wait on a WaitGroup, what the waiting function did
+	// with it: its Adds, and the goroutines it was handed to, each owing a
+	// Done; empty if the source does not show.
+	Owes string
 }
 
 // SourceRef names a lock, channel, wait group or condition as the source

@@ -305,8 +305,90 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 		r.Owned = r.Owned || p.owns(r.Class) || madeHere(v)
 		sf.Wait = &r
 		sf.Enders = p.endersOf(op, r.Class, v.Type())
+		if op == "done" {
+			sf.Owes = p.owes(res, fn, res.Ref(fn, v).Key)
+		}
 	}
 	return sf
+}
+
+// owes says what the function waiting on a WaitGroup did with it: the Adds
+// (in a loop or not) and the go statements it was handed to, each of which
+// owes a Done, and the Done calls of the function itself.
+func (p *Program) owes(res *locks.Result, fn *ssa.Function, key string) string {
+	var adds, gos []string
+	dones := 0
+	loops := loopBlocks(fn)
+	for _, b := range fn.Blocks {
+		for _, ins := range b.Instrs {
+			ci, ok := ins.(ssa.CallInstruction)
+			if !ok {
+				continue
+			}
+			c := ci.Common()
+			at := p.fset.Position(ins.Pos())
+			where := filepath.Base(filepath.Dir(at.Filename)) + "/" + filepath.Base(at.Filename) + ":" + strconv.Itoa(at.Line)
+			if loops[b] {
+				where += " (in a loop)"
+			}
+			if callee := c.StaticCallee(); callee != nil && recvIs(callee, "WaitGroup") && len(c.Args) > 0 &&
+				res.Ref(fn, c.Args[0]).Key == key {
+				switch callee.Name() {
+				case "Add":
+					n := "n"
+					if k, ok := c.Args[len(c.Args)-1].(*ssa.Const); ok && len(c.Args) == 2 {
+						n = k.Value.String()
+					}
+					adds = append(adds, "Add("+n+") at "+where)
+				case "Done":
+					dones++
+				}
+				continue
+			}
+			if _, ok := ins.(*ssa.Go); ok {
+				for _, a := range c.Args {
+					if res.Ref(fn, a).Key == key {
+						gos = append(gos, "a goroutine started at "+where)
+						break
+					}
+				}
+			}
+		}
+	}
+	if len(adds) == 0 {
+		return ""
+	}
+	s := strings.Join(adds, ", ")
+	if len(gos) > 0 {
+		s += ", for " + strings.Join(gos, ", ") + ", which owes a Done"
+	}
+	if dones > 0 {
+		s += fmt.Sprintf(", %d Done in the function itself", dones)
+	}
+	return s
+}
+
+// loopBlocks returns the blocks of fn that lie on a cycle.
+func loopBlocks(fn *ssa.Function) map[*ssa.BasicBlock]bool {
+	in := map[*ssa.BasicBlock]bool{}
+	for _, b := range fn.Blocks {
+		// b is in a loop if it reaches itself.
+		seen := map[*ssa.BasicBlock]bool{}
+		work := slices.Clone(b.Succs)
+		for len(work) > 0 {
+			x := work[len(work)-1]
+			work = work[:len(work)-1]
+			if x == b {
+				in[b] = true
+				break
+			}
+			if !seen[x] {
+				seen[x] = true
+				work = append(work, x.Succs...)
+			}
+		}
+	}
+	return in
 }
 
 // ref turns a reference of the lock analysis into a dump.SourceRef: the

@@ -30,7 +30,8 @@ func TestAnalyzeFrozen(t *testing.T) {
 			"holds from.mu (locked at fields/main.go:19, per the source)"}},
 		{"waitgroup", false, []string{"main.(*Cache).fill", "main.(*Cache).refresh"}, []string{
 			"holds c.mu (locked at waitgroup/main.go:26, per the source)",
-			"calls Done on wg (per the source)"}},
+			"calls Done on wg (per the source)",
+			"Add(1) at waitgroup/main.go:30 (in a loop)"}},
 		{"chansend", false, []string{"main.(*Hub).publish", "main.(*Hub).consume"}, []string{
 			"h.mu (locked at chansend/main.go:20, per the source)",
 			"receives from h.events (per the source)"}},
