@@ -74,7 +74,7 @@ type Dump struct {
 	Warning string
 
 	warnings int
-	args     []Arg // the arguments of all goroutines, see Args
+	args     [][]Arg // the arguments of all goroutines, in chunks; see Args
 }
 
 // Goroutine is one goroutine of a dump, or one record of a counted profile.
@@ -115,8 +115,9 @@ type Goroutine struct {
 	// Refs lists pointer-looking arguments of the goroutine's own frames
 	// (not the runtime's), which tell which goroutines may reach a resource.
 	Refs []uint64
-	// args indexes Dump.args: the arguments of the program's own frames
-	// (see Dump.Args), kept apart to keep each goroutine small.
+	// argOff and argLen locate the arguments of the program's own frames
+	// in Dump.args (see Dump.Args), kept apart to keep each goroutine
+	// small: the chunk in the high bits of argOff, the position in the low.
 	argOff, argLen uint32
 }
 
@@ -125,8 +126,16 @@ type Goroutine struct {
 // with the program's source they give the addresses of the locks a frame
 // holds.
 func (d *Dump) Args(g *Goroutine) []Arg {
-	return d.args[g.argOff : g.argOff+g.argLen : g.argOff+g.argLen]
+	if g.argLen == 0 {
+		return nil
+	}
+	chunk, pos := d.args[g.argOff>>argChunkBits], g.argOff&(1<<argChunkBits-1)
+	return chunk[pos : pos+g.argLen : pos+g.argLen]
 }
+
+// argChunkBits sets the size of the chunks of Dump.args: appending to a
+// chunk copies at most a chunk, never all the arguments read so far.
+const argChunkBits = 16
 
 // Arg is a pointer-looking argument of a frame of a traceback.
 type Arg struct {

@@ -769,9 +769,19 @@ func (p *parser) endGoroutine() {
 		// (A malformed stack may have lost frames.)
 		p.argBuf = slices.DeleteFunc(p.argBuf, func(a Arg) bool { return int(a.Frame) >= n })
 	}
-	if len(p.argBuf) > 0 && len(p.d.args)+len(p.argBuf) < 1<<32 {
-		p.g.argOff, p.g.argLen = uint32(len(p.d.args)), uint32(len(p.argBuf))
-		p.d.args = append(p.d.args, p.argBuf...)
+	if len(p.argBuf) > 0 && len(p.d.args) < 1<<(32-argChunkBits) {
+		if n := len(p.d.args); n == 0 || len(p.d.args[n-1])+len(p.argBuf) > 1<<argChunkBits {
+			var chunk []Arg
+			if n > 0 {
+				// A large dump: chunks whole from the start.
+				chunk = make([]Arg, 0, 1<<argChunkBits)
+			}
+			p.d.args = append(p.d.args, chunk)
+		}
+		last := &p.d.args[len(p.d.args)-1]
+		p.g.argOff = uint32(len(p.d.args)-1)<<argChunkBits | uint32(len(*last))
+		p.g.argLen = uint32(len(p.argBuf))
+		*last = append(*last, p.argBuf...)
 	}
 	p.argBuf = p.argBuf[:0]
 	p.d.Goroutines = append(p.d.Goroutines, p.g)
