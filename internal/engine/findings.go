@@ -14,7 +14,7 @@ const maxLogged = 1000
 var findingLog struct {
 	mu     sync.Mutex
 	list   []*report.Finding
-	byKey  map[string]int // index in list
+	byKey  map[string]int      // index in list
 	byKind map[report.Kind]int // distinct findings
 	seen   map[report.Kind]int // occurrences
 }
