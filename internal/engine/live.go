@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"hash/fnv"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gridlock-go/gridlock/debughttp/api"
@@ -33,6 +35,35 @@ const (
 	maxDump = 512 << 20
 )
 
+// stackDump returns the text of runtime.Stack for all goroutines, up to
+// limit bytes. Each
+// call of runtime.Stack stops the world and formats every goroutine's
+// stack, whether or not it fits, so the buffer is sized to fit at once:
+// from the number of goroutines and the size per goroutine of the last
+// dump, with room to spare. (rt.AllStacks stops at 64 MB, which a few
+// hundred thousand goroutines exceed.)
+func stackDump(limit int) []byte {
+	per := max(int(dumpPerG.Load()), 1024)
+	n := max(1<<16, runtime.NumGoroutine()*per*5/4)
+	var buf []byte
+	for {
+		buf = make([]byte, min(n, limit))
+		m := runtime.Stack(buf, true)
+		if m < len(buf) || len(buf) >= limit {
+			buf = buf[:m]
+			break
+		}
+		n *= 2
+	}
+	if g := bytes.Count(buf, []byte("\ngoroutine ")) + 1; len(buf) > 0 {
+		dumpPerG.Store(int64(len(buf) / g))
+	}
+	return buf
+}
+
+// dumpPerG is the size of the last dump per goroutine, in bytes.
+var dumpPerG atomic.Int64
+
 // LiveSnapshot returns the live wait-for graph of the program, with its
 // goroutines grouped by state and stack; listed bounds the goroutines
 // listed per group and the holders and waiters listed per resource (0
@@ -43,7 +74,9 @@ func LiveSnapshot(listed int) *api.Snapshot {
 	}
 	start := time.Now()
 	graph, flags := snapshot()
+	at := time.Now()
 	dump := dumpAll()
+	shareLiveness(dump, at)
 	s := buildLive(graph, flags, dump, start, listed)
 	s.Enabled = e.state.Load() == stateOn
 	byKind := FindingsByKind()
@@ -58,21 +91,9 @@ func LiveSnapshot(listed int) *api.Snapshot {
 	return s
 }
 
-// dumpAll returns the stacks of every goroutine, from runtime.Stack with
-// a buffer sized for their number (rt.AllStacks stops at 64 MB, a few
-// hundred thousand goroutines).
+// dumpAll returns the stacks of every goroutine, from stackDump.
 func dumpAll() []*rt.Goroutine {
-	n := max(1<<16, runtime.NumGoroutine()*1024)
-	var buf []byte
-	for {
-		buf = make([]byte, min(n, maxDump))
-		m := runtime.Stack(buf, true)
-		if m < len(buf) || len(buf) >= maxDump {
-			buf = buf[:m]
-			break
-		}
-		n *= 2
-	}
+	buf := stackDump(maxDump)
 	gs := rt.ParseStacks(buf)
 	out := make([]*rt.Goroutine, 0, len(gs))
 	for _, g := range gs {
@@ -80,6 +101,28 @@ func dumpAll() []*rt.Goroutine {
 	}
 	slices.SortFunc(out, func(a, b *rt.Goroutine) int { return cmp.Compare(a.ID, b.ID) })
 	return out
+}
+
+// shareLiveness gives the leak checks (alive) the dump of all goroutines
+// taken at the time at, so that a program watched through the live view
+// does not dump its goroutines twice.
+func shareLiveness(dump []*rt.Goroutine, at time.Time) {
+	ids := make(map[uint64]bool, len(dump))
+	leaked := make(map[uint64]bool)
+	var top uint64
+	for _, d := range dump {
+		id := uint64(d.ID)
+		ids[id] = true
+		top = max(top, id)
+		if strings.Contains(d.Status, "(leaked)") {
+			leaked[id] = true
+		}
+	}
+	liveness.mu.Lock()
+	if at.After(liveness.at) {
+		liveness.ids, liveness.leaked, liveness.max, liveness.at = ids, leaked, top, at
+	}
+	liveness.mu.Unlock()
 }
 
 // buildLive merges the engine's graph with the dump and groups the
