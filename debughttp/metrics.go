@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -93,11 +94,13 @@ func kinds(counted map[report.Kind]int) []report.Kind {
 		out = append(out, i.Kind)
 		known[i.Kind] = true
 	}
+	n := len(out)
 	for k := range counted {
 		if !known[k] {
 			out = append(out, k)
 		}
 	}
+	slices.Sort(out[n:])
 	return out
 }
 
