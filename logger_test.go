@@ -26,15 +26,19 @@ func TestLogger(t *testing.T) {
 	var a, b sync.Mutex
 	gridlock.Name(&a, "logger_test.a")
 	gridlock.Name(&b, "logger_test.b")
+	n := 0
 	// Correct code first: the same order twice.
 	for range 2 {
-		run(func() { a.Lock(); b.Lock(); b.Unlock(); a.Unlock() })
+		run(func() { a.Lock(); b.Lock(); n++; b.Unlock(); a.Unlock() })
 	}
 	if buf.String() != "" {
 		t.Fatalf("correct code logged:\n%s", buf.String())
 	}
 	// Then the other order: a lock-order inversion.
-	run(func() { b.Lock(); a.Lock(); a.Unlock(); b.Unlock() })
+	run(func() { b.Lock(); a.Lock(); n++; a.Unlock(); b.Unlock() })
+	if n != 3 {
+		t.Fatal(n)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for buf.String() == "" && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)

@@ -82,20 +82,26 @@ func TestClassMetrics(t *testing.T) {
 	var mu sync.Mutex
 	gridlock.Name(&mu, "debughttp_test.counter")
 	const n = 100
+	count := 0
 	for range n {
 		mu.Lock()
+		count++
 		mu.Unlock()
 	}
 	mu.Lock()
 	done := make(chan struct{})
 	go func() {
 		mu.Lock()
+		count++
 		mu.Unlock()
 		close(done)
 	}()
 	time.Sleep(20 * time.Millisecond)
 	mu.Unlock()
 	<-done
+	if count != n+1 {
+		t.Fatal(count)
+	}
 
 	w := serve(h, "GET", api.Root+api.PathMetrics)
 	ms, err := parseExposition(w.Body.String())
@@ -146,4 +152,3 @@ func ExampleHandler() {
 	admin.Handle("/debug/gridlock/", debughttp.Handler())
 	go http.ListenAndServe("127.0.0.1:6060", admin)
 }
-
