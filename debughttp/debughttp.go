@@ -43,6 +43,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gridlock-go/gridlock/debughttp/api"
 	"github.com/gridlock-go/gridlock/internal/engine"
@@ -102,7 +104,7 @@ func (handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			listed = n
 		}
-		writeJSON(w, engine.LiveSnapshot(listed))
+		writeJSON(w, snapshot(listed))
 	case api.PathFindings:
 		h.Set("Content-Type", "application/json")
 		report.WriteJSON(w, engine.Findings())
@@ -116,6 +118,38 @@ func (handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		http.NotFound(w, r)
 	}
+}
+
+// Snapshots stop the world for a time that grows with the number of
+// goroutines: requests that come within snapshotShare times the last
+// snapshot's duration (and at least minSnapshotAge) after it share it, so
+// that a few pages refreshing, or a scraper, cost the program at most
+// about a fifth of its time, whatever its size.
+const (
+	snapshotShare  = 4
+	minSnapshotAge = 100 * time.Millisecond
+)
+
+var last struct {
+	mu     sync.Mutex
+	s      *api.Snapshot
+	listed int
+	at     time.Time
+}
+
+// snapshot returns a live snapshot, possibly shared with other requests.
+func snapshot(listed int) *api.Snapshot {
+	last.mu.Lock()
+	defer last.mu.Unlock()
+	if s := last.s; s != nil && last.listed == listed {
+		took := time.Duration(s.TookSeconds * float64(time.Second))
+		if time.Since(last.at) < max(minSnapshotAge, snapshotShare*took) {
+			return s
+		}
+	}
+	s := engine.LiveSnapshot(listed)
+	last.s, last.listed, last.at = s, listed, time.Now()
+	return s
 }
 
 // serveAsset serves an embedded file.
