@@ -15,7 +15,7 @@ const AgentPath = Module + "/agent"
 // Machinery reports whether the package with the given import path is part
 // of gridlock's own machinery: the packages that an instrumented program
 // links in addition to its own (the root package, the sync mirror, the
-// agent, the model, the findings and everything internal). Their imports
+// agent, the model, the findings, the live view and everything internal). Their imports
 // are never rewritten (the mirror is built on the real sync package) and
 // their frames are not the user's.
 func Machinery(path string) bool {
@@ -24,7 +24,8 @@ func Machinery(path string) bool {
 		return false
 	}
 	switch {
-	case rest == "", rest == "/sync", rest == "/agent", rest == "/report", rest == "/waitgraph":
+	case rest == "", rest == "/sync", rest == "/agent", rest == "/report", rest == "/waitgraph",
+		rest == "/debughttp", rest == "/debughttp/api":
 		return true
 	case strings.HasPrefix(rest, "/internal/"):
 		return true
