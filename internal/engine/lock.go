@@ -209,12 +209,12 @@ type lockOwn struct {
 	own Class
 }
 
-// mutexWriter is the writer flag of every Mutex class: always set.
+// mutexWriter is the writer flag of every Mutex and Once class: always set.
 var mutexWriter = func() *atomic.Bool { b := new(atomic.Bool); b.Store(true); return b }()
 
 func writerFlag(kind waitgraph.ResourceKind) *atomic.Bool {
-	if kind == waitgraph.Mutex {
-		return mutexWriter
+	if kind == waitgraph.Mutex || kind == waitgraph.Once {
+		return mutexWriter // only ever taken for writing
 	}
 	return new(atomic.Bool)
 }
