@@ -45,7 +45,7 @@ type Lock struct {
 	kind  waitgraph.ResourceKind
 	class *Class
 	site  uintptr
-	addr  uintptr            // the address of the lock value, to name the lock by it
+	addr  uintptr      // the address of the lock value, to name the lock by it
 	value weakIn[byte] // the lock value, if kept outside it: see stale
 	// owner is the goroutine holding the lock for writing, nil if none. The
 	// owner writes it after acquiring and clears it before releasing; others
