@@ -1,0 +1,281 @@
+package sched
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/gridlock-go/gridlock/report"
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// quiet is how long a schedule in which code out of its control used a
+// hook waits, once every goroutine it controls is blocked, for that code
+// to release one, before it reports them.
+const quiet = 200 * time.Millisecond
+
+// checkStuck is called when no goroutine can run. If some are out of
+// control, they will come back; otherwise the blocked ones are blocked
+// for good. Called with s.mu held.
+func (s *Sched) checkStuck() {
+	stuck := s.stuckSet()
+	if len(stuck) == 0 {
+		return
+	}
+	if s.outside.Load() {
+		p := s.progress.Load()
+		time.AfterFunc(quiet, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if !s.over && s.cur == nil && s.progress.Load() == p {
+				if st := s.stuckSet(); len(st) > 0 {
+					s.depend("code the schedule does not control used the same primitives")
+					s.report(st)
+				}
+			}
+		})
+		return
+	}
+	s.report(stuck)
+}
+
+// stuckSet returns the blocked goroutines if every goroutine of the
+// schedule is blocked or finished. Called with s.mu held.
+func (s *Sched) stuckSet() []*G {
+	var stuck []*G
+	for _, g := range s.gs {
+		switch g.st {
+		case blocked:
+			stuck = append(stuck, g)
+		case finished:
+		default:
+			return nil
+		}
+	}
+	return stuck
+}
+
+// report ends the schedule with a finding for the stuck goroutines: the
+// root, which is among them or has ended, is aborted. Called with s.mu
+// held.
+func (s *Sched) report(stuck []*G) {
+	gr := s.graph(stuck)
+	groups := gr.Stuck()
+	kind := report.PartialDeadlock
+	var cycle []int64
+	for _, grp := range groups {
+		if len(grp.Cycle) > 0 {
+			kind, cycle = report.Deadlock, grp.Cycle
+			break
+		}
+	}
+	f := &report.Finding{Kind: kind, Source: "explore", Certainty: report.Certain, Hint: kind.Info().Hint, Time: time.Now()}
+	order := append([]int64(nil), cycle...)
+	for _, g := range stuck {
+		if !containsID(order, int64(g.id)) {
+			order = append(order, int64(g.id))
+		}
+	}
+	used := map[string]bool{}
+	var steps []string
+	for _, id := range order {
+		x := gr.Goroutine(id)
+		f.Goroutines = append(f.Goroutines, x)
+		for _, h := range x.Holds {
+			used[h.Resource] = true
+		}
+		if x.Wait != nil {
+			used[x.Wait.Resource] = true
+			f.Positions = append(f.Positions, x.Wait.Stack.Top().Pos())
+			what := x.Wait.Resource
+			if r := gr.Resource(what); r != nil {
+				what = r.Label()
+			}
+			steps = append(steps, fmt.Sprintf("%s waits (%s) for %s at %s", x.Label(), x.Wait.Mode, what, x.Wait.Stack.Top()))
+		}
+	}
+	for _, r := range gr.Resources {
+		if used[r.ID] {
+			f.Resources = append(f.Resources, r)
+		}
+	}
+	if kind == report.Deadlock {
+		f.Summary = "under a controlled schedule, no goroutine of the test can run: " + strings.Join(steps, "; ")
+	} else {
+		f.Summary = "under a controlled schedule, goroutines wait for good with no circular wait: " + strings.Join(steps, "; ")
+	}
+	f.Key = report.Identity(f)
+	s.finding = f
+	// End: the stuck goroutines stay parked; the root ends.
+	s.over = true
+	active.CompareAndSwap(s, nil)
+	if s.watch != nil {
+		s.watch.Stop()
+	}
+	root := s.gs[0]
+	for _, g := range s.gs {
+		if g.st != finished && g != root {
+			g.st = blocked
+		}
+	}
+	close(s.done)
+	if root.st != finished {
+		select {
+		case root.wake <- msgAbort:
+		default:
+		}
+	}
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// graph builds the wait-for graph of the schedule's goroutines. Called
+// with s.mu held.
+func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
+	gr := &waitgraph.Graph{}
+	ids := map[unsafe.Pointer]*waitgraph.Resource{}
+	counts := map[waitgraph.ResourceKind]int{}
+	res := func(key unsafe.Pointer, k Kind) *waitgraph.Resource {
+		if r := ids[key]; r != nil {
+			return r
+		}
+		kind := resKind(k)
+		if l := s.locks[key]; l != nil && l.rw {
+			kind = waitgraph.RWMutex
+		}
+		counts[kind]++
+		r := &waitgraph.Resource{ID: fmt.Sprintf("%s#%d", kind, counts[kind]), Kind: kind, Exact: true}
+		if (kind == waitgraph.Mutex || kind == waitgraph.RWMutex) && LockName != nil {
+			if n := LockName(key); n != "" {
+				r.Name = n
+				r.ID = fmt.Sprintf("%s#%d", n, counts[kind])
+			}
+		}
+		ids[key] = r
+		gr.Resources = append(gr.Resources, r)
+		return r
+	}
+	for _, g := range s.gs {
+		if g.st == finished {
+			continue
+		}
+		x := &waitgraph.Goroutine{ID: int64(g.id), Name: g.name, State: "blocked (explore)"}
+		for _, l := range g.holds {
+			mode := waitgraph.Lock
+			if l.writer != g {
+				mode = waitgraph.RLock
+			}
+			x.Holds = append(x.Holds, waitgraph.Hold{Resource: res(l.key, Mutex).ID, Mode: mode})
+		}
+		if g.st == blocked && len(g.why.ops) > 0 {
+			o := g.why.ops[0]
+			r := res(o.Key, o.Kind)
+			x.Wait = &waitgraph.WaitFor{Resource: r.ID, Mode: waitMode(o), Stack: frames(g.pcs)}
+		} else {
+			x.Runnable = true
+		}
+		gr.Goroutines = append(gr.Goroutines, x)
+	}
+	// Releasers of what is not a lock: the other goroutines that used a
+	// channel; any other goroutine for a wait group or condition.
+	for _, g := range stuck {
+		for _, o := range g.why.ops {
+			if o.Kind == Mutex || o.Kind == RLock || o.Kind == WLock || o.Outside {
+				continue
+			}
+			r := res(o.Key, o.Kind)
+			var cands []*G
+			switch o.Kind {
+			case Chan, Cond:
+				// Those that used it: who never touched a channel or
+				// a condition is not waited for.
+				cands = s.users[o.Key]
+			default:
+				cands = s.gs
+			}
+			for _, c := range cands {
+				if c != g && c.st != finished && !hasRel(r.Releasers, int64(c.id)) {
+					r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: int64(c.id), Why: "used it in this schedule"})
+				}
+			}
+		}
+	}
+	return gr
+}
+
+func hasRel(rs []waitgraph.Releaser, id int64) bool {
+	for _, r := range rs {
+		if r.Goroutine == id {
+			return true
+		}
+	}
+	return false
+}
+
+func resKind(k Kind) waitgraph.ResourceKind {
+	switch k {
+	case Mutex:
+		return waitgraph.Mutex
+	case RLock, WLock:
+		return waitgraph.RWMutex
+	case WaitGroup:
+		return waitgraph.WaitGroup
+	case Cond:
+		return waitgraph.Cond
+	case Semaphore:
+		return waitgraph.Semaphore
+	}
+	return waitgraph.Chan
+}
+
+func waitMode(o Op) waitgraph.Mode {
+	switch o.Kind {
+	case Mutex, WLock:
+		return waitgraph.Lock
+	case RLock:
+		return waitgraph.RLock
+	case Semaphore:
+		return waitgraph.Acquire
+	case Chan:
+		if o.Send {
+			return waitgraph.Send
+		}
+		return waitgraph.Recv
+	}
+	return waitgraph.Wait
+}
+
+// frames turns pcs into a stack, leaving out gridlock's own frames.
+func frames(pcs []uintptr) waitgraph.Stack {
+	var st waitgraph.Stack
+	fs := runtime.CallersFrames(pcs)
+	for {
+		f, more := fs.Next()
+		if !own(f.Function) {
+			st = append(st, waitgraph.Frame{Func: f.Function, File: f.File, Line: f.Line})
+		}
+		if !more || len(st) >= 16 {
+			break
+		}
+	}
+	return st
+}
+
+// own reports whether fn is gridlock's: a hook, the mirror, the scheduler.
+func own(fn string) bool {
+	for _, p := range []string{"github.com/gridlock-go/gridlock.", "github.com/gridlock-go/gridlock/sync.", "github.com/gridlock-go/gridlock/internal/", "runtime."} {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
+}
