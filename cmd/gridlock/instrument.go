@@ -141,7 +141,7 @@ type taggedFinding struct {
 
 // newSession locates gridlock's source, writes the workspace and the
 // overlay. The caller must call close.
-func newSession(ctx *env, flags *commonFlags, patterns, goFlags []string, tests bool) (*session, int, error) {
+func newSession(ctx *env, flags *commonFlags, patterns, goFlags []string, tests bool, steps ...overlay.Step) (*session, int, error) {
 	s := &session{ctx: ctx, flags: flags}
 	src, err := overlay.Source(ctx.getenv)
 	if err != nil {
@@ -171,6 +171,7 @@ func newSession(ctx *env, flags *commonFlags, patterns, goFlags []string, tests 
 		Tests:      tests,
 		BuildFlags: buildFlags(goFlags),
 		Temp:       s.temp,
+		Steps:      steps,
 	})
 	if err != nil {
 		s.close()

@@ -218,6 +218,10 @@ func TestStart(t *testing.T) func() {
 	if !more {
 		t.SkipNow() // every schedule was run: DFS exhausted its space
 	}
+	if env.out != "" {
+		// Which schedule runs, for gridlock explore to name at a hang.
+		os.WriteFile(env.out+".cur", []byte(t.Name()+"\t"+tok.String()), 0o644)
+	}
 	r := startRun(t, tok)
 	return func() {
 		p := recover()

@@ -73,6 +73,12 @@ func (s *Sched) report(stuck []*G) {
 	}
 	f := &report.Finding{Kind: kind, Source: "explore", Certainty: report.Certain, Hint: kind.Info().Hint, Time: time.Now()}
 	order := append([]int64(nil), cycle...)
+	// Then those that wait for nobody live (the cause), then the rest.
+	for _, g := range stuck {
+		if x := gr.Goroutine(int64(g.id)); !containsID(order, x.ID) && len(gr.Needs(x).By) == 0 {
+			order = append(order, x.ID)
+		}
+	}
 	for _, g := range stuck {
 		if !containsID(order, int64(g.id)) {
 			order = append(order, int64(g.id))
@@ -93,7 +99,7 @@ func (s *Sched) report(stuck []*G) {
 			if r := gr.Resource(what); r != nil {
 				what = r.Label()
 			}
-			steps = append(steps, fmt.Sprintf("%s waits (%s) for %s at %s", x.Label(), x.Wait.Mode, what, x.Wait.Stack.Top()))
+			steps = append(steps, fmt.Sprintf("%s %s %s at %s", x.Label(), verb(x.Wait.Mode), what, x.Wait.Stack.Top()))
 		}
 	}
 	for _, r := range gr.Resources {
@@ -204,7 +210,13 @@ func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
 			}
 			for _, c := range cands {
 				if c != g && c.st != finished && !hasRel(r.Releasers, int64(c.id)) {
-					r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: int64(c.id), Why: "used it in this schedule"})
+					why := "used it in this schedule"
+					if o.Kind == WaitGroup {
+						why = "may still call Done"
+					} else if o.Kind == Semaphore {
+						why = "may still release permits"
+					}
+					r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: int64(c.id), Why: why})
 				}
 			}
 		}
@@ -278,4 +290,21 @@ func own(fn string) bool {
 		}
 	}
 	return false
+}
+
+// verb says what a goroutine waiting in mode m does.
+func verb(m waitgraph.Mode) string {
+	switch m {
+	case waitgraph.Lock:
+		return "waits to lock"
+	case waitgraph.RLock:
+		return "waits to read-lock"
+	case waitgraph.Send:
+		return "waits to send on"
+	case waitgraph.Recv:
+		return "waits to receive from"
+	case waitgraph.Acquire:
+		return "waits to acquire"
+	}
+	return "waits on"
 }
