@@ -45,9 +45,17 @@ func schedPoint(addr unsafe.Pointer) {
 }
 
 //go:noinline
-func schedSpawn(name string) (*sched.Sched, *sched.G) {
+func schedSpawn(name string, uses []any) (*sched.Sched, *sched.G) {
 	if s := sched.Active(); s != nil {
-		if g := s.Spawn(engine.Goid(), name); g != nil {
+		var keys []unsafe.Pointer
+		for _, u := range uses {
+			if c, ok := u.(interface{ addr() unsafe.Pointer }); ok {
+				keys = append(keys, c.addr())
+			} else if k := chanKey(reflect.ValueOf(u)); k != nil {
+				keys = append(keys, k)
+			}
+		}
+		if g := s.Spawn(engine.Goid(), name, keys...); g != nil {
 			return s, g
 		}
 	}

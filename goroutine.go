@@ -38,7 +38,7 @@ func Go(name string, f func(), uses ...any) {
 	var s *sched.Sched
 	var sg *sched.G
 	if sched.On() {
-		s, sg = schedSpawn(name)
+		s, sg = schedSpawn(name, uses)
 	}
 	go func() {
 		if sg != nil {

@@ -159,9 +159,9 @@ func TestExploreFindsRareBugs(t *testing.T) {
 		want     report.Kind
 		names    []string
 	}{
-		{"torn read/pct", tornRead, sched.PCT, report.PartialDeadlock, []string{"reader"}},
-		{"torn read/random", tornRead, sched.Random, report.PartialDeadlock, []string{"reader"}},
-		{"torn read/dfs", tornRead, sched.DFS, report.PartialDeadlock, []string{"reader"}},
+		{"torn read/pct", tornRead, sched.PCT, report.Deadlock, []string{"reader"}},
+		{"torn read/random", tornRead, sched.Random, report.Deadlock, []string{"reader"}},
+		{"torn read/dfs", tornRead, sched.DFS, report.Deadlock, []string{"reader"}},
 		{"lost wakeup/pct", lostWakeup, sched.PCT, report.PartialDeadlock, []string{"waiter"}},
 		{"lost wakeup/random", lostWakeup, sched.Random, report.PartialDeadlock, []string{"waiter"}},
 		{"lost wakeup/dfs", lostWakeup, sched.DFS, report.PartialDeadlock, []string{"waiter"}},

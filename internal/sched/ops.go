@@ -304,8 +304,9 @@ func (s *Sched) Signal(gid uint64, key unsafe.Pointer, all bool) bool {
 // are modelled by the schedule.
 func (s *Sched) Made(gid uint64, key unsafe.Pointer) {
 	s.mu.Lock()
-	if s.self(gid) != nil {
+	if g := s.self(gid); g != nil {
 		s.known[key] = true
+		s.makers[key] = g
 	}
 	s.mu.Unlock()
 }

@@ -70,12 +70,13 @@ func takeEngineFinding() *report.Finding {
 type run struct {
 	s      *Sched
 	before int64
+	gid    uint64 // the root
 }
 
 func startRun(t testing.TB, tok Token) *run {
 	hookEngine()
 	takeEngineFinding()
-	r := &run{s: New(tok), before: engineN.Load()}
+	r := &run{s: New(tok), before: engineN.Load(), gid: engine.Goid()}
 	if !r.s.Start() {
 		t.Fatal("gridlock explore: another schedule is running: explored tests must not run in parallel")
 	}
@@ -87,6 +88,9 @@ func startRun(t testing.TB, tok Token) *run {
 
 // end ends the run and fills res if it failed; it reports whether it did.
 func (r *run) end(t testing.TB, res *Result, recovered bool) bool {
+	if !recovered {
+		r.s.Drain(r.gid)
+	}
 	r.s.Finish()
 	f := r.s.Finding()
 	if f == nil && engineN.Load() > r.before {
@@ -195,10 +199,11 @@ func readEnv() {
 }
 
 // TestStart runs one schedule of test t if the binary runs under gridlock
-// explore (see EnvVar), and returns the function that ends it, to be
-// deferred; gridlock explore adds "defer gridlock.ExploreTest(t)()" to
-// every test function. Each run of the test (go test -count) runs the
-// next schedule.
+// explore (see EnvVar); the schedule ends in a cleanup of t, after the
+// test's own. gridlock explore adds "defer gridlocktest.ExploreTest(t)()"
+// to every test function (the function returned does nothing: a deferred
+// call is what fits on the line of the opening brace). Each run of the
+// test (go test -count) runs the next schedule.
 func TestStart(t *testing.T) func() {
 	envOnce.Do(readEnv)
 	if os.Getenv(EnvVar) == "" {
@@ -223,10 +228,11 @@ func TestStart(t *testing.T) func() {
 		os.WriteFile(env.out+".cur", []byte(t.Name()+"\t"+tok.String()), 0o644)
 	}
 	r := startRun(t, tok)
-	return func() {
-		p := recover()
+	// The schedule ends after the test's own cleanups, which may release
+	// its goroutines (registered first, this one runs last).
+	t.Cleanup(func() {
 		res := Result{Test: t.Name(), Strategy: ex.cfg.Strategy.String(), Seed: ex.cfg.Seed}
-		failed := r.end(t, &res, p != nil)
+		failed := r.end(t, &res, false)
 		testsMu.Lock()
 		ex.Ran(r.s)
 		res.Schedules = ex.Count()
@@ -238,10 +244,8 @@ func TestStart(t *testing.T) func() {
 		if failed || res.Exhausted || res.Schedules >= ex.cfg.Schedules || ex.cfg.Replay != nil {
 			writeResult(env.out, res)
 		}
-		if p != nil {
-			panic(p)
-		}
-	}
+	})
+	return func() {}
 }
 
 func writeResult(path string, res Result) {

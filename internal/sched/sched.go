@@ -25,6 +25,9 @@
 package sched
 
 import (
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -148,6 +151,15 @@ type Sched struct {
 	watch    *time.Timer
 	lastProg uint64
 	done     chan struct{} // closed when the schedule is over
+	// fairAfter is the number of steps after which choices are random.
+	fairAfter int
+	fair      *rand.Rand
+	// draining is closed when, the root having returned, no goroutine of
+	// the schedule can run (or after drainEnd steps).
+	draining chan struct{}
+	drainEnd int
+	makers   map[unsafe.Pointer]*G   // who made each channel
+	given    map[unsafe.Pointer][]*G // goroutines given each channel when started
 }
 
 // choice is one DFS decision: the index taken among n options, and
@@ -161,8 +173,15 @@ type choice struct {
 func New(t Token) *Sched {
 	s := &Sched{tok: t, byID: make(map[uint64]*G), known: make(map[unsafe.Pointer]bool),
 		users: make(map[unsafe.Pointer][]*G), locks: make(map[unsafe.Pointer]*lockRec),
-		conds: make(map[unsafe.Pointer][]*G), done: make(chan struct{})}
+		conds: make(map[unsafe.Pointer][]*G), done: make(chan struct{}),
+		makers: make(map[unsafe.Pointer]*G), given: make(map[unsafe.Pointer][]*G)}
 	s.strat = newStrategy(t)
+	s.fairAfter = 10000
+	if t.Strategy == PCT {
+		s.fairAfter += 4 * t.Steps
+	} else if t.Strategy == Random {
+		s.fairAfter = math.MaxInt
+	}
 	return s
 }
 
@@ -187,7 +206,7 @@ func (s *Sched) Start() bool {
 // the processor without reaching a scheduling point (asleep, in I/O, in
 // code the schedule does not control): it is then taken for out of
 // control, and another goroutine runs.
-const watchEvery = 20 * time.Millisecond
+const watchEvery = 2 * time.Millisecond
 
 func (s *Sched) watchdog() {
 	s.mu.Lock()
@@ -200,12 +219,39 @@ func (s *Sched) watchdog() {
 		g := s.cur
 		g.st = out
 		g.on = nil
-		s.depend("a goroutine held the processor past " + watchEvery.String() + " outside any scheduling point (a sleep, I/O, or code not instrumented)")
+		s.depend("a goroutine held the processor past " + watchEvery.String() + " outside any scheduling point (a sleep, I/O, an operation gridlock does not rewrite)")
 		s.cur = nil
-		s.dispatch(nil)
+		s.poll()
+	} else if p == s.lastProg && s.cur == nil {
+		s.poll()
 	}
 	s.lastProg = p
 	s.watch.Reset(watchEvery)
+}
+
+// poll makes the blocked goroutines try again, while some goroutine is
+// out of control: it may have changed what they wait for unseen (parked
+// in the runtime on a channel they would meet it on). Called with s.mu
+// held.
+func (s *Sched) poll() {
+	any := false
+	for _, x := range s.gs {
+		if x.st == out {
+			any = true
+		}
+	}
+	if !any {
+		return
+	}
+	for _, x := range s.gs {
+		if x.st == blocked {
+			x.st = runnable
+			x.on = nil
+		}
+	}
+	if s.cur == nil {
+		s.dispatch(nil)
+	}
 }
 
 func (s *Sched) depend(why string) {
@@ -374,8 +420,17 @@ func (s *Sched) dispatch(g *G) *G {
 	}
 	if len(rs) == 0 {
 		s.cur = nil
+		if s.draining != nil {
+			close(s.draining)
+			s.draining = nil
+			return nil
+		}
 		s.checkStuck()
 		return nil
+	}
+	if s.draining != nil && s.steps > s.drainEnd {
+		close(s.draining) // goroutines that run on and on: give up
+		s.draining = nil
 	}
 	var next *G
 	if len(rs) == 1 {
@@ -383,6 +438,16 @@ func (s *Sched) dispatch(g *G) *G {
 		if s.tok.Strategy == DFS {
 			s.trace = append(s.trace, choice{pick: 0, n: 1})
 		}
+	} else if s.steps > s.fairAfter {
+		// A goroutine that spins (polls a flag between scheduling
+		// points) would keep the processor for good under PCT's fixed
+		// priorities or DFS's default of no preemption: past a bound,
+		// the schedule goes on in a seeded random order.
+		if s.fair == nil {
+			s.fair = rand.New(rand.NewPCG(s.tok.Seed, uint64(s.steps)))
+			s.depend(fmt.Sprintf("the schedule passed %d steps (a goroutine spinning?): the rest ran in a random order", s.fairAfter))
+		}
+		next = rs[s.fair.IntN(len(rs))]
 	} else {
 		next = s.strat.pick(s, g, rs)
 	}
@@ -431,11 +496,20 @@ func (s *Sched) Changed(key unsafe.Pointer) {
 // Spawn registers a goroutine about to be started by goroutine gid, and
 // returns it, or nil if gid is not controlled. The new goroutine calls
 // Begin first.
-func (s *Sched) Spawn(gid uint64, name string) *G {
+func (s *Sched) Spawn(gid uint64, name string, uses ...unsafe.Pointer) *G {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.over || s.self(gid) == nil {
 		return nil
+	}
+	if len(uses) > 0 {
+		g := s.newG(name)
+		for _, k := range uses {
+			if k != nil {
+				s.given[k] = append(s.given[k], g)
+			}
+		}
+		return g
 	}
 	// Runnable at once: if chosen before it starts, it finds its turn
 	// waiting in its wake channel.

@@ -3,6 +3,7 @@ package sched
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -61,6 +62,13 @@ func (s *Sched) stuckSet() []*G {
 // root, which is among them or has ended, is aborted. Called with s.mu
 // held.
 func (s *Sched) report(stuck []*G) {
+	s.finding = s.build(stuck, "")
+	s.abort()
+}
+
+// build returns the finding for the stuck goroutines; why, if not empty,
+// replaces the summary's opening. Called with s.mu held.
+func (s *Sched) build(stuck []*G, why string) *report.Finding {
 	gr := s.graph(stuck)
 	groups := gr.Stuck()
 	kind := report.PartialDeadlock
@@ -68,6 +76,14 @@ func (s *Sched) report(stuck []*G) {
 	for _, grp := range groups {
 		if len(grp.Cycle) > 0 {
 			kind, cycle = report.Deadlock, grp.Cycle
+			break
+		}
+	}
+	// A goroutine that waits for itself alone: a lock it holds (a
+	// recursive lock), a channel only it can reach.
+	for _, g := range stuck {
+		if self := s.waitsForItself(g); self != "" && len(cycle) == 0 {
+			kind, cycle = report.Kind(self), []int64{int64(g.id)}
 			break
 		}
 	}
@@ -112,9 +128,44 @@ func (s *Sched) report(stuck []*G) {
 	} else {
 		f.Summary = "under a controlled schedule, goroutines wait for good with no circular wait: " + strings.Join(steps, "; ")
 	}
+	if why != "" {
+		f.Summary = why + ": " + strings.Join(steps, "; ")
+	}
 	f.Key = report.Identity(f)
-	s.finding = f
-	// End: the stuck goroutines stay parked; the root ends.
+	return f
+}
+
+// waitsForItself returns the kind of finding if g waits for itself alone:
+// recursive-lock for a lock it holds, deadlock for a channel it made and
+// no other goroutine of the schedule used or was given; "" otherwise.
+// Called with s.mu held.
+func (s *Sched) waitsForItself(g *G) string {
+	if len(g.why.ops) != 1 {
+		return ""
+	}
+	o := g.why.ops[0]
+	switch o.Kind {
+	case Mutex, WLock:
+		if l := s.locks[o.Key]; l != nil && l.writer == g {
+			return string(report.RecursiveLock)
+		}
+	case Chan:
+		if s.makers[o.Key] != g || len(s.given[o.Key]) > 0 {
+			return ""
+		}
+		for _, u := range s.users[o.Key] {
+			if u != g {
+				return ""
+			}
+		}
+		return string(report.Deadlock)
+	}
+	return ""
+}
+
+// abort ends a schedule that found something: the stuck goroutines stay
+// parked; the root ends. Called with s.mu held.
+func (s *Sched) abort() {
 	s.over = true
 	active.CompareAndSwap(s, nil)
 	if s.watch != nil {
@@ -201,15 +252,18 @@ func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
 			r := res(o.Key, o.Kind)
 			var cands []*G
 			switch o.Kind {
-			case Chan, Cond:
-				// Those that used it: who never touched a channel or
-				// a condition is not waited for.
+			case Chan:
+				// Those that used it, were given it, or made it (and
+				// so hold its other end): who never touched a channel
+				// is not waited for.
+				cands = append(append(slices.Clone(s.users[o.Key]), s.given[o.Key]...), s.makers[o.Key])
+			case Cond:
 				cands = s.users[o.Key]
 			default:
 				cands = s.gs
 			}
 			for _, c := range cands {
-				if c != g && c.st != finished && !hasRel(r.Releasers, int64(c.id)) {
+				if c != nil && c != g && c.st != finished && !hasRel(r.Releasers, int64(c.id)) {
 					why := "used it in this schedule"
 					if o.Kind == WaitGroup {
 						why = "may still call Done"
@@ -307,4 +361,106 @@ func verb(m waitgraph.Mode) string {
 		return "waits to acquire"
 	}
 	return "waits on"
+}
+
+// drainWait is how long Drain waits for goroutines out of control to come
+// back.
+const drainWait = 50 * time.Millisecond
+
+// anyOut reports whether a goroutine of the schedule is out of control.
+// Called with s.mu held.
+func (s *Sched) anyOut() bool {
+	for _, x := range s.gs {
+		if x.st == out || x.st == handing {
+			return true
+		}
+	}
+	return false
+}
+
+// drainSteps bounds the steps the goroutines left by a returned root may
+// take before Drain gives up on them.
+const drainSteps = 10000
+
+// Drain is called by the root when the test returns (its cleanups run):
+// the goroutines it leaves run until none can; those then blocked for
+// good on what the schedule made and nothing live can reach are reported
+// (partial-deadlock: a leak). Goroutines out of control make the question
+// undecidable: nothing is reported then.
+func (s *Sched) Drain(gid uint64) {
+	s.mu.Lock()
+	g := s.byID[gid]
+	if g == nil || s.over {
+		s.mu.Unlock()
+		return
+	}
+	s.comeBack(g) // if it slept out of control
+	if s.over || g.st != running {
+		s.mu.Unlock()
+		return
+	}
+	ch := make(chan struct{})
+	s.draining, s.drainEnd = ch, s.steps+drainSteps
+	g.st = finished
+	s.cur = nil
+	s.progress.Add(1)
+	s.dispatch(nil)
+	s.mu.Unlock()
+	<-ch
+	// Goroutines out of control (asleep, in a real wait) may come back
+	// soon: wait a little for them.
+	deadline := time.Now().Add(drainWait)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for !s.over && s.anyOut() && time.Now().Before(deadline) {
+		ch = make(chan struct{})
+		s.draining = ch
+		s.mu.Unlock()
+		t := time.NewTimer(time.Until(deadline))
+		select {
+		case <-ch:
+		case <-t.C:
+		}
+		t.Stop()
+		s.mu.Lock()
+	}
+	s.draining = nil
+	if s.over {
+		return
+	}
+	// Take the processor back from whoever has it: nobody runs on.
+	g.st = running
+	if s.cur != nil && s.cur != g {
+		s.cur.st = runnable
+	}
+	s.cur = g
+	for _, x := range s.gs {
+		if x.st == out || x.st == handing || x.st == runnable && x != g {
+			return
+		}
+	}
+	var leaked []*G
+	for _, x := range s.gs {
+		if x.st == blocked && s.unreachable(x) {
+			leaked = append(leaked, x)
+		}
+	}
+	if len(leaked) > 0 {
+		s.finding = s.build(leaked, "when the test returned, goroutines it started wait for good: nothing live can release them")
+	}
+}
+
+// unreachable reports whether what x waits for was made in the schedule
+// and no goroutine but blocked ones can release it. Called with s.mu held
+// once every goroutine of the schedule is blocked or finished.
+func (s *Sched) unreachable(x *G) bool {
+	for _, o := range x.why.ops {
+		if o.Outside {
+			return false
+		}
+		if o.Kind == Chan && o.Key != nil && !s.known[o.Key] {
+			return false
+		}
+	}
+	return len(x.why.ops) > 0
 }
