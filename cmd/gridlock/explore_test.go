@@ -57,7 +57,7 @@ func TestExploreFindsAndReplays(t *testing.T) {
 				t.Fatalf("-json: %v %s", err, b)
 			}
 			rec := recs[0]
-			if rec.Test != tc.test || rec.Replay == "" || rec.Finding == nil || rec.Kind != tc.kind {
+			if rec.Test != tc.test || rec.Replay == "" || rec.Finding == nil || string(rec.Kind) != tc.kind {
 				t.Fatalf("record %+v\n%s", rec, r)
 			}
 			if !slices.ContainsFunc(rec.Goroutines, func(g *waitgraph.Goroutine) bool { return g.Name == tc.waiter }) {
