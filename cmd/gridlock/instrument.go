@@ -131,6 +131,8 @@ type session struct {
 	// found keeps one finding per bug, counting repeats across tests and
 	// test binaries.
 	found report.Set
+	// jitterSeed is the seed of gridlock test -jitter, 0 without.
+	jitterSeed uint64
 }
 
 // taggedFinding is a finding and where it comes from, as -json writes it.
@@ -233,6 +235,9 @@ func (s *session) supervisor() *supervise.Supervisor {
 func (s *session) report(key string, f *report.Finding) {
 	if s.found.Add(key, f) {
 		report.WriteText(s.ctx.stderr, f)
+		if s.jitterSeed != 0 {
+			fmt.Fprintf(s.ctx.stderr, "gridlock test: found with jitter seed %d (repeat with -jitter-seed %d)\n", s.jitterSeed, s.jitterSeed)
+		}
 	}
 }
 

@@ -48,6 +48,10 @@ func (s *Sched) blockMsg(g *G, op string, pc uintptr, ops []Op) uint8 {
 // scheduling point. It returns the goroutine with s.mu held, or nil
 // (without it) if the caller is not controlled.
 func (s *Sched) enter(gid uint64) *G {
+	if s.jit != nil {
+		s.jit.point()
+		return nil
+	}
 	s.mu.Lock()
 	g := s.self(gid)
 	if g == nil || s.over {
@@ -143,6 +147,10 @@ func (s *Sched) writerBlocked(key unsafe.Pointer) bool {
 
 // Unlocked is called by goroutine gid after it unlocked the lock at key.
 func (s *Sched) Unlocked(gid uint64, key unsafe.Pointer, kind Kind) {
+	if s.jit != nil {
+		s.jit.point()
+		return
+	}
 	s.mu.Lock()
 	if s.over {
 		s.mu.Unlock()
@@ -201,6 +209,10 @@ func slices_index2(ls []*lockRec, l *lockRec) int {
 // the resource at key (a wait group's counter, a channel it closed): the
 // goroutines blocked on it try again.
 func (s *Sched) Point(gid uint64, key unsafe.Pointer) {
+	if s.jit != nil {
+		s.jit.point()
+		return
+	}
 	s.mu.Lock()
 	if s.over {
 		s.mu.Unlock()
@@ -273,6 +285,10 @@ func (s *Sched) CondWait(gid uint64, key unsafe.Pointer, unlock func(), pc uintp
 // key (all if all), and reports whether there was one; if not, the
 // caller signals as usual.
 func (s *Sched) Signal(gid uint64, key unsafe.Pointer, all bool) bool {
+	if s.jit != nil {
+		s.jit.point()
+		return false
+	}
 	s.mu.Lock()
 	if s.over {
 		s.mu.Unlock()

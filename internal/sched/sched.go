@@ -154,6 +154,7 @@ type Sched struct {
 	// fairAfter is the number of steps after which choices are random.
 	fairAfter int
 	fair      *rand.Rand
+	jit       *jitter // not a schedule: jitter (see JitterEnv)
 	// draining is closed when, the root having returned, no goroutine of
 	// the schedule can run (or after drainEnd steps).
 	draining chan struct{}
@@ -351,6 +352,10 @@ func (s *Sched) end() {
 // Yield is a scheduling point of goroutine gid: the strategy may run
 // another goroutine first.
 func (s *Sched) Yield(gid uint64) {
+	if s.jit != nil {
+		s.jit.point()
+		return
+	}
 	s.mu.Lock()
 	g := s.self(gid)
 	if g == nil || s.over {
