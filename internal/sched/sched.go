@@ -85,6 +85,7 @@ type G struct {
 	hand  *G            // the partner it handed a rendezvous to
 	back  chan struct{} // closed by a handed partner once back
 	sigd  bool          // a Cond signal reached it
+	slept bool          // out because it held the processor too long
 	holds []*lockRec
 }
 
@@ -220,6 +221,7 @@ func (s *Sched) watchdog() {
 		g := s.cur
 		g.st = out
 		g.on = nil
+		g.slept = true
 		s.depend("a goroutine held the processor past " + watchEvery.String() + " outside any scheduling point (a sleep, I/O, an operation gridlock does not rewrite)")
 		s.cur = nil
 		s.poll()
@@ -373,6 +375,7 @@ func (s *Sched) Yield(gid uint64) {
 func (s *Sched) comeBack(g *G) {
 	switch g.st {
 	case out, handing:
+		g.slept = false
 		if g.st == handing && g.back != nil {
 			close(g.back)
 			g.back = nil

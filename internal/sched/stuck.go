@@ -367,6 +367,18 @@ func verb(m waitgraph.Mode) string {
 // back.
 const drainWait = 50 * time.Millisecond
 
+// anySlept reports whether a goroutine of the schedule is out of control
+// because it held the processor too long (asleep, computing): it may well
+// come back soon. Called with s.mu held.
+func (s *Sched) anySlept() bool {
+	for _, x := range s.gs {
+		if x.st == out && x.slept {
+			return true
+		}
+	}
+	return false
+}
+
 // anyOut reports whether a goroutine of the schedule is out of control.
 // Called with s.mu held.
 func (s *Sched) anyOut() bool {
@@ -412,7 +424,7 @@ func (s *Sched) Drain(gid uint64) {
 	deadline := time.Now().Add(drainWait)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for !s.over && s.anyOut() && time.Now().Before(deadline) {
+	for !s.over && s.anySlept() && time.Now().Before(deadline) {
 		ch = make(chan struct{})
 		s.draining = ch
 		s.mu.Unlock()
