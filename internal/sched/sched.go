@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -597,9 +596,4 @@ func (s *Sched) Back(gid uint64) {
 	}
 	s.comeBack(g)
 	s.mu.Unlock()
-}
-
-// sorted returns gs ordered by index.
-func sorted(gs []*G) []*G {
-	return slices.SortedFunc(slices.Values(gs), func(a, b *G) int { return a.idx - b.idx })
 }

@@ -446,8 +446,11 @@ func (s *Sched) Drain(gid uint64) {
 		s.cur.st = runnable
 	}
 	s.cur = g
+	if s.anyOut() {
+		return
+	}
 	for _, x := range s.gs {
-		if x.st == out || x.st == handing || x.st == runnable && x != g {
+		if x.st == runnable && x != g {
 			return
 		}
 	}
