@@ -198,8 +198,8 @@ func (s *Sched) Start() bool {
 	s.byID[g.id] = g
 	g.st = running
 	s.cur = g
+	s.watch = time.AfterFunc(watchEvery, s.watchdog) // it takes s.mu first
 	s.mu.Unlock()
-	s.watch = time.AfterFunc(watchEvery, s.watchdog)
 	return true
 }
 
