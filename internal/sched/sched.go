@@ -384,11 +384,11 @@ func (s *Sched) comeBack(g *G) {
 		if s.cur == nil {
 			s.dispatch(nil)
 		}
-		if g.st != running {
-			s.mu.Unlock()
-			s.await(g)
-			s.mu.Lock()
-		}
+		// Chosen or not, its turn comes as a message on its channel
+		// (dispatch from nil sends it even to g itself).
+		s.mu.Unlock()
+		s.await(g)
+		s.mu.Lock()
 	}
 }
 

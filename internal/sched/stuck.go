@@ -180,9 +180,10 @@ func (s *Sched) abort() {
 	close(s.done)
 	if root.st != finished {
 		select {
-		case root.wake <- msgAbort:
+		case <-root.wake: // a turn it has not taken yet
 		default:
 		}
+		root.wake <- msgAbort
 	}
 }
 
