@@ -227,6 +227,12 @@ func TestStart(t *testing.T) func() {
 		// Which schedule runs, for gridlock explore to name at a hang.
 		os.WriteFile(env.out+".cur", []byte(t.Name()+"\t"+tok.String()), 0o644)
 	}
+	if Active() != nil {
+		// Another test's schedule runs: this one is parallel to it
+		// (t.Parallel), or the process jitters. It runs unexplored.
+		t.Log("gridlock explore: another schedule is running (a parallel test?): this run of the test is not explored")
+		return func() {}
+	}
 	r := startRun(t, tok)
 	// The schedule ends after the test's own cleanups, which may release
 	// its goroutines (registered first, this one runs last).
