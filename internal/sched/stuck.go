@@ -73,14 +73,22 @@ func (s *Sched) build(stuck []*G, why string) *report.Finding {
 	groups := gr.Stuck()
 	kind := report.PartialDeadlock
 	var cycle []int64
+	// A goroutine that waits for a lock it holds: a recursive lock,
+	// whatever else waits on it.
+	for _, g := range stuck {
+		if s.waitsForItself(g) == string(report.RecursiveLock) {
+			kind, cycle = report.RecursiveLock, []int64{int64(g.id)}
+			break
+		}
+	}
 	for _, grp := range groups {
-		if len(grp.Cycle) > 0 {
+		if len(grp.Cycle) > 0 && len(cycle) == 0 {
 			kind, cycle = report.Deadlock, grp.Cycle
 			break
 		}
 	}
-	// A goroutine that waits for itself alone: a lock it holds (a
-	// recursive lock), a channel only it can reach.
+	// A goroutine that waits for itself alone: a channel only it can
+	// reach.
 	for _, g := range stuck {
 		if self := s.waitsForItself(g); self != "" && len(cycle) == 0 {
 			kind, cycle = report.Kind(self), []int64{int64(g.id)}
@@ -145,8 +153,8 @@ func (s *Sched) waitsForItself(g *G) string {
 	}
 	o := g.why.ops[0]
 	switch o.Kind {
-	case Mutex, WLock:
-		if l := s.locks[o.Key]; l != nil && l.writer == g {
+	case Mutex, WLock, RLock:
+		if l := s.locks[o.Key]; l != nil && (l.writer == g || o.Kind == WLock && slices.Contains(l.readers, g)) {
 			return string(report.RecursiveLock)
 		}
 	case Chan:
