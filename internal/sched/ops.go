@@ -320,7 +320,7 @@ func (s *Sched) Signal(gid uint64, key unsafe.Pointer, all bool) bool {
 // are modelled by the schedule.
 func (s *Sched) Made(gid uint64, key unsafe.Pointer) {
 	s.mu.Lock()
-	if g := s.self(gid); g != nil {
+	if g := s.self(gid); g != nil && !s.over {
 		s.known[key] = true
 		s.makers[key] = g
 	}

@@ -1,8 +1,11 @@
 package sched
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -455,13 +458,18 @@ func (s *Sched) Drain(gid uint64) {
 		s.cur.st = runnable
 	}
 	s.cur = g
-	if s.anyOut() {
-		return
-	}
 	for _, x := range s.gs {
 		if x.st == runnable && x != g {
 			return
 		}
+	}
+	if s.anyOut() {
+		// Waiting for real: only the runtime's leak detector can tell
+		// whether they wait for good.
+		if f := s.leakedOut(); f != nil {
+			s.finding = f
+		}
+		return
 	}
 	var leaked []*G
 	for _, x := range s.gs {
@@ -487,4 +495,92 @@ func (s *Sched) unreachable(x *G) bool {
 		}
 	}
 	return len(x.why.ops) > 0
+}
+
+// leakedOut asks the runtime's goroutine leak detector (a build with
+// GOEXPERIMENT=goroutineleakprofile) which of the goroutines out of
+// control are blocked for good, and returns the finding for them, or nil.
+// Called with s.mu held, once the root has returned and nothing else of
+// the schedule can run.
+func (s *Sched) leakedOut() *report.Finding {
+	p := pprof.Lookup("goroutineleak")
+	if p == nil {
+		return nil
+	}
+	// The schedule is over but for this: drop its references to the
+	// program's channels and locks, which would keep what the goroutines
+	// wait on reachable, and so them not leaked.
+	s.end()
+	s.known, s.users, s.makers, s.given, s.locks, s.conds = nil, nil, nil, nil, nil, nil
+	for _, x := range s.gs {
+		x.on, x.why.ops, x.holds = nil, nil, nil
+	}
+	if p.WriteTo(io.Discard, 0) != nil {
+		return nil
+	}
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	f := &report.Finding{Kind: report.PartialDeadlock, Source: "explore", Certainty: report.Certain, Hint: report.PartialDeadlock.Info().Hint, Time: time.Now()}
+	var steps []string
+	for _, x := range s.gs {
+		if x.st != out {
+			continue
+		}
+		state, stack, ok := leakedStack(buf, x.id)
+		if !ok {
+			continue
+		}
+		gr := &waitgraph.Goroutine{ID: int64(x.id), Name: x.name, State: state, Stack: stack}
+		f.Goroutines = append(f.Goroutines, gr)
+		f.Positions = append(f.Positions, stack.Top().Pos())
+		steps = append(steps, fmt.Sprintf("%s [%s] at %s", gr.Label(), state, stack.Top()))
+	}
+	if len(f.Goroutines) == 0 {
+		return nil
+	}
+	f.Summary = "when the test returned, goroutines it started wait for good (proven by the runtime's leak detector): " + strings.Join(steps, "; ")
+	f.Key = report.Identity(f)
+	return f
+}
+
+// leakedStack finds goroutine id in a dump of all stacks and returns its
+// state and stack if the leak detector marked it leaked.
+func leakedStack(dump []byte, id uint64) (string, waitgraph.Stack, bool) {
+	head := []byte(fmt.Sprintf("goroutine %d [", id))
+	i := bytes.Index(dump, head)
+	if i < 0 {
+		return "", nil, false
+	}
+	block := dump[i+len(head):]
+	if j := bytes.Index(block, []byte("\n\n")); j >= 0 {
+		block = block[:j]
+	}
+	lines := strings.Split(string(block), "\n")
+	state, _, _ := strings.Cut(lines[0], "]:")
+	if !strings.Contains(state, "(leaked)") {
+		return "", nil, false
+	}
+	var st waitgraph.Stack
+	for k := 1; k+1 < len(lines); k += 2 {
+		fn := lines[k]
+		if strings.HasPrefix(fn, "created by ") {
+			break
+		}
+		if p := strings.LastIndexByte(fn, '('); p > 0 {
+			fn = fn[:p]
+		}
+		loc := strings.TrimSpace(lines[k+1])
+		if sp := strings.IndexByte(loc, ' '); sp > 0 {
+			loc = loc[:sp]
+		}
+		file, line := loc, 0
+		if c := strings.LastIndexByte(loc, ':'); c > 0 {
+			file = loc[:c]
+			fmt.Sscan(loc[c+1:], &line)
+		}
+		if !own(fn) {
+			st = append(st, waitgraph.Frame{Func: fn, File: file, Line: line})
+		}
+	}
+	return state, st, len(st) > 0
 }
