@@ -559,8 +559,9 @@ func (s *Sched) Exit(g *G) {
 	}
 }
 
-// Out marks goroutine gid as about to wait out of control (a real
-// blocking operation on ops); it gives the processor away. Back returns.
+// out marks g as about to wait out of control (a real blocking operation
+// on ops) and gives the processor away; After brings it back. Called with
+// s.mu held.
 func (s *Sched) out(g *G, ops []Op, why string) {
 	g.st = out
 	g.on = ops
@@ -572,28 +573,3 @@ func (s *Sched) out(g *G, ops []Op, why string) {
 	s.dispatch(nil)
 }
 
-// Back is called after an operation done out of control or handed over:
-// the goroutine waits for its turn again. A goroutine that handed a
-// rendezvous waits for its partner to be back first.
-func (s *Sched) Back(gid uint64) {
-	s.mu.Lock()
-	g := s.byID[gid]
-	if g == nil || s.over {
-		s.mu.Unlock()
-		return
-	}
-	if h := g.hand; h != nil {
-		g.hand = nil
-		ch := h.back
-		s.mu.Unlock()
-		if ch != nil {
-			select {
-			case <-ch:
-			case <-s.done:
-			}
-		}
-		return
-	}
-	s.comeBack(g)
-	s.mu.Unlock()
-}
