@@ -572,4 +572,3 @@ func (s *Sched) out(g *G, ops []Op, why string) {
 	s.progress.Add(1)
 	s.dispatch(nil)
 }
-
