@@ -106,9 +106,6 @@ func (m *Mutex) Lock() {
 //go:noinline
 func (m *Mutex) LockContext(ctx context.Context) error {
 	gid, pc := rt.Enter()
-	if sched.On() {
-		m.schedLock(pc)
-	}
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
 			m.acquired(gid, pc, waitgraph.Mutex)
