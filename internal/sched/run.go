@@ -234,6 +234,17 @@ func TestStart(t *testing.T) func() {
 		return func() {}
 	}
 	r := startRun(t, tok)
+	r.s.unabortable = func(f *report.Finding) {
+		// The test's goroutine waits for good out of control: it cannot
+		// fail the test. Report and stop the binary.
+		res := Result{Test: t.Name(), Strategy: ex.cfg.Strategy.String(), Seed: ex.cfg.Seed, Failed: true, Finding: f, Replay: r.s.Token().String(), Depended: r.s.Depended()}
+		testsMu.Lock()
+		res.Schedules = ex.Count()
+		testsMu.Unlock()
+		writeResult(env.out, res)
+		fmt.Fprintf(os.Stderr, "--- FAIL: %s\ngridlock explore: %s\nreplay: %s\n", t.Name(), report.Text(f), res.Replay)
+		os.Exit(1)
+	}
 	// The schedule ends after the test's own cleanups, which may release
 	// its goroutines (registered first, this one runs last).
 	t.Cleanup(func() {

@@ -35,6 +35,7 @@ import (
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/report"
+	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
 // active is the running schedule, nil when none runs.
@@ -81,10 +82,11 @@ type G struct {
 	on    []Op   // what it is blocked on, or does out of control
 	why   wait   // the wait, for findings
 	pcs   []uintptr
-	hand  *G            // the partner it handed a rendezvous to
-	back  chan struct{} // closed by a handed partner once back
-	sigd  bool          // a Cond signal reached it
-	slept bool          // out because it held the processor too long
+	hand  *G              // the partner it handed a rendezvous to
+	back  chan struct{}   // closed by a handed partner once back
+	sigd  bool            // a Cond signal reached it
+	slept bool            // out because it held the processor too long
+	stack waitgraph.Stack // where it waits, when known from a dump (Leaked)
 	holds []*lockRec
 }
 
@@ -110,6 +112,9 @@ const (
 	WaitGroup
 	Cond
 	Semaphore
+	// Leaked: a goroutine out of control that the runtime's leak
+	// detector proved blocked for good, on what the schedule cannot see.
+	Leaked
 )
 
 type wait struct {
@@ -154,7 +159,11 @@ type Sched struct {
 	// fairAfter is the number of steps after which choices are random.
 	fairAfter int
 	fair      *rand.Rand
-	jit       *jitter // not a schedule: jitter (see JitterEnv)
+	leakCheck bool // a check of goroutines out of control is pending
+	// unabortable is called, from a goroutine of its own, with a finding
+	// made while the root cannot be ended (it waits out of control).
+	unabortable func(*report.Finding)
+	jit         *jitter // not a schedule: jitter (see JitterEnv)
 	// draining is closed when, the root having returned, no goroutine of
 	// the schedule can run (or after drainEnd steps).
 	draining chan struct{}

@@ -26,6 +26,7 @@ const quiet = 200 * time.Millisecond
 func (s *Sched) checkStuck() {
 	stuck := s.stuckSet()
 	if len(stuck) == 0 {
+		s.maybeLeakCheck()
 		return
 	}
 	if s.outside.Load() {
@@ -189,12 +190,16 @@ func (s *Sched) abort() {
 		}
 	}
 	close(s.done)
-	if root.st != finished {
+	parked := root.st == runnable || root.st == blocked && (len(root.why.ops) == 0 || root.why.ops[0].Kind != Leaked)
+	switch {
+	case parked:
 		select {
 		case <-root.wake: // a turn it has not taken yet
 		default:
 		}
 		root.wake <- msgAbort
+	case root.st != finished && s.unabortable != nil:
+		go s.unabortable(s.finding)
 	}
 }
 
@@ -245,7 +250,13 @@ func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
 			}
 			x.Holds = append(x.Holds, waitgraph.Hold{Resource: res(l.key, Mutex).ID, Mode: mode})
 		}
-		if g.st == blocked && len(g.why.ops) > 0 {
+		if g.st == blocked && len(g.why.ops) > 0 && g.why.ops[0].Kind == Leaked {
+			counts[waitgraph.Unknown]++
+			r := &waitgraph.Resource{ID: fmt.Sprintf("unknown#%d", counts[waitgraph.Unknown]), Kind: waitgraph.Unknown, Name: g.why.op, Exact: true}
+			gr.Resources = append(gr.Resources, r)
+			x.Wait = &waitgraph.WaitFor{Resource: r.ID, Mode: waitgraph.Wait, Stack: g.stack}
+			x.State = g.why.op
+		} else if g.st == blocked && len(g.why.ops) > 0 {
 			o := g.why.ops[0]
 			r := res(o.Key, o.Kind)
 			x.Wait = &waitgraph.WaitFor{Resource: r.ID, Mode: waitMode(o), Stack: frames(g.pcs)}
@@ -583,4 +594,64 @@ func leakedStack(dump []byte, id uint64) (string, waitgraph.Stack, bool) {
 		}
 	}
 	return state, st, len(st) > 0
+}
+
+// leakAfter is how long nothing of a schedule must have moved, every
+// goroutine it controls blocked but some out of control, before the
+// runtime's leak detector is asked whether those are blocked for good.
+const leakAfter = 200 * time.Millisecond
+
+// maybeLeakCheck arranges a leak check when the goroutines out of control
+// are all that keeps the schedule from a verdict. Called with s.mu held.
+func (s *Sched) maybeLeakCheck() {
+	if s.leakCheck || s.over || s.draining != nil {
+		return
+	}
+	blockedAny := false
+	for _, x := range s.gs {
+		switch x.st {
+		case blocked:
+			blockedAny = true
+		case runnable, running, handing:
+			return
+		}
+	}
+	if !blockedAny || !s.anyOut() {
+		return
+	}
+	s.leakCheck = true
+	time.AfterFunc(leakAfter, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.leakCheck = false
+		// No check of progress: the watchdog's polls make some. The
+		// verdict is the leak detector's, and the rest is decided
+		// again below, under s.mu.
+		if s.over || s.cur != nil || s.draining != nil {
+			return
+		}
+		prof := pprof.Lookup("goroutineleak")
+		if prof == nil || prof.WriteTo(io.Discard, 0) != nil {
+			return
+		}
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		for _, x := range s.gs {
+			if x.st != out {
+				continue
+			}
+			state, stack, ok := leakedStack(buf, x.id)
+			if !ok {
+				continue
+			}
+			x.st = blocked
+			x.on = nil
+			x.stack = stack
+			x.why = wait{op: state, ops: []Op{{Kind: Leaked}}}
+		}
+		if st := s.stuckSet(); len(st) > 0 {
+			s.depend("a goroutine waited out of the scheduler's control; the runtime's leak detector proved it blocked for good")
+			s.report(st)
+		}
+	})
 }
