@@ -137,6 +137,13 @@ func Explore(t testing.TB, cfg Config, body func(), done func(Result)) {
 			break
 		}
 		r = startRun(t, tok)
+		r.s.unabortable = func(f *report.Finding) {
+			// The test's goroutine waits for good out of control and
+			// cannot be ended: report from here; it stays blocked.
+			res.Failed, res.Finding, res.Replay, res.Depended = true, f, r.s.Token().String(), r.s.Depended()
+			res.Schedules = ex.Count()
+			done(res)
+		}
 		body()
 		failed := r.end(t, &res, false)
 		ex.Ran(r.s)
