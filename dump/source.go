@@ -45,6 +45,11 @@ type SourceFrame struct {
 	// literals of a function F are named together "F.func*" (main.worker.func*
 	// for main.worker.func1 and main.worker.func2.1).
 	Enders map[string]string
+	// Once is set when the frame calls sync.Once.Do: while frames inner to
+	// it run the program's code (the Once's function), the frame holds the
+	// Once's lock, and every other caller of Do waits; when it is the
+	// innermost frame of the program, it waits (and Wait is the Once).
+	Once *SourceLock
 	// Owes says, for a wait on a WaitGroup, what the waiting function did
 	// with it: its Adds, and the goroutines it was handed to, each owing a
 	// Done; empty if the source does not show.
@@ -85,6 +90,9 @@ type SourceLock struct {
 	// Deferred reports that a deferred call releases it when the function
 	// returns.
 	Deferred bool
+	// Type is "sync.Mutex" or "sync.RWMutex" when the source shows it
+	// (empty for a lock taken through a sync.Locker or a helper).
+	Type string
 }
 
 // At returns "file.go:22", where l was locked.
@@ -159,10 +167,14 @@ func (z *analyzer) explain() {
 		g := &d.Goroutines[gi]
 		b := z.bucketOf[gi]
 		var hs []heldLock
-		for _, fs := range b.src {
+		for k, fs := range b.src {
 			for k := range fs.sf.Held {
 				l := &fs.sf.Held[k]
 				hs = append(hs, heldLock{l: l, frame: b.Stack.Frames[fs.index], addr: argAddr(d.Args(g), fs.index, l.SourceRef)})
+			}
+			if fs.sf.Once != nil && (k > 0 || runsInside(b.Stack.Frames[:fs.index])) {
+				// Do is running the Once's function: it holds the Once.
+				hs = append(hs, heldLock{l: fs.sf.Once, frame: b.Stack.Frames[fs.index], addr: argAddr(d.Args(g), fs.index, fs.sf.Once.SourceRef)})
 			}
 		}
 		z.held[gi] = hs
@@ -233,18 +245,36 @@ func (z *analyzer) heldKey(gi int) string {
 // match says whether holder lock h is the lock waited on as w (at address
 // addr, 0 if unknown): exactly, likely (same variable or field, instance
 // not shown), or not.
-func match(w *SourceRef, addr uint64, h heldLock) (exact, likely bool) {
+func match(w *SourceRef, addr uint64, kind waitgraph.ResourceKind, h heldLock) (exact, likely bool) {
 	switch {
 	case addr != 0 && h.addr != 0:
 		return addr == h.addr, false
 	case w == nil:
 		return false, false
+	case w.Global && h.l.Global:
+		return w.Class == h.l.Class, false
+	case w.Class == "" && !w.Global && addr != 0 && h.l.Global:
+		// The waiter's lock is a parameter or a sync.Locker whose
+		// address the dump shows, the holder's a package variable whose
+		// address it does not: the same lock, likely, if of the same type.
+		return false, h.l.Type == typeOfKind(kind)
 	case w.Global || h.l.Global:
-		return w.Global && h.l.Global && w.Class == h.l.Class, false
+		return false, false
 	case w.Class != "" && w.Class == h.l.Class:
 		return false, true
 	}
 	return false, false
+}
+
+// typeOfKind returns the sync type of a lock resource.
+func typeOfKind(k waitgraph.ResourceKind) string {
+	switch k {
+	case waitgraph.Mutex:
+		return "sync.Mutex"
+	case waitgraph.RWMutex:
+		return "sync.RWMutex"
+	}
+	return "?"
 }
 
 // sourceHolders names, from the source, the holders of the locks waited
@@ -291,7 +321,7 @@ func (z *analyzer) lockHolders(r *res) {
 			continue
 		}
 		for _, h := range n.held {
-			exact, likely := match(w, addr, h)
+			exact, likely := match(w, addr, r.r.Kind, h)
 			if exact || (likely && !waiting[n]) {
 				holders = append(holders, found{n, h, exact})
 				break
@@ -320,7 +350,14 @@ func (z *analyzer) lockHolders(r *res) {
 			verb = "read-holds"
 		}
 		why := fmt.Sprintf("%s %s (locked at %s, per the source)", verb, f.h.l.Name, f.h.l.At())
-		if !f.exact {
+		if f.h.l.Type == "sync.Once" {
+			why = fmt.Sprintf("is inside %s.Do (at %s) running its function, and so holds it (per the source)", f.h.l.Name, f.h.l.At())
+		}
+		switch {
+		case !f.exact && f.h.l.Global:
+			proven = false
+			why = fmt.Sprintf("likely holds it: %s %s (locked at %s, per the source), a %s as the one waited on, which the waiter reaches through a parameter or a sync.Locker", verb, f.h.l.Name, f.h.l.At(), f.h.l.Type)
+		case !f.exact:
 			proven = false
 			why = fmt.Sprintf("likely holds it: %s %s (locked at %s, per the source), and the dump does not show which %s that is", verb, f.h.l.Name, f.h.l.At(), shortClass(f.h.l.Class))
 		}
@@ -406,4 +443,15 @@ func (z *analyzer) gidOf(id int64) *node {
 // shortClass drops the directories of a class's import path.
 func shortClass(c string) string {
 	return c[strings.LastIndex(c, "/")+1:]
+}
+
+// runsInside reports whether frames, the inner part of a stack, run code
+// other than the runtime's and sync's: a function called back.
+func runsInside(frames waitgraph.Stack) bool {
+	for _, f := range frames {
+		if isUserFunc(f.Func) {
+			return true
+		}
+	}
+	return false
 }

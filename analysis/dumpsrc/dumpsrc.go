@@ -20,6 +20,7 @@ import (
 	"go/token"
 	"go/types"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -47,6 +48,7 @@ type Program struct {
 	nested  map[string]bool // directories: whether they hold a go.mod of their own
 	cache   map[frameKey]*dump.SourceFrame
 	enders  map[string]map[string]string // "op:class" → function → what it does
+	condL   map[string]string            // class of a Cond → class of its lock
 }
 
 type frameKey struct {
@@ -288,17 +290,30 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 	if c, ok := at.(*ssa.Call); ok {
 		held = res.HeldDuring(fn, at, st)
 		if isCondWait(c.Common()) {
-			held = nil // Cond.Wait releases its lock while it waits
+			// Cond.Wait releases its lock while it waits; the others
+			// stay held.
+			held = p.condReleases(res, fn, c.Common().Args[0], held)
 		}
 	}
 	sizes := f.pkg.p.TypesSizes
 	for _, h := range held {
 		pos := p.fset.Position(h.Pos)
-		l := dump.SourceLock{SourceRef: p.ref(res, fn, h.Ref, sizes), Read: h.Read, File: pos.Filename, Line: pos.Line, Deferred: st.Deferred(h.Key)}
+		l := dump.SourceLock{SourceRef: p.ref(res, fn, h.Ref, sizes), Read: h.Read, File: pos.Filename, Line: pos.Line, Deferred: st.Deferred(h.Key),
+			Type: lockType(fn, h.Pos)}
 		if l.Name == "" || l.Name == "?" {
 			l.Name = locks.ShortClass(h.Class)
 		}
 		sf.Held = append(sf.Held, l)
+	}
+	if c, ok := at.(*ssa.Call); ok && isOnceDo(c.Common()) {
+		r := p.ref(res, fn, res.Ref(fn, c.Common().Args[0]), sizes)
+		if r.Arg >= 0 {
+			r.Offset += onceMutexOffset(c.Common().Args[0].Type(), sizes)
+		}
+		pos := p.fset.Position(c.Pos())
+		sf.Once = &dump.SourceLock{SourceRef: r, File: pos.Filename, Line: pos.Line, Type: "sync.Once"}
+		sf.Wait = &r
+		return sf
 	}
 	if v, op := waitsOn(at); v != nil {
 		r := p.ref(res, fn, res.Ref(fn, v), sizes)
@@ -411,6 +426,8 @@ func (p *Program) ref(res *locks.Result, fn *ssa.Function, r locks.Ref, sizes ty
 			b := v.(ssa.Instruction).Block()
 			out.Global = decl.Parent() == nil && decl.Name() == "main" && decl.Pkg != nil &&
 				decl.Pkg.Pkg.Name() == "main" && b == decl.Blocks[0]
+		} else if class, name := elemClass(res, fn, res.Root(fn, key)); class != "" {
+			out.Class, out.Name = class, name
 		}
 		return out
 	}
@@ -425,7 +442,16 @@ func (p *Program) ref(res *locks.Result, fn *ssa.Function, r locks.Ref, sizes ty
 	}
 	steps := strings.Split(r.Key, ".")
 	i, err := strconv.Atoi(steps[0][1:])
-	if err != nil || i >= len(fn.Params) || len(steps) < 2 {
+	if err != nil || i >= len(fn.Params) {
+		return out
+	}
+	if len(steps) == 1 {
+		// The parameter itself: a *sync.Mutex, or a sync.Locker whose
+		// data word the dump prints second in braces.
+		switch types.Unalias(fn.Params[i].Type()).Underlying().(type) {
+		case *types.Pointer, *types.Interface:
+			out.Arg = i
+		}
 		return out
 	}
 	pt, ok := types.Unalias(fn.Params[i].Type()).Underlying().(*types.Pointer)
@@ -479,4 +505,146 @@ func origin(v ssa.Value, depth int) ssa.Value {
 		}
 	}
 	return nil
+}
+
+// lockType returns "sync.Mutex" or "sync.RWMutex", the type of the lock
+// that the call at pos in fn takes, or "" if it is not a Lock call there
+// (a lock helper's) or through a sync.Locker.
+func lockType(fn *ssa.Function, pos token.Pos) string {
+	for _, b := range fn.Blocks {
+		for _, ins := range b.Instrs {
+			c, ok := ins.(ssa.CallInstruction)
+			if !ok || ins.Pos() != pos {
+				continue
+			}
+			if op, v := locks.LockOp(c.Common()); op.Acquires() && v != nil {
+				t := v.Type()
+				if pt, ok := types.Unalias(t).(*types.Pointer); ok {
+					t = pt.Elem()
+				}
+				if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
+					return path.Base(n.Obj().Pkg().Path()) + "." + n.Obj().Name()
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// condReleases returns held without the lock of the condition cond, when
+// the source shows which it is (sync.NewCond(&mu) in the same function, or
+// stored in the field or variable cond is loaded from); without it, Wait
+// may release any of them, and none is said held.
+func (p *Program) condReleases(res *locks.Result, fn *ssa.Function, cond ssa.Value, held []locks.Held) []locks.Held {
+	var key, class string
+	if c, ok := cond.(*ssa.Call); ok && isNewCond(c.Common()) {
+		key = res.Ref(fn, c.Common().Args[0]).Key
+	} else if cc := res.Ref(fn, cond).Class; cc != "" {
+		if p.condL == nil {
+			p.indexConds()
+		}
+		class = p.condL[cc]
+	}
+	if key == "" && class == "" {
+		return nil
+	}
+	return slices.DeleteFunc(slices.Clone(held), func(h locks.Held) bool {
+		return (key != "" && h.Key == key) || (class != "" && h.Class == class)
+	})
+}
+
+func isNewCond(c *ssa.CallCommon) bool {
+	fn := c.StaticCallee()
+	return fn != nil && fn.Name() == "NewCond" && fn.Pkg != nil && len(c.Args) == 1 &&
+		(fn.Pkg.Pkg.Path() == "sync" || fn.Pkg.Pkg.Path() == "github.com/gridlock-go/gridlock/sync")
+}
+
+// indexConds maps the field or variable each sync.NewCond(&l) is stored
+// in to the class of l; a condition stored with two different locks maps
+// to none.
+func (p *Program) indexConds() {
+	p.condL = map[string]string{}
+	done := map[*locks.Result]bool{}
+	for _, f := range p.files {
+		res := f.pkg.res
+		if done[res] {
+			continue
+		}
+		done[res] = true
+		for _, fn := range res.Funcs {
+			for _, b := range fn.Blocks {
+				for _, ins := range b.Instrs {
+					st, ok := ins.(*ssa.Store)
+					if !ok {
+						continue
+					}
+					c, ok := st.Val.(*ssa.Call)
+					if !ok || !isNewCond(c.Common()) {
+						continue
+					}
+					cc := res.Ref(fn, st.Addr).Class
+					lc := res.Ref(fn, c.Common().Args[0]).Class
+					if cc == "" {
+						continue
+					}
+					if old, ok := p.condL[cc]; ok && old != lc {
+						lc = ""
+					}
+					p.condL[cc] = lc
+				}
+			}
+		}
+	}
+}
+
+// elemClass names an element of a slice, array or map (t.stripes[i],
+// locks[name]) by the class of its container: "pkg.Table.stripes[]". Which
+// element, the source does not say.
+func elemClass(res *locks.Result, fn *ssa.Function, v ssa.Value) (class, name string) {
+	if u, ok := v.(*ssa.UnOp); ok && u.Op == token.MUL {
+		v = u.X // a pointer loaded from the element
+	}
+	var x ssa.Value
+	switch v := v.(type) {
+	case *ssa.IndexAddr:
+		x = v.X
+	case *ssa.Lookup:
+		x = v.X
+	default:
+		return "", ""
+	}
+	r := res.Ref(fn, x)
+	if r.Class == "" {
+		return "", ""
+	}
+	return r.Class + "[]", r.Name + "[…]"
+}
+
+func isOnceDo(c *ssa.CallCommon) bool {
+	fn := c.StaticCallee()
+	return fn != nil && fn.Name() == "Do" && recvIs(fn, "Once") && len(c.Args) == 2
+}
+
+// onceMutexOffset returns the offset of the mutex inside a sync.Once, whose
+// address a goroutine waiting in Do shows; t is *sync.Once.
+func onceMutexOffset(t types.Type, sizes types.Sizes) int64 {
+	pt, ok := types.Unalias(t).Underlying().(*types.Pointer)
+	if !ok || sizes == nil {
+		return 0
+	}
+	st, ok := pt.Elem().Underlying().(*types.Struct)
+	if !ok {
+		return 0
+	}
+	fields := make([]*types.Var, st.NumFields())
+	for i := range fields {
+		fields[i] = st.Field(i)
+	}
+	offs := sizes.Offsetsof(fields)
+	for i, f := range fields {
+		if f.Name() == "m" {
+			return offs[i]
+		}
+	}
+	return 0
 }

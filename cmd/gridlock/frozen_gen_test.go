@@ -23,7 +23,9 @@ var (
 // frozenScenarios lists the programs of testdata/frozen, a module of
 // unmodified programs (standard sync) that freeze, and one that is busy
 // but healthy.
-var frozenScenarios = []string{"globals", "fields", "waitgroup", "chansend", "rlock", "closures", "locals", "busy"}
+var frozenScenarios = []string{"globals", "fields", "waitgroup", "chansend", "rlock", "closures", "locals", "busy",
+	"deepcall", "deferwait", "stripes", "locker", "rwchan", "cycle3", "condouter", "selectlock", "oncewait", "wgsend", "timeoutleak",
+	"pool", "server"}
 
 // TestGenerateFrozen regenerates the dumps of the programs of
 // testdata/frozen:
