@@ -45,6 +45,15 @@ type SourceFrame struct {
 	// literals of a function F are named together "F.func*" (main.worker.func*
 	// for main.worker.func1 and main.worker.func2.1).
 	Enders map[string]string
+	// Anywhere reports a frame the source cannot place at one operation
+	// (a running goroutine's, or one running deferred calls): nothing is
+	// inferred from it.
+	Anywhere bool
+	// Reaches lists the objects confined to the frame's function (see
+	// SourceRef.Maker) that the rest of the function, from where the
+	// frame stopped, may still operate on or hand to a goroutine it
+	// starts.
+	Reaches []string
 	// Once is set when the frame calls sync.Once.Do: while frames inner to
 	// it run the program's code (the Once's function), the frame holds the
 	// Once's lock, and every other caller of Do waits; when it is the
@@ -72,6 +81,19 @@ type SourceRef struct {
 	// prints it, Arg and Offset give the object's address.
 	Arg    int
 	Offset int64
+	// Maker, when set, names the function (as Enders names functions)
+	// that made the channel, or declared the WaitGroup or Cond, and to
+	// which it is confined: no code but it and its function literals
+	// reaches the object, so only a goroutine inside them can end a wait
+	// on it (for a select: on any of its channels).
+	Maker string
+	// Obj names the confined object (with Maker), Objs those of a
+	// select, as SourceFrame.Reaches does.
+	Obj  string
+	Objs []string
+	// Select reports the wait of a select statement: Name lists its
+	// channels, and Owned says that all of them are the program's own.
+	Select bool
 	// Owned reports that the object is the program's own: a variable or
 	// field declared in the program's source, or made by the function
 	// itself. Only code of the program reaches it, so the source shows
@@ -288,7 +310,7 @@ func (z *analyzer) sourceHolders() {
 		switch r.r.Kind {
 		case waitgraph.Mutex, waitgraph.RWMutex:
 			z.lockHolders(r)
-		case waitgraph.Chan, waitgraph.WaitGroup, waitgraph.Cond:
+		case waitgraph.Chan, waitgraph.WaitGroup, waitgraph.Cond, waitgraph.Select:
 			z.enders(r)
 		}
 	}
@@ -405,7 +427,10 @@ func (z *analyzer) enders(r *res) {
 		// what may end the wait is not all in the source.
 		return
 	}
-	if sf.Wait.Class != "" {
+	switch {
+	case sf.Wait.Select:
+		r.r.Name = "select on " + sf.Wait.Name
+	case sf.Wait.Class != "":
 		r.r.Name = shortClass(sf.Wait.Class)
 	}
 	for _, n := range z.nodes_ {
@@ -424,6 +449,31 @@ func (z *analyzer) enders(r *res) {
 			}
 			break
 		}
+	}
+	if m := sf.Wait.Maker; m != "" {
+		// Confined to the call of m that made it: besides the enders,
+		// a goroutine inside m (perhaps that call) may yet end the
+		// wait, or start one that does; so may a live goroutine inside
+		// one of m's function literals. Nothing else can.
+		for _, n := range z.nodes_ {
+			if waiting[n] || n.b.Class == System || n.b.Class == Idle {
+				continue
+			}
+			for i, f := range n.b.Stack.Frames {
+				k := funcKey(f.Func)
+				if k == m && n.b.done(i, sf.Wait) {
+					continue // the rest of m no longer reaches it
+				}
+				if k == m || (k == m+".func*" && (n.b.Class == Running || n.b.Class == External)) {
+					if !slices.ContainsFunc(r.r.Releasers, func(x waitgraph.Releaser) bool { return x.Goroutine == n.gr.ID }) {
+						r.r.Releasers = append(r.r.Releasers, waitgraph.Releaser{Goroutine: n.gr.ID,
+							Why: fmt.Sprintf("inside %s, where it was made (per the source)", f.Func)})
+					}
+					break
+				}
+			}
+		}
+		r.final = true
 	}
 	// Likely: the goroutines that may end the wait are those the dump
 	// shows inside a function that can; one started later, or reaching
@@ -452,6 +502,30 @@ func runsInside(frames waitgraph.Stack) bool {
 		if isUserFunc(f.Func) {
 			return true
 		}
+	}
+	return false
+}
+
+// done reports that frame i of the bucket's stack, per the source, no
+// longer reaches the confined object(s) of w.
+func (b *Bucket) done(i int, w *SourceRef) bool {
+	for _, fs := range b.src {
+		if fs.index != i || fs.sf.Anywhere {
+			continue
+		}
+		objs := w.Objs
+		if w.Obj != "" {
+			objs = []string{w.Obj}
+		}
+		if len(objs) == 0 {
+			return false
+		}
+		for _, o := range objs {
+			if slices.Contains(fs.sf.Reaches, o) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }

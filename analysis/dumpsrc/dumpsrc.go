@@ -264,11 +264,19 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 	res := f.pkg.res
 	var at ssa.Instruction
 	var st *locks.State
+	// Without a callee (a dump without the runtime's frames), the line's
+	// blocking operation, if it has one, is the one the frame stopped at:
+	// in "ch <- f()" the send, not the call of f.
+	waitOp := false
 	res.Visit(fn, func(ins ssa.Instruction, s *locks.State) {
-		if at != nil || !f.covers(p.fset, ins, fr.Line) || !calls(ins, callee) {
+		if (at != nil && (callee != "" || waitOp)) || !f.covers(p.fset, ins, fr.Line) || !calls(ins, callee) {
 			return
 		}
-		at = ins
+		blocks := blocksOn(ins)
+		if at != nil && !blocks {
+			return
+		}
+		at, waitOp = ins, blocks
 		c := *s
 		c.Held = slices.Clone(s.Held)
 		st = &c
@@ -276,7 +284,7 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 	if at == nil && lenient(p.fset, fn, fr.Line, callee) {
 		// The line of a running goroutine, or of a function running its
 		// deferred calls or panicking: consistent, but nothing to infer.
-		return &dump.SourceFrame{}
+		return &dump.SourceFrame{Anywhere: true}
 	}
 	if at == nil {
 		what := "a call of " + callee
@@ -285,7 +293,7 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 		}
 		return &dump.SourceFrame{Mismatch: fmt.Sprintf("%s:%d is not %s in %s: %s is another version than the program's; not used", rel, fr.Line, what, fr.Func, rel)}
 	}
-	sf := &dump.SourceFrame{}
+	sf := &dump.SourceFrame{Reaches: p.reaches(fn, at)}
 	held := st.Held
 	if c, ok := at.(*ssa.Call); ok {
 		held = res.HeldDuring(fn, at, st)
@@ -315,11 +323,23 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 		sf.Wait = &r
 		return sf
 	}
+	if sel, ok := at.(*ssa.Select); ok && sel.Blocking {
+		sf.Wait, sf.Enders = p.selectWait(res, fn, sel, sizes)
+		return sf
+	}
 	if v, op := waitsOn(at); v != nil {
 		r := p.ref(res, fn, res.Ref(fn, v), sizes)
 		r.Owned = r.Owned || p.owns(r.Class) || madeHere(v)
 		sf.Wait = &r
 		sf.Enders = p.endersOf(op, r.Class, v.Type())
+		if op != "" {
+			if maker := confined(v); maker != nil {
+				r.Owned = true
+				r.Maker = funcKey(maker)
+				r.Obj = p.objID(originOf(v))
+				sf.Enders = onlyIn(sf.Enders, r.Maker)
+			}
+		}
 		if op == "done" {
 			sf.Owes = p.owes(res, fn, res.Ref(fn, v).Key)
 		}
@@ -647,4 +667,309 @@ func onceMutexOffset(t types.Type, sizes types.Sizes) int64 {
 		}
 	}
 	return 0
+}
+
+// selectWait returns what a blocking select waits on, the channels of its
+// cases, and the functions that may end the wait: those that send on or
+// close a channel it receives from, or receive from one it sends on. The
+// wait is the program's own only if every channel is.
+func (p *Program) selectWait(res *locks.Result, fn *ssa.Function, sel *ssa.Select, sizes types.Sizes) (*dump.SourceRef, map[string]string) {
+	w := &dump.SourceRef{Arg: -1, Owned: true, Select: true}
+	enders := map[string]string{}
+	var names []string
+	for _, st := range sel.States {
+		r := p.ref(res, fn, res.Ref(fn, st.Chan), sizes)
+		r.Owned = r.Owned || p.owns(r.Class) || madeHere(st.Chan)
+		w.Owned = w.Owned && r.Owned
+		name := r.Name
+		if name == "" || name == "?" {
+			name = "a " + typeKey(st.Chan.Type())
+		}
+		names = append(names, name)
+		op := "send"
+		if st.Dir == types.SendOnly {
+			op = "recv"
+		}
+		for f, what := range p.endersOf(op, r.Class, st.Chan.Type()) {
+			if _, ok := enders[f]; !ok {
+				enders[f] = what
+			}
+		}
+	}
+	w.Name = strings.Join(names, ", ")
+	// Confined if every channel is, to the same function.
+	var maker *ssa.Function
+	for i, st := range sel.States {
+		m := confined(st.Chan)
+		if m == nil || (i > 0 && m != maker) {
+			maker = nil
+			break
+		}
+		maker = m
+	}
+	if maker != nil && len(sel.States) > 0 {
+		w.Maker = funcKey(maker)
+		for _, st := range sel.States {
+			w.Objs = append(w.Objs, p.objID(originOf(st.Chan)))
+		}
+		enders = onlyIn(enders, w.Maker)
+	}
+	return w, enders
+}
+
+// onlyIn keeps the enders that are the function maker or its literals.
+func onlyIn(enders map[string]string, maker string) map[string]string {
+	out := map[string]string{}
+	for f, what := range enders {
+		if f == maker || f == maker+".func*" {
+			out[f] = what
+		}
+	}
+	return out
+}
+
+// confined returns the outermost function F that made the channel, or
+// declared the WaitGroup or Cond, that v stands for, when that object
+// reaches no code but F and its function literals: it is only operated on
+// (sent, received, closed, its sync methods called) and captured, never
+// stored elsewhere, passed, returned or sent. Only the call of F that made
+// it, and the goroutines that call started, can then end a wait on it.
+func confined(v ssa.Value) *ssa.Function {
+	o := originOf(v)
+	if o == nil {
+		return nil
+	}
+	if !usesStay(o, map[ssa.Value]bool{}, 0) {
+		return nil
+	}
+	top := o.Parent()
+	for top.Parent() != nil {
+		top = top.Parent()
+	}
+	return top
+}
+
+func usesStay(v ssa.Value, seen map[ssa.Value]bool, depth int) bool {
+	if seen[v] {
+		return true
+	}
+	seen[v] = true
+	if depth > 16 {
+		return false
+	}
+	refs := v.Referrers()
+	if refs == nil {
+		return true
+	}
+	for _, r := range *refs {
+		switch r := r.(type) {
+		case *ssa.DebugRef:
+		case *ssa.Send:
+			if r.X == v {
+				return false // the channel itself is sent
+			}
+		case *ssa.UnOp:
+			switch r.Op {
+			case token.ARROW:
+			case token.MUL:
+				if !usesStay(r, seen, depth+1) {
+					return false
+				}
+			default:
+				return false
+			}
+		case *ssa.Select:
+			for _, st := range r.States {
+				if st.Send == v {
+					return false
+				}
+			}
+		case *ssa.ChangeType:
+			if !usesStay(r, seen, depth+1) {
+				return false
+			}
+		case *ssa.MakeClosure:
+			fn, ok := r.Fn.(*ssa.Function)
+			if !ok || !onlyCalled(r) {
+				return false
+			}
+			for i, b := range r.Bindings {
+				if b == v && i < len(fn.FreeVars) && !usesStay(fn.FreeVars[i], seen, depth+1) {
+					return false
+				}
+			}
+		case *ssa.Store:
+			if r.Val == v {
+				return false // stored elsewhere
+			}
+		case ssa.CallInstruction:
+			c := r.Common()
+			if b, ok := c.Value.(*ssa.Builtin); ok {
+				switch b.Name() {
+				case "close", "len", "cap":
+					continue
+				}
+				return false
+			}
+			fn := c.StaticCallee()
+			if fn == nil || c.Value == v || len(c.Args) == 0 || c.Args[0] != v || slices.Contains(c.Args[1:], v) ||
+				!(recvIs(fn, "WaitGroup") || recvIs(fn, "Cond")) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// blocksOn reports an operation that may block: a channel operation, a
+// blocking select, a Lock, WaitGroup.Wait, Cond.Wait or Once.Do.
+func blocksOn(ins ssa.Instruction) bool {
+	if sel, ok := ins.(*ssa.Select); ok {
+		return sel.Blocking
+	}
+	if v, _ := waitsOn(ins); v != nil {
+		return true
+	}
+	c, ok := ins.(*ssa.Call)
+	return ok && isOnceDo(c.Common())
+}
+
+// onlyCalled reports that a function literal's value is only called, or
+// started by go or defer, where it is made: never stored, passed nor
+// returned, so that only this function runs it.
+func onlyCalled(mc *ssa.MakeClosure) bool {
+	refs := mc.Referrers()
+	if refs == nil {
+		return true
+	}
+	for _, r := range *refs {
+		switch r := r.(type) {
+		case *ssa.DebugRef:
+		case ssa.CallInstruction:
+			c := r.Common()
+			if c.Value != ssa.Value(mc) || slices.Contains(c.Args, ssa.Value(mc)) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// objID names the object made or declared by v, a MakeChan or an Alloc,
+// by the function and position: as SourceRef.Obj and SourceFrame.Reaches
+// name it.
+func (p *Program) objID(v ssa.Value) string {
+	top := v.Parent()
+	for top.Parent() != nil {
+		top = top.Parent()
+	}
+	pos := p.fset.Position(v.Pos())
+	return fmt.Sprintf("%s@%s:%d:%d", funcKey(top), filepath.Base(pos.Filename), pos.Line, pos.Column)
+}
+
+// reaches returns the objects confined to fn (see confined) that fn, from
+// instruction at on, may still operate on or hand to a goroutine it
+// starts: those of its uses that the rest of fn reaches. A call that never
+// returns ends the rest.
+func (p *Program) reaches(fn *ssa.Function, at ssa.Instruction) []string {
+	if fn.Parent() != nil {
+		return nil
+	}
+	// The instructions after at.
+	after := map[ssa.Instruction]bool{}
+	if c, ok := at.(ssa.CallInstruction); !ok || !noReturn(c.Common()) {
+		var work []*ssa.BasicBlock
+		seen := map[*ssa.BasicBlock]bool{}
+		b := at.Block()
+		i := slices.Index(b.Instrs, at)
+		for _, ins := range b.Instrs[i+1:] {
+			after[ins] = true
+		}
+		work = append(work, b.Succs...)
+		for len(work) > 0 {
+			x := work[len(work)-1]
+			work = work[:len(work)-1]
+			if seen[x] {
+				continue
+			}
+			seen[x] = true
+			for _, ins := range x.Instrs {
+				after[ins] = true
+			}
+			work = append(work, x.Succs...)
+		}
+	}
+	var out []string
+	for _, b := range fn.Blocks {
+		for _, ins := range b.Instrs {
+			var o ssa.Value
+			switch v := ins.(type) {
+			case *ssa.MakeChan:
+				o = v
+			case *ssa.Alloc:
+				if v.Heap {
+					o = v
+				}
+			}
+			if o == nil || confined(o) == nil {
+				continue
+			}
+			if usedIn(o, after, map[ssa.Value]bool{}) {
+				out = append(out, p.objID(o))
+			}
+		}
+	}
+	return out
+}
+
+// usedIn reports whether one of the instructions in set uses v (or a load
+// of it, or a function literal capturing it).
+func usedIn(v ssa.Value, set map[ssa.Instruction]bool, seen map[ssa.Value]bool) bool {
+	if seen[v] {
+		return false
+	}
+	seen[v] = true
+	refs := v.Referrers()
+	if refs == nil {
+		return false
+	}
+	for _, r := range *refs {
+		if set[r] {
+			return true
+		}
+		if rv, ok := r.(ssa.Value); ok && usedIn(rv, set, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+// noReturn reports a call of a function of the program that never
+// returns: its body has no return (a loop that runs for ever).
+func noReturn(c *ssa.CallCommon) bool {
+	fn := c.StaticCallee()
+	if fn == nil || len(fn.Blocks) == 0 {
+		return false
+	}
+	for _, b := range fn.Blocks {
+		for _, ins := range b.Instrs {
+			switch ins.(type) {
+			case *ssa.Return, *ssa.Panic:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// originOf is origin, through a load of a captured variable.
+func originOf(v ssa.Value) ssa.Value {
+	if u, ok := v.(*ssa.UnOp); ok && u.Op == token.MUL {
+		v = u.X
+	}
+	return origin(v, 0)
 }
