@@ -142,6 +142,9 @@ func (p *Program) Load(d *dump.Dump) error {
 		patterns = append(patterns, "./"+filepath.ToSlash(rel))
 	}
 	sort.Strings(patterns)
+	// The whole program: the module's packages that those import, where
+	// a function that may end a wait can be, on a stack or not.
+	patterns = p.closure(patterns, tests)
 	p.fset = token.NewFileSet()
 	cfg := &packages.Config{
 		Mode: packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles | packages.NeedImports |
@@ -157,6 +160,39 @@ func (p *Program) Load(d *dump.Dump) error {
 	}
 	p.analyze(pkgs)
 	return nil
+}
+
+// closure returns the import paths of the module's packages that the
+// packages of patterns import, directly or not, and theirs; patterns
+// themselves if go list fails (the full load then says why).
+func (p *Program) closure(patterns []string, tests bool) []string {
+	cfg := &packages.Config{
+		Mode:  packages.NeedName | packages.NeedImports | packages.NeedDeps,
+		Dir:   p.Root,
+		Tests: tests,
+		Env:   append(os.Environ(), "GOWORK=off"),
+	}
+	pkgs, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		return patterns
+	}
+	mine := func(path string) bool { return path == p.Module || strings.HasPrefix(path, p.Module+"/") }
+	set := map[string]bool{}
+	packages.Visit(pkgs, nil, func(q *packages.Package) {
+		path := q.PkgPath
+		if mine(path) && !strings.HasSuffix(path, ".test") && !strings.HasSuffix(path, "_test") && q.Name != "" {
+			set[path] = true
+		}
+	})
+	if len(set) == 0 {
+		return patterns
+	}
+	out := make([]string, 0, len(set))
+	for path := range set {
+		out = append(out, path)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // analyze runs the lock analysis on the loaded packages, dependencies
