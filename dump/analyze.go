@@ -219,6 +219,7 @@ type analyzer struct {
 	waitAddr    []uint64     // per goroutine: the address waited on, from the source
 	holdWhy     map[string]map[int64]string
 	enderUsed   bool // the source named a goroutine that may end a wait
+	reach       map[*Bucket]reachSet
 }
 
 func (z *analyzer) goroutine(id int64) *waitgraph.Goroutine { return z.gs[id] }
@@ -1007,6 +1008,17 @@ func (z *analyzer) finalWhy(grp waitgraph.Group) string {
 			what = "the channels of its select (" + w.Name + ")"
 		}
 		p := fmt.Sprintf("%s is reached only by %s and its function literals, and no goroutine that may still end the wait is inside them", what, w.Maker)
+		if w.Maker == "" {
+			var fs []string
+			for f, do := range n.b.wait.Enders {
+				fs = append(fs, f+" ("+do+")")
+			}
+			slices.Sort(fs)
+			if len(fs) > 3 {
+				fs = append(fs[:3], "...")
+			}
+			p = fmt.Sprintf("of the functions that may end the wait on %s, %s, none is or may yet be called by a goroutine outside them", what, strings.Join(fs, ", "))
+		}
 		if !slices.Contains(parts, p) {
 			parts = append(parts, p)
 		}

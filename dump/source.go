@@ -25,6 +25,17 @@ type Source interface {
 	Frame(f waitgraph.Frame, callee string) *SourceFrame
 }
 
+// Reacher is implemented by a Source that knows the program's call
+// graph. With it, a wait on an object of the program (a channel, wait
+// group or condition of its own) is blocked for good when no goroutine
+// outside the blocked ones may yet call a function that can end it.
+type Reacher interface {
+	// Reach returns the functions, named as SourceFrame.Enders names
+	// them, that a goroutine with stack s may yet call from where each of
+	// its frames stopped; all reports that the source cannot say.
+	Reach(s waitgraph.Stack) (funcs map[string]bool, all bool)
+}
+
 // SourceFrame is what the source says of one frame.
 type SourceFrame struct {
 	// Mismatch, when not empty, says that the source does not match the
@@ -450,6 +461,40 @@ func (z *analyzer) enders(r *res) {
 			break
 		}
 	}
+	if rc, ok := z.src.(Reacher); ok && sf.Wait.Maker == "" && len(sf.Enders) > 0 && r.r.Kind != waitgraph.Select {
+		// Any goroutine that may yet call a function that ends the
+		// wait may end it; if none outside the blocked ones can, the
+		// wait is over for good.
+		for _, n := range z.nodes_ {
+			if waiting[n] || n.b.Class == System || n.b.Class == Idle ||
+				slices.ContainsFunc(r.r.Releasers, func(x waitgraph.Releaser) bool { return x.Goroutine == n.gr.ID }) {
+				continue
+			}
+			if z.reach == nil {
+				z.reach = map[*Bucket]reachSet{}
+			}
+			rs, ok := z.reach[n.b]
+			if !ok {
+				rs.funcs, rs.all = rc.Reach(n.b.Stack.Frames)
+				z.reach[n.b] = rs
+			}
+			why := ""
+			if rs.all {
+				why = "the source cannot tell what it may yet call"
+			} else {
+				for f, what := range sf.Enders {
+					if rs.funcs[f] {
+						why = fmt.Sprintf("it may yet call %s, which %s (per the source)", f, what)
+						break
+					}
+				}
+			}
+			if why != "" {
+				r.r.Releasers = append(r.r.Releasers, waitgraph.Releaser{Goroutine: n.gr.ID, Why: why})
+			}
+		}
+		r.final = true
+	}
 	if m := sf.Wait.Maker; m != "" {
 		// Confined to the call of m that made it: besides the enders,
 		// a goroutine inside m (perhaps that call) may yet end the
@@ -528,4 +573,10 @@ func (b *Bucket) done(i int, w *SourceRef) bool {
 		return true
 	}
 	return false
+}
+
+// reachSet is what a bucket's goroutines may yet call, per the source.
+type reachSet struct {
+	funcs map[string]bool
+	all   bool
 }

@@ -49,6 +49,9 @@ type Program struct {
 	cache   map[frameKey]*dump.SourceFrame
 	enders  map[string]map[string]string // "op:class" → function → what it does
 	condL   map[string]string            // class of a Cond → class of its lock
+	placed  map[frameKey]placement       // where the frames explained stopped
+	rests   map[frameKey][]string        // what they may call from there on
+	cg      *callGraph
 }
 
 type frameKey struct {
@@ -80,7 +83,7 @@ func Open(dir string) (*Program, error) {
 		mod, err := modulePath(filepath.Join(d, "go.mod"))
 		if err == nil {
 			return &Program{Root: d, Module: mod, files: map[string]*file{}, resolve: map[string]string{}, nested: map[string]bool{},
-				cache: map[frameKey]*dump.SourceFrame{}}, nil
+				cache: map[frameKey]*dump.SourceFrame{}, placed: map[frameKey]placement{}, rests: map[frameKey][]string{}}, nil
 		}
 		if !errors.Is(err, os.ErrNotExist) {
 			return nil, err
@@ -320,7 +323,11 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 	if at == nil && lenient(p.fset, fn, fr.Line, callee) {
 		// The line of a running goroutine, or of a function running its
 		// deferred calls or panicking: consistent, but nothing to infer.
+		p.placed[frameKey{fr.Func, fr.File, fr.Line, callee}] = placement{fn, nil}
 		return &dump.SourceFrame{Anywhere: true}
+	}
+	if at != nil {
+		p.placed[frameKey{fr.Func, fr.File, fr.Line, callee}] = placement{fn, at}
 	}
 	if at == nil {
 		what := "a call of " + callee
@@ -915,30 +922,7 @@ func (p *Program) reaches(fn *ssa.Function, at ssa.Instruction) []string {
 	if fn.Parent() != nil {
 		return nil
 	}
-	// The instructions after at.
-	after := map[ssa.Instruction]bool{}
-	if c, ok := at.(ssa.CallInstruction); !ok || !noReturn(c.Common()) {
-		var work []*ssa.BasicBlock
-		seen := map[*ssa.BasicBlock]bool{}
-		b := at.Block()
-		i := slices.Index(b.Instrs, at)
-		for _, ins := range b.Instrs[i+1:] {
-			after[ins] = true
-		}
-		work = append(work, b.Succs...)
-		for len(work) > 0 {
-			x := work[len(work)-1]
-			work = work[:len(work)-1]
-			if seen[x] {
-				continue
-			}
-			seen[x] = true
-			for _, ins := range x.Instrs {
-				after[ins] = true
-			}
-			work = append(work, x.Succs...)
-		}
-	}
+	after := p.after(fn, at)
 	var out []string
 	for _, b := range fn.Blocks {
 		for _, ins := range b.Instrs {
@@ -1008,4 +992,85 @@ func originOf(v ssa.Value) ssa.Value {
 		v = u.X
 	}
 	return origin(v, 0)
+}
+
+// placement is where a frame stopped: at, an instruction of fn; nil if
+// anywhere in fn.
+type placement struct {
+	fn *ssa.Function
+	at ssa.Instruction
+}
+
+// place returns where the frame stopped, per the source; a nil function if
+// the source cannot place it.
+func (p *Program) place(fr waitgraph.Frame, callee string) (*ssa.Function, ssa.Instruction) {
+	sf := p.Frame(fr, callee)
+	if sf == nil || sf.Mismatch != "" {
+		return nil, nil
+	}
+	pl, ok := p.placed[frameKey{fr.Func, fr.File, fr.Line, callee}]
+	if !ok {
+		return nil, nil
+	}
+	return pl.fn, pl.at
+}
+
+// after returns the instructions of fn that may run after at (all of them
+// if at is nil): the rest of its block and the blocks it reaches, unless
+// at calls a function that never returns. For a deferred call, fn's
+// deferred calls run too: they are instructions of fn.
+func (p *Program) after(fn *ssa.Function, at ssa.Instruction) map[ssa.Instruction]bool {
+	out := map[ssa.Instruction]bool{}
+	if at == nil {
+		for _, b := range fn.Blocks {
+			for _, ins := range b.Instrs {
+				out[ins] = true
+			}
+		}
+		return out
+	}
+	b := at.Block()
+	if c, ok := at.(ssa.CallInstruction); ok && noReturn(c.Common()) {
+		b = nil
+	}
+	if b != nil {
+		p.follow(b, at, out)
+	}
+	if fn.Recover != nil {
+		for _, ins := range fn.Recover.Instrs {
+			out[ins] = true
+		}
+	}
+	// Deferred calls run on the way out, even of a call that panics.
+	for _, b := range fn.Blocks {
+		for _, ins := range b.Instrs {
+			if _, ok := ins.(*ssa.Defer); ok {
+				out[ins] = true
+			}
+		}
+	}
+	return out
+}
+
+// follow adds to out the instructions after at in b, and those of the
+// blocks b reaches.
+func (p *Program) follow(b *ssa.BasicBlock, at ssa.Instruction, out map[ssa.Instruction]bool) {
+	i := slices.Index(b.Instrs, at)
+	for _, ins := range b.Instrs[i+1:] {
+		out[ins] = true
+	}
+	work := slices.Clone(b.Succs)
+	seen := map[*ssa.BasicBlock]bool{}
+	for len(work) > 0 {
+		x := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		for _, ins := range x.Instrs {
+			out[ins] = true
+		}
+		work = append(work, x.Succs...)
+	}
 }

@@ -25,7 +25,7 @@ var (
 // but healthy.
 var frozenScenarios = []string{"globals", "fields", "waitgroup", "chansend", "rlock", "closures", "locals", "busy",
 	"deepcall", "deferwait", "stripes", "locker", "rwchan", "cycle3", "condouter", "selectlock", "oncewait", "wgsend", "timeoutleak",
-	"pool", "server"}
+	"pool", "server", "orphan"}
 
 // TestGenerateFrozen regenerates the dumps of the programs of
 // testdata/frozen:

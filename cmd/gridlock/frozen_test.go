@@ -84,6 +84,11 @@ func TestAnalyzeFrozen(t *testing.T) {
 		{"timeoutleak", false, []string{"main.fetch.func1"}, []string{
 			"per the source, ch is reached only by main.fetch and its function literals, and no goroutine that may still end the wait is inside them"},
 			report.PartialDeadlock},
+		// Blocked for good without a cycle: the producer is gone, and no
+		// live goroutine may yet call a function that sends or closes.
+		{"orphan", false, []string{"main.(*Feed).run"}, []string{
+			"per the source, of the functions that may end the wait on f.updates, main.(*Feed).Close (closes f.updates), main.(*Feed).publish (sends on f.updates), none is or may yet be called by a goroutine outside them"},
+			report.PartialDeadlock},
 	}
 	for _, tt := range tests {
 		for _, format := range []string{"sigquit", "debug2"} {
