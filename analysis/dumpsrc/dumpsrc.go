@@ -303,23 +303,19 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 	res := f.pkg.res
 	var at ssa.Instruction
 	var st *locks.State
-	// Without a callee (a dump without the runtime's frames), the line's
-	// blocking operation, if it has one, is the one the frame stopped at:
-	// in "ch <- f()" the send, not the call of f.
-	waitOp := false
-	res.Visit(fn, func(ins ssa.Instruction, s *locks.State) {
-		if (at != nil && (callee != "" || waitOp)) || !f.covers(p.fset, ins, fr.Line) || !calls(ins, callee) {
-			return
+	// The innermost function holding the line first, then those around
+	// it: in "s.Add(func() {", the call of Add is in the function around
+	// the literal that starts on its line.
+	for _, cand := range f.around(p.fset, fr.Line) {
+		if topName(cand) != topName(fn) {
+			break
 		}
-		blocks := blocksOn(ins)
-		if at != nil && !blocks {
-			return
+		at, st = p.stop(f, res, cand, fr.Line, callee)
+		if at != nil {
+			fn = cand
+			break
 		}
-		at, waitOp = ins, blocks
-		c := *s
-		c.Held = slices.Clone(s.Held)
-		st = &c
-	})
+	}
 	if at == nil && lenient(p.fset, fn, fr.Line, callee) {
 		// The line of a running goroutine, or of a function running its
 		// deferred calls or panicking: consistent, but nothing to infer.
@@ -1073,4 +1069,28 @@ func (p *Program) follow(b *ssa.BasicBlock, at ssa.Instruction, out map[ssa.Inst
 		}
 		work = append(work, x.Succs...)
 	}
+}
+
+// stop returns the operation of fn on line that a frame calling callee
+// stopped at, and the lock state before it. Without a callee (a dump
+// without the runtime's frames), the line's blocking operation, if it has
+// one, is the one: in "ch <- f()" the send, not the call of f.
+func (p *Program) stop(f *file, res *locks.Result, fn *ssa.Function, line int, callee string) (ssa.Instruction, *locks.State) {
+	var at ssa.Instruction
+	var st *locks.State
+	waitOp := false
+	res.Visit(fn, func(ins ssa.Instruction, s *locks.State) {
+		if (at != nil && (callee != "" || waitOp)) || !f.covers(p.fset, ins, line) || !calls(ins, callee) {
+			return
+		}
+		blocks := blocksOn(ins)
+		if at != nil && !blocks {
+			return
+		}
+		at, waitOp = ins, blocks
+		c := *s
+		c.Held = slices.Clone(s.Held)
+		st = &c
+	})
+	return at, st
 }

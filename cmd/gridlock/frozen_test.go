@@ -165,6 +165,27 @@ func TestAnalyzeFrozen(t *testing.T) {
 	}
 }
 
+// TestAnalyzeFrozenTest analyzes go test's timeout dump of a test that
+// freezes: its frames in _test.go files (and a call whose argument is a
+// function literal starting on its line) are explained from the source.
+func TestAnalyzeFrozenTest(t *testing.T) {
+	code, out, errs := runAnalyzeCmd(t, "", "-src", filepath.Join("testdata", "frozen"), filepath.Join("testdata", "frozendumps", "testfreeze.timeout.txt"))
+	if code != 1 || !strings.Contains(out, "DEADLOCK") {
+		t.Fatalf("exit %d, want 1 and a deadlock\n%s%s", code, out, errs)
+	}
+	for _, s := range []string{
+		"holds audit (locked at testfreeze/store_test.go:25, per the source), to be released by a deferred call when example.com/frozen/testfreeze.TestConcurrentAdd.func2 returns",
+		"holds s.mu (locked at testfreeze/store.go:15, per the source)",
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("the output lacks %q:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "another version") {
+		t.Errorf("the source was found not to match:\n%s", out)
+	}
+}
+
 // whereOfStack returns the function of the program's innermost frame.
 func whereOfStack(s waitgraph.Stack) string {
 	for _, f := range s {
