@@ -34,6 +34,10 @@ type Reacher interface {
 	// them, that a goroutine with stack s may yet call from where each of
 	// its frames stopped; all reports that the source cannot say.
 	Reach(s waitgraph.Stack) (funcs map[string]bool, all bool)
+	// Called reports a function that code the source does not show may
+	// call: its value is taken, or it is a method of a type made an
+	// interface.
+	Called(fn string) bool
 }
 
 // SourceFrame is what the source says of one frame.
@@ -98,6 +102,10 @@ type SourceRef struct {
 	// reaches the object, so only a goroutine inside them can end a wait
 	// on it (for a select: on any of its channels).
 	Maker string
+	// Escapes reports that such an object (of this class, or type) is
+	// handed to code the source does not show (the standard library's,
+	// a dependency's): it may end a wait on it at any time.
+	Escapes bool
 	// Obj names the confined object (with Maker), Objs those of a
 	// select, as SourceFrame.Reaches does.
 	Obj  string
@@ -461,7 +469,7 @@ func (z *analyzer) enders(r *res) {
 			break
 		}
 	}
-	if rc, ok := z.src.(Reacher); ok && sf.Wait.Maker == "" && len(sf.Enders) > 0 && r.r.Kind != waitgraph.Select {
+	if rc, ok := z.src.(Reacher); ok && sf.Wait.Maker == "" && len(sf.Enders) > 0 && r.r.Kind != waitgraph.Select && !sf.Wait.Escapes {
 		// Any goroutine that may yet call a function that ends the
 		// wait may end it; if none outside the blocked ones can, the
 		// wait is over for good.
@@ -493,7 +501,15 @@ func (z *analyzer) enders(r *res) {
 				r.r.Releasers = append(r.r.Releasers, waitgraph.Releaser{Goroutine: n.gr.ID, Why: why})
 			}
 		}
+		// An ender called back by code the dump does not show (a timer's
+		// function, a handler, a method called through an interface) may
+		// run with no goroutine in it now.
 		r.final = true
+		for f := range sf.Enders {
+			if rc.Called(f) {
+				r.final = false
+			}
+		}
 	}
 	if m := sf.Wait.Maker; m != "" {
 		// Confined to the call of m that made it: besides the enders,

@@ -49,6 +49,7 @@ type Program struct {
 	cache   map[frameKey]*dump.SourceFrame
 	enders  map[string]map[string]string // "op:class" → function → what it does
 	condL   map[string]string            // class of a Cond → class of its lock
+	escapes map[string]bool              // classes and types handed to code not shown
 	placed  map[frameKey]placement       // where the frames explained stopped
 	rests   map[frameKey][]string        // what they may call from there on
 	cg      *callGraph
@@ -371,6 +372,7 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 		r.Owned = r.Owned || p.owns(r.Class) || madeHere(v)
 		sf.Wait = &r
 		sf.Enders = p.endersOf(op, r.Class, v.Type())
+		r.Escapes = op != "" && p.escaped(r.Class, v.Type())
 		if op != "" {
 			if maker := confined(v); maker != nil {
 				r.Owned = true

@@ -51,7 +51,7 @@ func (p *Program) graph() *callGraph {
 		for _, b := range fn.Blocks {
 			for _, ins := range b.Instrs {
 				if mi, ok := ins.(*ssa.MakeInterface); ok {
-					made[recvName(mi.X.Type())] = true
+					madeIface(mi.X.Type(), made, 0)
 				}
 			}
 		}
@@ -235,4 +235,29 @@ func (p *Program) rest(fr waitgraph.Frame, callee string) ([]string, bool) {
 	}
 	p.rests[k] = out
 	return out, true
+}
+
+// Called implements dump.Reacher.
+func (p *Program) Called(fn string) bool { return p.graph().dyn[fn] }
+
+// madeIface notes the named type of t, and those it embeds, whose methods
+// an interface made of t may call.
+func madeIface(t types.Type, made map[string]bool, depth int) {
+	name := recvName(t)
+	if name == "" || made[name] || depth > 8 {
+		return
+	}
+	made[name] = true
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return
+	}
+	for i := range st.NumFields() {
+		if f := st.Field(i); f.Embedded() {
+			madeIface(f.Type(), made, depth+1)
+		}
+	}
 }
