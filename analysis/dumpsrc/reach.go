@@ -91,10 +91,11 @@ func (g *callGraph) step(ins ssa.Instruction) []string {
 			continue
 		}
 		if fn, ok := (*op).(*ssa.Function); ok {
-			if c, ok := ins.(ssa.CallInstruction); ok && c.Common().Value == ssa.Value(fn) {
+			fn = unwrap(fn)
+			if c, ok := ins.(ssa.CallInstruction); ok && unwrapValue(c.Common().Value) == fn {
 				continue // called, not taken
 			}
-			if mc, ok := ins.(*ssa.MakeClosure); ok && mc.Fn == ssa.Value(fn) {
+			if mc, ok := ins.(*ssa.MakeClosure); ok && unwrapValue(mc.Fn) == fn {
 				continue // see below
 			}
 			g.dyn[funcKey(fn)] = true
@@ -102,7 +103,7 @@ func (g *callGraph) step(ins ssa.Instruction) []string {
 	}
 	switch ins := ins.(type) {
 	case *ssa.MakeClosure:
-		fn := ins.Fn.(*ssa.Function)
+		fn := unwrap(ins.Fn.(*ssa.Function))
 		out = append(out, funcKey(fn))
 		if !onlyCalled(ins) {
 			g.dyn[funcKey(fn)] = true
@@ -260,4 +261,25 @@ func madeIface(t types.Type, made map[string]bool, depth int) {
 			madeIface(f.Type(), made, depth+1)
 		}
 	}
+}
+
+// unwrap returns the method that a synthetic wrapper (a method value's
+// bound function, a method expression's thunk) calls, or fn.
+func unwrap(fn *ssa.Function) *ssa.Function {
+	if fn.Synthetic == "" || fn.Prog == nil {
+		return fn
+	}
+	if m, ok := fn.Object().(*types.Func); ok {
+		if w := fn.Prog.FuncValue(m); w != nil && w != fn {
+			return w
+		}
+	}
+	return fn
+}
+
+func unwrapValue(v ssa.Value) *ssa.Function {
+	if fn, ok := v.(*ssa.Function); ok {
+		return unwrap(fn)
+	}
+	return nil
 }

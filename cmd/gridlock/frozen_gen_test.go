@@ -25,7 +25,7 @@ var (
 // but healthy.
 var frozenScenarios = []string{"globals", "fields", "waitgroup", "chansend", "rlock", "closures", "locals", "busy",
 	"deepcall", "deferwait", "stripes", "locker", "rwchan", "cycle3", "condouter", "selectlock", "oncewait", "wgsend", "timeoutleak",
-	"pool", "server", "orphan"}
+	"pool", "server", "orphan", "later"}
 
 // frozenTests lists the packages of testdata/frozen whose test freezes.
 var frozenTests = []string{"testfreeze"}

@@ -153,7 +153,7 @@ func TestAnalyzeFrozen(t *testing.T) {
 	// Healthy: workers contending for a lock; a worker pool waiting on an
 	// empty job channel its sleeping producer feeds; an accept loop
 	// waiting for connections from a listener in I/O.
-	for _, sc := range []string{"busy", "pool", "server"} {
+	for _, sc := range []string{"busy", "pool", "server", "later"} {
 		for _, format := range []string{"sigquit", "debug2"} {
 			t.Run(sc+"."+format, func(t *testing.T) {
 				code, out, errs := runAnalyzeCmd(t, "", "-src", src, filepath.Join("testdata", "frozendumps", sc+"."+format+".txt"))
