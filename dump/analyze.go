@@ -911,6 +911,8 @@ func (z *analyzer) decide() {
 		z.rs[r.ID] = r
 	}
 	z.inGroup = make(map[*node]bool)
+	merged := map[string]int{} // buckets of a final group → its index in pending
+	var pending []waitgraph.Group
 	for _, grp := range a.Graph.Stuck() {
 		proven := true
 		for _, id := range grp.Goroutines {
@@ -931,7 +933,22 @@ func (z *analyzer) decide() {
 				z.inGroup[n] = true
 			}
 		}
+		if len(grp.Cycle) == 0 && !proven && z.finalGroup(grp) {
+			// Alike goroutines each blocked for good on its own object
+			// (a leak repeated) make one finding.
+			k := z.bucketsOf(grp)
+			if i, ok := merged[k]; ok {
+				pending[i].Goroutines = append(pending[i].Goroutines, grp.Goroutines...)
+				continue
+			}
+			merged[k] = len(pending)
+			pending = append(pending, grp)
+			continue
+		}
 		a.Findings = append(a.Findings, z.groupFinding(grp, proven))
+	}
+	for _, grp := range pending {
+		a.Findings = append(a.Findings, z.groupFinding(grp, false))
 	}
 	if z.deadlockReason && len(a.Findings) == 0 {
 		// The runtime stopped the program: "all goroutines are asleep".
@@ -979,6 +996,21 @@ func (z *analyzer) cycle(grp waitgraph.Group) []int64 {
 		return c
 	}
 	return grp.Cycle
+}
+
+// bucketsOf names the buckets of grp's goroutines.
+func (z *analyzer) bucketsOf(grp waitgraph.Group) string {
+	var ks []string
+	for _, id := range grp.Goroutines {
+		if n := z.gid[id]; n != nil {
+			k := fmt.Sprintf("%p", n.b)
+			if !slices.Contains(ks, k) {
+				ks = append(ks, k)
+			}
+		}
+	}
+	slices.Sort(ks)
+	return strings.Join(ks, " ")
 }
 
 // finalGroup reports that the source shows every goroutine that may end
