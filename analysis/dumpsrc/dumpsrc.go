@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"os"
@@ -27,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/tools/go/ast/astutil"
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/ssa"
 
@@ -394,6 +396,7 @@ func (p *Program) frame(fr waitgraph.Frame, callee string) *dump.SourceFrame {
 func (p *Program) owes(res *locks.Result, fn *ssa.Function, key string) string {
 	var adds, gos []string
 	dones := 0
+	total, counted := int64(0), true // the sum of the Adds, if the source shows it
 	loops := loopBlocks(fn)
 	for _, b := range fn.Blocks {
 		for _, ins := range b.Instrs {
@@ -414,6 +417,18 @@ func (p *Program) owes(res *locks.Result, fn *ssa.Function, key string) string {
 					n := "n"
 					if k, ok := c.Args[len(c.Args)-1].(*ssa.Const); ok && len(c.Args) == 2 {
 						n = k.Value.String()
+						v, exact := constant.Int64Val(k.Value)
+						times := int64(1)
+						if loops[b] {
+							times = p.tripCount(fn, ins.Pos())
+						}
+						if exact && times > 0 {
+							total += v * times
+						} else {
+							counted = false
+						}
+					} else {
+						counted = false
 					}
 					adds = append(adds, "Add("+n+") at "+where)
 				case "Done":
@@ -441,7 +456,71 @@ func (p *Program) owes(res *locks.Result, fn *ssa.Function, key string) string {
 	if dones > 0 {
 		s += fmt.Sprintf(", %d Done in the function itself", dones)
 	}
+	if counted {
+		s += fmt.Sprintf("; %d added in all", total)
+		if dones > 0 {
+			s += fmt.Sprintf(", %d owed by others", total-int64(dones))
+		}
+	}
 	return s
+}
+
+// tripCount returns how many times the loops of fn around pos run, when
+// the source says (for i := range 3, for i := 0; i < 3; i++), or 0.
+func (p *Program) tripCount(fn *ssa.Function, pos token.Pos) int64 {
+	f := p.files[p.fset.Position(pos).Filename]
+	if f == nil || fn.Syntax() == nil {
+		return 0
+	}
+	var file *ast.File
+	for _, af := range f.pkg.p.Syntax {
+		if af.Pos() <= pos && pos <= af.End() {
+			file = af
+		}
+	}
+	if file == nil {
+		return 0
+	}
+	info := f.pkg.p.TypesInfo
+	konst := func(e ast.Expr) (int64, bool) {
+		if e == nil {
+			return 0, false
+		}
+		tv, ok := info.Types[e]
+		if !ok || tv.Value == nil || tv.Value.Kind() != constant.Int {
+			return 0, false
+		}
+		return constant.Int64Val(tv.Value)
+	}
+	path, _ := astutil.PathEnclosingInterval(file, pos, pos)
+	times := int64(1)
+	for _, n := range path {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return times
+		case *ast.RangeStmt:
+			k, ok := konst(n.X)
+			if !ok || k <= 0 {
+				return 0
+			}
+			times *= k
+		case *ast.ForStmt:
+			// for i := a; i < b; i++
+			init, ok1 := n.Init.(*ast.AssignStmt)
+			cond, ok2 := n.Cond.(*ast.BinaryExpr)
+			post, ok3 := n.Post.(*ast.IncDecStmt)
+			if !ok1 || !ok2 || !ok3 || len(init.Rhs) != 1 || cond.Op != token.LSS || post.Tok != token.INC {
+				return 0
+			}
+			a, okA := konst(init.Rhs[0])
+			b, okB := konst(cond.Y)
+			if !okA || !okB || b <= a {
+				return 0
+			}
+			times *= b - a
+		}
+	}
+	return times
 }
 
 // loopBlocks returns the blocks of fn that lie on a cycle.

@@ -32,7 +32,8 @@ func TestAnalyzeFrozen(t *testing.T) {
 		{"waitgroup", false, []string{"main.(*Cache).fill", "main.(*Cache).refresh"}, []string{
 			"holds c.mu (locked at waitgroup/main.go:26, per the source)",
 			"calls Done on wg (per the source)",
-			"Add(1) at waitgroup/main.go:30 (in a loop)"}, ""},
+			"Add(1) at waitgroup/main.go:30 (in a loop)",
+			"3 added in all; 3 goroutines inside main.(*Cache).fill still owe a Done"}, ""},
 		{"chansend", false, []string{"main.(*Hub).publish", "main.(*Hub).consume"}, []string{
 			"h.mu (locked at chansend/main.go:20, per the source)",
 			"receives from h.events (per the source)"}, ""},
