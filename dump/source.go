@@ -469,7 +469,7 @@ func (z *analyzer) enders(r *res) {
 			break
 		}
 	}
-	if rc, ok := z.src.(Reacher); ok && sf.Wait.Maker == "" && len(sf.Enders) > 0 && r.r.Kind != waitgraph.Select && !sf.Wait.Escapes {
+	if rc, ok := z.src.(Reacher); ok && sf.Wait.Maker == "" && len(sf.Enders) > 0 && !sf.Wait.Escapes {
 		// Any goroutine that may yet call a function that ends the
 		// wait may end it; if none outside the blocked ones can, the
 		// wait is over for good.

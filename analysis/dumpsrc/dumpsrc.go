@@ -810,6 +810,7 @@ func (p *Program) selectWait(res *locks.Result, fn *ssa.Function, sel *ssa.Selec
 		if st.Dir == types.SendOnly {
 			op = "recv"
 		}
+		w.Escapes = w.Escapes || p.escaped(r.Class, st.Chan.Type())
 		for f, what := range p.endersOf(op, r.Class, st.Chan.Type()) {
 			if _, ok := enders[f]; !ok {
 				enders[f] = what
@@ -1047,8 +1048,12 @@ func usedIn(v ssa.Value, set map[ssa.Instruction]bool, seen map[ssa.Value]bool) 
 
 // noReturn reports a call of a function of the program that never
 // returns: its body has no return (a loop that runs for ever).
-func noReturn(c *ssa.CallCommon) bool {
+func (p *Program) noReturn(c *ssa.CallCommon) bool {
 	fn := c.StaticCallee()
+	if fn != nil && len(fn.Blocks) == 0 {
+		// Another package's: its body, if loaded.
+		fn = p.graph().bodies[funcKey(fn)]
+	}
 	if fn == nil || len(fn.Blocks) == 0 {
 		return false
 	}
@@ -1107,7 +1112,7 @@ func (p *Program) after(fn *ssa.Function, at ssa.Instruction) map[ssa.Instructio
 		return out
 	}
 	b := at.Block()
-	if c, ok := at.(ssa.CallInstruction); ok && noReturn(c.Common()) {
+	if c, ok := at.(ssa.CallInstruction); ok && p.noReturn(c.Common()) {
 		b = nil
 	}
 	if b != nil {

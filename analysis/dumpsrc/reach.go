@@ -21,6 +21,7 @@ type callGraph struct {
 	dyn     map[string]bool     // functions whose value is taken, methods of types made interfaces
 	methods map[string][]string // method name → methods of types made interfaces
 	known   map[string]bool     // the functions of the loaded packages
+	bodies  map[string]*ssa.Function
 }
 
 // graph builds, once, the call graph of the loaded packages.
@@ -28,7 +29,8 @@ func (p *Program) graph() *callGraph {
 	if p.cg != nil {
 		return p.cg
 	}
-	g := &callGraph{callees: map[string]map[string]bool{}, dyn: map[string]bool{}, methods: map[string][]string{}, known: map[string]bool{}}
+	g := &callGraph{callees: map[string]map[string]bool{}, dyn: map[string]bool{}, methods: map[string][]string{}, known: map[string]bool{},
+		bodies: map[string]*ssa.Function{}}
 	p.cg = g
 	var funcs []*ssa.Function
 	seen := map[any]bool{}
@@ -42,6 +44,9 @@ func (p *Program) graph() *callGraph {
 	byRecv := map[string][]*ssa.Function{}
 	for _, fn := range funcs {
 		g.known[funcKey(fn)] = true
+		if fn.Parent() == nil && len(fn.Blocks) > 0 {
+			g.bodies[funcKey(fn)] = fn
+		}
 		if r := fn.Signature.Recv(); r != nil && fn.Parent() == nil {
 			byRecv[recvName(r.Type())] = append(byRecv[recvName(r.Type())], fn)
 		}
