@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gridlock-go/gridlock/internal/rt"
@@ -40,6 +41,7 @@ type waitRec struct {
 	recursive  bool // already reported as recursive-lock
 	longDone   bool
 	next       time.Duration
+	putOff     int64  // set when a re-check was put off: when it may run (see checkQuiet)
 	holds      []held // g's held list when the wait began (stable while it waits)
 	deadlocked bool   // part of a reported deadlock: no long-wait on top
 	crossed    bool   // a lock held across it was reported (crossingOf)
@@ -227,7 +229,10 @@ func (w *Wait) register() (fs []*report.Finding) {
 		// blocks new readers. Other waits are checked at their first
 		// re-check.
 		if len(rec.holds) > 0 || len(g.semas) > 0 || (rec.on[0].mode == waitgraph.Lock && rec.lock() != nil && rec.lock().kind == waitgraph.RWMutex) {
-			fs = append(fs, detect(g)...)
+			if start := time.Now(); checkAllowed(start) {
+				fs = append(fs, detect(g)...)
+				checkSpent(start)
+			}
 		}
 		if l := rec.lock(); l != nil {
 			// A goroutine that waits for a lock may be what a holder of
@@ -299,6 +304,12 @@ func (w *Wait) arm() { w.reset(nextCheck(w.rec)) }
 // nextCheck returns when to re-check r next, in time to report it as long,
 // and doubles its interval up to maxCheck.
 func nextCheck(r *waitRec) time.Duration {
+	if r.putOff != 0 {
+		// Put off: as soon as checks may run again, at the same pace.
+		d := time.Duration(r.putOff-time.Now().UnixNano()) + time.Millisecond
+		r.putOff = 0
+		return max(d, time.Millisecond)
+	}
 	d := r.next
 	if !r.longDone {
 		if untilLong := time.Until(r.since.Add(longWait())); untilLong < d {
@@ -313,6 +324,11 @@ func nextCheck(r *waitRec) time.Duration {
 // or a wait that has become long. It reports false if the wait is no
 // longer registered: another wait of its goroutine superseded it.
 func recheck(r *waitRec) bool {
+	start := time.Now()
+	if !checkAllowed(start) {
+		r.putOff = checkQuiet.Load()
+		return true
+	}
 	// A wait for a lock its exited holder left is a lock-leak, not a long
 	// wait: checked first.
 	checkLeak(r)
@@ -335,8 +351,32 @@ func recheck(r *waitRec) bool {
 			}
 		}
 	}()
+	checkSpent(start) // what it took to check, not to report
 	deliver(fs)
 	return live
+}
+
+// checkQuiet is the time (Unix nanoseconds) before which waits are not
+// re-checked. Each check pushes it back by checkShare-1 times what it
+// took, so that checks take at most a checkShare-th of the time: with
+// thousands of waiting goroutines every check walks a large wait-for
+// graph, and checking each wait at its own pace would take time quadratic
+// in their number. A check put off runs at the wait's next re-check.
+var checkQuiet atomic.Int64
+
+const checkShare = 20
+
+func checkAllowed(now time.Time) bool { return now.UnixNano() >= checkQuiet.Load() }
+
+func checkSpent(start time.Time) {
+	end := time.Now()
+	cost := int64(end.Sub(start)) * (checkShare - 1)
+	for {
+		q := checkQuiet.Load()
+		if checkQuiet.CompareAndSwap(q, max(q, end.UnixNano())+cost) {
+			return
+		}
+	}
 }
 
 func longWait() time.Duration {
