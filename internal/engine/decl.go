@@ -210,12 +210,15 @@ func funcPackage(fn string) string {
 
 // instLabel names a lock of a declaration class, e.g. "Conn.mu of *Conn
 // 0xc000123400".
-func (l *Lock) instLabel(d *decl) string {
+func (l *Lock) instLabel(d *decl) string { return d.instLabel(l.addr) }
+
+// instLabel returns the label of the lock at addr declared by d.
+func (d *decl) instLabel(addr uintptr) string {
 	switch {
 	case d.inst == "":
 		return d.label
 	case d.off >= 0:
-		return fmt.Sprintf("%s %#x", d.inst, l.addr-uintptr(d.off))
+		return fmt.Sprintf("%s %#x", d.inst, addr-uintptr(d.off))
 	}
-	return fmt.Sprintf("%s %#x", d.inst, l.addr)
+	return fmt.Sprintf("%s %#x", d.inst, addr)
 }

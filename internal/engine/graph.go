@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"sync/atomic"
@@ -27,13 +28,45 @@ type orderGraph struct {
 // nodeInfo is what a finding shows of a node. It is copied from the class
 // so that the graph never keeps a lock alive.
 type nodeInfo struct {
-	id     uint64
-	label  string
+	id uint64
+	// of is what the node's label is made of, formatted when a finding
+	// needs it, not for every node (most never appear in one).
+	of     nodeLabel
 	name   string
 	kind   waitgraph.ResourceKind
 	level  int
 	site   uintptr
 	writer *atomic.Bool
+}
+
+// A nodeLabel is what the label of a class or lock is made of, without a
+// pointer to either: the graph must not keep a lock that is garbage alive.
+type nodeLabel struct {
+	name string // a class's name, if any
+	decl *decl  // a declaration class's
+	kind waitgraph.ResourceKind
+	id   uint64
+	addr uintptr
+	lock bool // an instance's label: with its address or id
+}
+
+// label returns the name findings use for the node (see Class.label and
+// Lock.label).
+func (n nodeInfo) label() string {
+	o := n.of
+	switch {
+	case o.lock && o.decl != nil:
+		return o.decl.instLabel(o.addr)
+	case o.lock && o.name != "":
+		return fmt.Sprintf("%s#%d", o.name, o.id)
+	case o.lock:
+		return fmt.Sprintf("%s#%d", o.kind, o.id)
+	case o.name != "":
+		return o.name
+	case o.decl != nil:
+		return o.decl.label
+	}
+	return fmt.Sprintf("%s#%d", o.kind, o.id)
 }
 
 type gnode struct {

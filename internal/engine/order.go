@@ -13,11 +13,11 @@ import (
 )
 
 func (c *Class) info() nodeInfo {
-	return nodeInfo{id: c.id, label: c.label(), name: c.className(), kind: c.kind, level: c.level, site: c.site, writer: c.writer}
+	return nodeInfo{id: c.id, of: nodeLabel{name: c.name, decl: c.decl, kind: c.kind, id: c.id}, name: c.className(), kind: c.kind, level: c.level, site: c.site, writer: c.writer}
 }
 
 func (l *Lock) info() nodeInfo {
-	return nodeInfo{id: l.id, label: l.label(), name: l.class.className(), kind: l.kind, level: l.class.level, site: l.site, writer: l.class.writer}
+	return nodeInfo{id: l.id, of: nodeLabel{name: l.class.name, decl: l.class.decl, kind: l.kind, id: l.id, addr: l.addr, lock: true}, name: l.class.className(), kind: l.kind, level: l.class.level, site: l.site, writer: l.class.writer}
 }
 
 // validate checks a chain of classes seen for the first time: an order edge
@@ -253,7 +253,7 @@ func appendNew(fs []*report.Finding, f *report.Finding) []*report.Finding {
 }
 
 func resourceOf(n nodeInfo) *waitgraph.Resource {
-	return &waitgraph.Resource{ID: n.label, Kind: n.kind, Name: n.name, Level: n.level, Site: frameOf(n.site), Exact: true}
+	return &waitgraph.Resource{ID: n.label(), Kind: n.kind, Name: n.name, Level: n.level, Site: frameOf(n.site), Exact: true}
 }
 
 // cycleFinding builds the lock-order-inversion finding for a cycle of
@@ -274,11 +274,11 @@ func cycleFinding(g *G, cycle []*gedge, instances bool) *report.Finding {
 	seenG := map[uint64]bool{}
 	for _, ed := range cycle {
 		f.Resources = append(f.Resources, resourceOf(ed.from.info))
-		names = append(names, ed.from.info.label)
+		names = append(names, ed.from.info.label())
 		writers = append(writers, ed.from.info.writer)
 		o := waitgraph.Order{
-			From:      ed.from.info.label,
-			To:        ed.to.info.label,
+			From:      ed.from.info.label(),
+			To:        ed.to.info.label(),
 			Goroutine: int64(ed.g),
 			FromStack: site(ed.fromPC),
 			Stack:     symbolize(ed.stack),
