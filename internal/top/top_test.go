@@ -88,7 +88,7 @@ func TestParseKeys(t *testing.T) {
 		{"\t\x03", []Key{Tab, Interrupt}},
 		{"é", []Key{"é"}},
 		{"\x1b[1;5Cx", []Key{"x"}}, // ctrl-right: dropped
-		{"\x1b[", nil},              // cut short
+		{"\x1b[", nil},             // cut short
 	}
 	for _, tt := range tests {
 		if got := ParseKeys([]byte(tt.in)); strings.Join(keys(got), ",") != strings.Join(keys(tt.want), ",") {
