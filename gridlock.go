@@ -29,6 +29,7 @@ package gridlock
 
 import (
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -65,6 +66,14 @@ type Config struct {
 	// ReportFile, if set, is a file to which each finding is appended as a
 	// line of JSON (see report.ReadJSON).
 	ReportFile string
+	// Logger, if set, receives each finding as one structured record, so
+	// that findings go where the service's logs go: the message is
+	// "gridlock: " and the kind's title; the attributes are kind, summary,
+	// goroutines (id, name, state, func, at, waits, holds), resources (id,
+	// kind, class, site), sites (the source positions, "file:line"), key
+	// (the finding's identity) and doc (the kind's page). Deadlocks and
+	// partial deadlocks are logged at level Error, the rest at Warn.
+	Logger *slog.Logger
 	// OnFinding, if set, is called with each finding. It may be called from
 	// several goroutines at once, and is never called with a lock of the
 	// detector held, so it may itself take locks.
@@ -97,6 +106,7 @@ func Configure(c Config) {
 		o.ReportPath = c.ReportFile
 	}
 	o.OnFinding = c.OnFinding
+	o.Logger = c.Logger
 	if c.Off != nil {
 		o.Off = c.Off
 	}

@@ -69,6 +69,9 @@ func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr,
 			checkWatchedChain(g, l, m)
 		}
 	}
+	if metricsOn.Load() {
+		g.waitAt = mono()
+	}
 	return g, l
 }
 
@@ -77,6 +80,10 @@ func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr,
 func After(g *G, l *Lock, m Mode, pc uintptr) {
 	g.recursiveOn = nil
 	record(g, l, m, pc, false)
+	if metricsOn.Load() && g.waitAt != 0 {
+		noteAcquired(l, m, mono()-g.waitAt)
+		g.waitAt = 0
+	}
 }
 
 // Acquired checks and records an acquisition that did not wait: goroutine
@@ -143,15 +150,19 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 			firstWriter(l.class)
 		}
 	}
+	if metricsOn.Load() {
+		noteAcquired(l, m, -1)
+	}
 }
 
 // Fast returns the state of goroutine gid if it last took l and has no
 // pending remote releases: the caller may then try Push1 and PushNested.
 // This is the uncontended path of Lock, small enough to be inlined into
-// it; when it or they fail, the caller calls Acquired.
+// it; when it or they fail, the caller calls Acquired. While metrics are
+// collected it fails: Acquired counts.
 func (l *Lock) Fast(gid uint64) *G {
 	g := l.lastFor(gid)
-	if g == nil || g.remote.Load() || !e.fastIDs {
+	if g == nil || g.remote.Load() || !e.fastIDs || metricsOn.Load() {
 		return nil
 	}
 	return g
@@ -203,6 +214,9 @@ func Tried(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, 
 		g.applyRemote()
 	}
 	record(g, l, m, pc, true)
+	if metricsOn.Load() {
+		noteAcquired(l, m, -1)
+	}
 }
 
 // record pushes l on g's held list and makes g its owner.
@@ -239,6 +253,9 @@ func ReleaseWriteOf(l *Lock) {
 		return
 	}
 	l.setOwner(nil)
+	if metricsOn.Load() {
+		noteReleased(l)
+	}
 	if !o.OnStack(rt.SP()) || !o.PopTop(l) {
 		ReleaseWriteSlow(l, o)
 	}
@@ -252,7 +269,12 @@ func (l *Lock) Owner() *G { return l.owner }
 // ClearOwner records that l is no longer held for writing.
 //
 //go:norace
-func (l *Lock) ClearOwner() { l.owner = nil }
+func (l *Lock) ClearOwner() {
+	l.owner = nil
+	if metricsOn.Load() {
+		noteReleased(l)
+	}
+}
 
 // PopTop pops l from the top of g's held list, if it is there. Only g's
 // own goroutine calls it.

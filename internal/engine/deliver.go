@@ -59,6 +59,7 @@ func deliver(fs []*report.Finding) {
 		// a repeat made from it: it is delivered in full all the same.
 		n := delivered.note(f.Key)
 		pending := !f.Repeat && delivered.takePending(f.Key)
+		logFinding(f, n)
 		if f.Repeat || (n > 1 && !pending) {
 			f.Count = n
 			if o.ReportPath != "" {
@@ -74,6 +75,9 @@ func deliver(fs []*report.Finding) {
 		}
 		if o.ReportPath != "" {
 			appendJSONLine(o.ReportPath, f)
+		}
+		if o.Logger != nil {
+			logRecord(o.Logger, f)
 		}
 		if o.OnFinding != nil {
 			o.OnFinding(f)

@@ -14,6 +14,7 @@ package engine
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -53,6 +54,9 @@ type Options struct {
 	// ReportPath, if set, is a file to which each finding is appended as
 	// one line of JSON.
 	ReportPath string
+	// Logger, if set, receives each finding as one structured record
+	// (see logRecord).
+	Logger *slog.Logger
 	// OnFinding, if set, is called with each finding, possibly from several
 	// goroutines at once, never with an engine lock held.
 	OnFinding func(*report.Finding)

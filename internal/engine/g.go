@@ -91,6 +91,10 @@ type G struct {
 	// deadlock of one goroutine.
 	recursiveOn *Lock
 
+	// waitAt is when the goroutine began waiting for a lock (Before), on
+	// the clock of mono, while metrics are on.
+	waitAt int64
+
 	// taken is the set of locks the goroutine has taken (taken.go).
 	taken atomic.Pointer[takenSet]
 

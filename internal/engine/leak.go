@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"runtime"
+	"math"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -185,15 +185,7 @@ func alive(id uint64) bool {
 
 // dumpLiveness refreshes liveness. Called with liveness.mu held.
 func dumpLiveness() {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
+	buf := stackDump(math.MaxInt) // a goroutine left out would be taken for exited
 	ids := make(map[uint64]bool)
 	leaked := make(map[uint64]bool)
 	var top uint64

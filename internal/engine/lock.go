@@ -31,6 +31,8 @@ type Class struct {
 	decl *decl
 	// explicit is set for a class given by Name.
 	explicit bool
+	// stats are the class's metrics, once metrics are on (metrics.go).
+	stats atomic.Pointer[classStats]
 	// chained is set once a chain with the class was validated: changing
 	// its level or nestability then makes cached chains stale. Guarded by
 	// Engine.mu.
@@ -69,6 +71,9 @@ type Lock struct {
 	// mirror keeps the record outside the lock, as long as the lock lives
 	// (see the mirror's home), so the record must not keep it alive.
 	readers weak.Pointer[atomic.Uint64]
+	// heldAt is when the lock was last taken for writing, on the clock of
+	// mono, while metrics are on; 0 otherwise (metrics.go).
+	heldAt atomic.Int64
 }
 
 func (l *Lock) readerCount() int {

@@ -22,4 +22,5 @@ func Reset() {
 	e.soloOnly.Store(0)
 	e.seen = make(map[uint64]bool)
 	delivered.reset()
+	resetFindingLog()
 }

@@ -606,7 +606,8 @@ type builder struct {
 	gs      map[*G]*waitgraph.Goroutine
 	others  map[uint64]*waitgraph.Goroutine // goroutines the engine has no state for
 	res     map[waitable]*waitgraph.Resource
-	stacks  bool // symbolize sites
+	stacks  bool                        // symbolize sites
+	sites   map[uintptr]waitgraph.Stack // symbolized sites, when stacks
 	unknown int64
 	rels    map[*waitgraph.Resource]map[int64]bool // releasers of resources with many; see addReleaser
 }
@@ -625,7 +626,17 @@ func (b *builder) site(pc uintptr) waitgraph.Stack {
 	if !b.stacks {
 		return nil
 	}
-	return site(pc)
+	// A snapshot of many goroutines waiting at a few sites symbolizes each
+	// once.
+	if s, ok := b.sites[pc]; ok {
+		return s
+	}
+	if b.sites == nil {
+		b.sites = make(map[uintptr]waitgraph.Stack)
+	}
+	s := site(pc)
+	b.sites[pc] = s
+	return s
 }
 
 func (b *builder) resource(w waitable) *waitgraph.Resource {
@@ -1468,22 +1479,38 @@ func waitResource(r *waitRec) *waitgraph.Resource {
 // watched lock, what it holds and where it took it, and the goroutines that
 // hold what it waits for. Goroutines are in increasing id order.
 func Snapshot() *waitgraph.Graph {
+	g, _ := snapshot()
+	return g
+}
+
+// waitFlags is what a snapshot notes of a waiter beyond the graph.
+type waitFlags struct {
+	reported bool // part of a reported deadlock
+	async    bool // an async wait: its goroutine may already be woken
+}
+
+// snapshot is Snapshot, with the flags of the waiters.
+func snapshot() (*waitgraph.Graph, map[int64]waitFlags) {
 	if e.state.Load() == stateUninit {
-		return &waitgraph.Graph{}
+		return &waitgraph.Graph{}, nil
 	}
 	e.wmu.Lock()
 	defer e.wmu.Unlock()
 	b := newBuilder(true)
 	gs := make([]*G, 0, len(e.waiters))
-	for g := range e.waiters {
+	flags := make(map[int64]waitFlags)
+	for g, r := range e.waiters {
 		gs = append(gs, g)
+		if r.deadlocked || r.async {
+			flags[int64(g.ownID())] = waitFlags{r.deadlocked, r.async}
+		}
 	}
 	slices.SortFunc(gs, func(a, b *G) int { return cmpID(a.id, b.id) })
 	for _, g := range gs {
 		b.visit(g)
 	}
 	slices.SortFunc(b.graph.Goroutines, func(a, b *waitgraph.Goroutine) int { return cmpID(uint64(a.ID), uint64(b.ID)) })
-	return b.graph
+	return b.graph, flags
 }
 
 func cmpID(a, b uint64) int {
