@@ -62,6 +62,7 @@ func TestTopBadInput(t *testing.T) {
 		{[]string{"top", "ftp://x/"}, 2, "not an http or https URL"},
 		{[]string{"top", "-once", srv.URL}, 1, "404 Not Found"},
 		{[]string{"top", "-once", "127.0.0.1:1"}, 1, "connection refused"},
+		{[]string{"run", "-http", "6060", "./cmd/app"}, 2, "-http 6060: want host:port or :port"},
 	}
 	for _, tt := range tests {
 		r := gridlock(t, t.TempDir(), tt.args...)

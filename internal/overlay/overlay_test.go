@@ -212,7 +212,7 @@ func TestFuncPackage(t *testing.T) {
 // TestMachinery checks that Machinery covers every package of gridlock's
 // module that an instrumented program links.
 func TestMachinery(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", AgentPath, SyncPath).Output()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", AgentPath, ServePath, SyncPath).Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
