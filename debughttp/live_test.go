@@ -295,6 +295,16 @@ func TestPage(t *testing.T) {
 	if t.Failed() {
 		t.Logf("rendered DOM:\n%s", dom)
 	}
+	// Searching, from the URL's fragment: the groups and resources shown
+	// are those that match.
+	dom = render(t, browser, url+"#q=main.auditor", "--dump-dom")
+	groups := section(dom, `<table id="groups">`, "</table>")
+	if !strings.Contains(groups, "main.auditor") || strings.Contains(groups, "main.payer") || strings.Contains(groups, "net/http") {
+		t.Errorf("searching main.auditor shows the groups:\n%s", groups)
+	}
+	if !strings.Contains(dom, "(1 of ") {
+		t.Errorf("searching does not say how many groups match")
+	}
 	if *screenshot != "" {
 		path, err := filepath.Abs(*screenshot)
 		if err != nil {
@@ -319,4 +329,17 @@ func (e *exposition) value(series string) float64 {
 		return -1
 	}
 	return v
+}
+
+// section returns the part of s from start to the next end, or "".
+func section(s, start, end string) string {
+	i := strings.Index(s, start)
+	if i < 0 {
+		return ""
+	}
+	s = s[i:]
+	if j := strings.Index(s, end); j >= 0 {
+		return s[:j]
+	}
+	return s
 }

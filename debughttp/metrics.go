@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,7 +33,7 @@ func writeMetrics(w io.Writer) {
 	for _, m := range ms {
 		histogram(b, "gridlock_lock_wait_seconds", classLabels(m), m.Wait, m.WaitSum.Seconds())
 	}
-	family(b, "gridlock_lock_hold_seconds", "histogram", "Time the locks of a class were held for writing (read holds are not timed).")
+	family(b, "gridlock_lock_hold_seconds", "histogram", "Time the locks of a class were held for writing, for one write hold in 16 (read holds are not timed).")
 	for _, m := range ms {
 		histogram(b, "gridlock_lock_hold_seconds", classLabels(m), m.Hold, m.HoldSum.Seconds())
 	}
@@ -93,18 +94,20 @@ func kinds(counted map[report.Kind]int) []report.Kind {
 		out = append(out, i.Kind)
 		known[i.Kind] = true
 	}
+	n := len(out)
 	for k := range counted {
 		if !known[k] {
 			out = append(out, k)
 		}
 	}
+	slices.Sort(out[n:])
 	return out
 }
 
 // quote quotes a label value: backslash, double quote and line feed are
-// escaped.
+// escaped, and bytes that are not UTF-8 replaced (the format is UTF-8).
 func quote(s string) string {
-	return `"` + labelEscaper.Replace(s) + `"`
+	return `"` + labelEscaper.Replace(strings.ToValidUTF8(s, "\uFFFD")) + `"`
 }
 
 var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)

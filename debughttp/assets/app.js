@@ -269,7 +269,26 @@
       g.more ? el('div', { class: 'pos' }, '+' + g.more + ' more') : ''))));
   }
 
-  for (const id of ['search', 'state', 'graphed']) $(id).addEventListener('input', render);
+  // The filters live in the URL's fragment (#q=...&state=...&graphed=1),
+  // so that a view can be linked to.
+  function readHash() {
+    const h = new URLSearchParams(location.hash.slice(1));
+    $('search').value = h.get('q') || '';
+    $('graphed').checked = h.get('graphed') === '1';
+    const st = h.get('state') || '';
+    if (st && ![...$('state').options].some((o) => o.value === st)) $('state').append(el('option', { value: st }, st));
+    $('state').value = st;
+  }
+  function writeHash() {
+    const h = new URLSearchParams();
+    if ($('search').value) h.set('q', $('search').value);
+    if ($('state').value) h.set('state', $('state').value);
+    if ($('graphed').checked) h.set('graphed', '1');
+    history.replaceState(null, '', h.toString() ? '#' + h.toString() : location.pathname + location.search);
+  }
+  readHash();
+  window.addEventListener('hashchange', () => { readHash(); render(); });
+  for (const id of ['search', 'state', 'graphed']) $(id).addEventListener('input', () => { writeHash(); render(); });
   $('refresh').addEventListener('change', schedule);
   $('interval').addEventListener('change', schedule);
   $('controls').addEventListener('submit', (e) => e.preventDefault());

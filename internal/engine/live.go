@@ -155,9 +155,9 @@ func buildLive(graph *waitgraph.Graph, flags map[int64]waitFlags, dump []*rt.Gor
 
 	// Resources, with their holders and waiters.
 	type resAcc struct {
-		r          *api.Resource
-		nh, nw     int
-		used, seen bool
+		r      *api.Resource
+		nh, nw int
+		used   bool
 	}
 	res := make(map[string]*resAcc, len(graph.Resources))
 	var order []string

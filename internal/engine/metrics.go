@@ -15,9 +15,11 @@ import (
 // acquisitions, and histograms of wait and hold times. They cost nothing
 // until EnableMetrics is first called (the live view's first request):
 // before that, the lock paths load one flag. After, an uncontended Lock
-// leaves the inlined fast path for Acquired, which counts it, and a
-// write hold is timed from its acquisition to its release. Read holds are
-// counted, not timed: a lock's readers share its record.
+// leaves the inlined fast path for Acquired, which counts it; a
+// contended acquisition's wait is timed; and one write hold in
+// holdSample is timed from its acquisition to its release (reading the
+// clock costs more than the rest). Read holds are counted, not timed: a
+// lock's readers share its record.
 
 // metricsOn is set once metrics are collected.
 var metricsOn atomic.Bool
@@ -114,22 +116,29 @@ func (c *Class) statsOf() *classStats {
 	return s
 }
 
+// holdSample is how many write acquisitions of a class there are per
+// hold timed.
+const holdSample = 16
+
 // noteAcquired counts an acquisition of l in mode m; wait is how long it
 // waited, in nanoseconds, for a contended one (-1 if not).
 func noteAcquired(l *Lock, m Mode, wait int64) {
 	s := l.class.statsOf()
-	s.acquisitions.Add(1)
+	n := s.acquisitions.Add(1)
 	if wait >= 0 {
 		s.contended.Add(1)
 		s.wait.observe(wait)
 	}
-	if m == Write {
+	if m == Write && n%holdSample == 0 {
 		l.heldAt.Store(mono())
 	}
 }
 
 // noteReleased times the write hold of l that ends.
 func noteReleased(l *Lock) {
+	if l.heldAt.Load() == 0 {
+		return
+	}
 	if at := l.heldAt.Swap(0); at != 0 {
 		l.class.statsOf().hold.observe(mono() - at)
 	}
