@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gridlock-go/gridlock/internal/top"
@@ -129,6 +130,10 @@ func runConsole(term *terminal, client *http.Client, base *url.URL, every time.D
 	resized := make(chan os.Signal, 1)
 	notifyResize(resized)
 	defer signal.Stop(resized)
+	// Ended from outside: give the terminal back first.
+	ended := make(chan os.Signal, 1)
+	signal.Notify(ended, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(ended)
 	for {
 		w, h := term.size()
 		term.draw(c.Render(w, h))
@@ -151,6 +156,8 @@ func runConsole(term *terminal, client *http.Client, base *url.URL, every time.D
 				return 0, nil
 			}
 		case <-resized:
+		case <-ended:
+			return 1, nil
 		}
 	}
 }
