@@ -17,8 +17,9 @@ const oldestGo = "1.24"
 
 // TestOldestGoModule builds a throwaway module whose go.mod says
 // "go 1.24" and requires gridlock (through a replace directive to this
-// repository): it imports the mirror of sync and the root package, and
-// must build and vet without its go line moving to a newer release. When a Go 1.24
+// repository): it imports the mirror of sync, the root package, the
+// analyzers and the live view, and must build and vet without its go line
+// moving to a newer release. When a Go 1.24
 // toolchain is in the module cache (GOTOOLCHAIN=go1.24.x go version
 // puts it there), the module is built with it as well.
 func TestOldestGoModule(t *testing.T) {
@@ -51,6 +52,8 @@ import (
 	"fmt"
 
 	"github.com/gridlock-go/gridlock"
+	"github.com/gridlock-go/gridlock/analysis/passes"
+	_ "github.com/gridlock-go/gridlock/debughttp"
 	"github.com/gridlock-go/gridlock/sync"
 )
 
@@ -65,7 +68,7 @@ func main() {
 		mu.Unlock()
 	}()
 	wg.Wait()
-	fmt.Println("ok")
+	fmt.Println(len(passes.All()), "analyzers")
 }
 `,
 	}
