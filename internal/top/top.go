@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gridlock-go/gridlock/debughttp/api"
 	"github.com/gridlock-go/gridlock/report"
@@ -240,9 +241,11 @@ func ParseKeys(b []byte) []Key {
 		case c < 0x20:
 			b = b[1:]
 		default:
-			r := []rune(string(b[:min(len(b), 4)]))[0]
-			n := len(string(r))
-			keys, b = append(keys, Key(string(r))), b[n:]
+			r, n := utf8.DecodeRune(b)
+			if r != utf8.RuneError {
+				keys = append(keys, Key(string(r)))
+			}
+			b = b[n:]
 		}
 	}
 	return keys
