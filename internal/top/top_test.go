@@ -87,7 +87,7 @@ func TestParseKeys(t *testing.T) {
 		{"/wo\x7f\r", []Key{"/", "w", "o", Backspace, Enter}},
 		{"\t\x03", []Key{Tab, Interrupt}},
 		{"é", []Key{"é"}},
-		{"\xffq", []Key{"q"}}, // not UTF-8: dropped
+		{"\xffq", []Key{"q"}},      // not UTF-8: dropped
 		{"\x1b[1;5Cx", []Key{"x"}}, // ctrl-right: dropped
 		{"\x1b[", nil},             // cut short
 	}
