@@ -18,10 +18,10 @@ const oldestGo = "1.24"
 // TestOldestGoModule builds a throwaway module whose go.mod says
 // "go 1.24" and requires gridlock (through a replace directive to this
 // repository): it imports the mirror of sync, the root package, the
-// analyzers and the live view, and must build and vet without its go line
-// moving to a newer release. When a Go 1.24
+// analyzers and the live view, and must build, run (its package-level
+// locks watched) and vet without its go line moving to a newer release. When a Go 1.24
 // toolchain is in the module cache (GOTOOLCHAIN=go1.24.x go version
-// puts it there), the module is built with it as well.
+// puts it there), the module is built and run with it as well.
 func TestOldestGoModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the go command")
@@ -57,17 +57,30 @@ import (
 	"github.com/gridlock-go/gridlock/sync"
 )
 
+// Package-level locks: not in the heap, where Go 1.24's weak pointers
+// cannot point.
+var (
+	mu sync.Mutex
+	rw sync.RWMutex
+	wg sync.WaitGroup
+)
+
 func main() {
-	var mu sync.Mutex
 	gridlock.Name(&mu, "accounts")
-	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		mu.Lock()
+		rw.RLock()
+		rw.RUnlock()
 		mu.Unlock()
 	}()
 	wg.Wait()
+	rw.Lock()
+	rw.Unlock()
+	var local sync.Mutex
+	local.Lock()
+	local.Unlock()
 	fmt.Println(len(passes.All()), "analyzers")
 }
 `,
@@ -83,12 +96,13 @@ func main() {
 		}
 	}
 
-	goCmd := func(bin string, args ...string) {
+	goCmd := func(bin string, args ...string) string {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod", "GOWORK=off")
-		if out, err := cmd.CombinedOutput(); err != nil {
+		out, err := cmd.CombinedOutput()
+		if err != nil {
 			t.Fatalf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, out)
 		}
 		got, err := os.ReadFile(filepath.Join(dir, "go.mod"))
@@ -100,8 +114,16 @@ func main() {
 		if !regexp.MustCompile(`(?m)^go ` + regexp.QuoteMeta(oldestGo) + `(\.0)?$`).Match(got) {
 			t.Fatalf("%s %s moved the module's go line:\n%s", bin, strings.Join(args, " "), got)
 		}
+		return string(out)
 	}
-	goCmd(gobin, "build", "-o", os.DevNull, ".")
+	// The program runs with detection on, its locks watched.
+	run := func(bin string) {
+		t.Helper()
+		if out := goCmd(bin, "run", "."); !strings.Contains(out, "analyzers") {
+			t.Errorf("%s run .: %s", bin, out)
+		}
+	}
+	run(gobin)
 	goCmd(gobin, "vet", ".")
 
 	// A Go 1.24 toolchain already downloaded, if there is one: the
@@ -117,8 +139,8 @@ func main() {
 	}
 	sort.Slice(cached, func(i, j int) bool { return patch(cached[i]) < patch(cached[j]) })
 	old := cached[len(cached)-1]
-	t.Logf("building with %s too", old)
-	goCmd(old, "build", "-o", os.DevNull, ".")
+	t.Logf("building and running with %s too", old)
+	run(old)
 }
 
 // versionAtMost reports whether the Go version v ("1.N") is at most max.

@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"sync/atomic"
 	"unsafe"
-	"weak"
 
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -46,8 +45,8 @@ type Lock struct {
 	kind  waitgraph.ResourceKind
 	class *Class
 	site  uintptr
-	addr  uintptr            // the address of the lock value, to name the lock by it
-	value weak.Pointer[byte] // the lock value, if kept outside it: see stale
+	addr  uintptr    // the address of the lock value, to name the lock by it
+	value wptr[byte] // the lock value, if kept outside it: see stale
 	// owner is the goroutine holding the lock for writing, nil if none. The
 	// owner writes it after acquiring and clears it before releasing; others
 	// read it through ownerOf, which tolerates stale values.
@@ -70,7 +69,7 @@ type Lock struct {
 	// goroutines holding the read lock; zero for a Mutex. It is weak: the
 	// mirror keeps the record outside the lock, as long as the lock lives
 	// (see the mirror's home), so the record must not keep it alive.
-	readers weak.Pointer[atomic.Uint64]
+	readers wptr[atomic.Uint64]
 	// heldAt is when the lock was last taken for writing, on the clock of
 	// mono, while metrics are on; 0 otherwise (metrics.go).
 	heldAt atomic.Int64
@@ -85,7 +84,7 @@ func (l *Lock) readerCount() int {
 }
 
 // isRW reports whether l is an RWMutex's: it counts readers.
-func (l *Lock) isRW() bool { return l.readers != weak.Pointer[atomic.Uint64]{} }
+func (l *Lock) isRW() bool { return l.readers != wptr[atomic.Uint64]{} }
 
 // ID returns the lock's instance id, unique for the life of the process.
 func (l *Lock) ID() uint64 { return l.id }
@@ -139,7 +138,7 @@ type Ref struct {
 	// (see SetValue); 0 for a Ref inside its lock value. value tells the
 	// lock from a later one at the same address.
 	addr  uintptr
-	value weak.Pointer[byte]
+	value wptr[byte]
 }
 
 // SetValue records that r is the Ref of the lock value at p, kept outside
@@ -148,7 +147,7 @@ type Ref struct {
 // Lock.stale). It must be called before r's record is created.
 func (r *Ref) SetValue(p unsafe.Pointer) {
 	r.addr = uintptr(p)
-	r.value = weak.Make((*byte)(p))
+	r.value = makeWeak((*byte)(p))
 }
 
 // DropStale, set by the mirror, makes it forget the record l of the lock
@@ -160,7 +159,7 @@ var DropStale func(addr uintptr, l *Lock)
 // by a new lock at the same address before the mirror forgot it (a
 // cleanup runs some time after its value is freed).
 func (l *Lock) stale() bool {
-	return l.value != (weak.Pointer[byte]{}) && l.value.Value() == nil
+	return l.value != (wptr[byte]{}) && l.value.Value() == nil
 }
 
 // Lock returns r's record, creating it on first use at call site pc.
@@ -195,7 +194,7 @@ func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Ui
 		l.addr = uintptr(unsafe.Pointer(r))
 	}
 	if readers != nil {
-		l.readers = weak.Make(readers)
+		l.readers = makeWeak(readers)
 	}
 	if r.p.CompareAndSwap(nil, l) {
 		return l
