@@ -37,103 +37,17 @@
 package debughttp
 
 import (
-	"embed"
-	"encoding/json"
-	"io/fs"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/gridlock-go/gridlock/debughttp/api"
-	"github.com/gridlock-go/gridlock/internal/engine"
-	"github.com/gridlock-go/gridlock/report"
+	"github.com/gridlock-go/gridlock/internal/livehttp"
 )
 
 func init() {
 	http.Handle(api.Root, Handler())
 }
 
-//go:embed assets
-var assets embed.FS
-
-// maxListed bounds the listed query parameter of api/snapshot.
-const maxListed = 10000
-
 // Handler returns the handler of the live view. Mount it at a path that
 // ends in "/debug/gridlock/", or strip the prefix before it (the page
 // refers to its endpoints by relative URLs).
-func Handler() http.Handler { return handler{} }
-
-type handler struct{}
-
-func (handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !engine.MetricsEnabled() {
-		engine.EnableMetrics()
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed: the live view is read-only", http.StatusMethodNotAllowed)
-		return
-	}
-	p := r.URL.Path
-	if i := strings.LastIndex(p, api.Root); i >= 0 {
-		p = p[i+len(api.Root):]
-	} else if strings.HasSuffix(p, strings.TrimSuffix(api.Root, "/")) {
-		http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
-		return
-	} else {
-		p = strings.TrimPrefix(p, "/")
-	}
-	h := w.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	switch p {
-	case "", "index.html":
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-		h.Set("X-Frame-Options", "DENY")
-		serveAsset(w, r, "assets/index.html")
-	case api.PathSnapshot:
-		listed := engine.DefaultListed
-		if v := r.URL.Query().Get("listed"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > maxListed {
-				http.Error(w, "listed: want a number from 1 to "+strconv.Itoa(maxListed), http.StatusBadRequest)
-				return
-			}
-			listed = n
-		}
-		writeJSON(w, engine.LiveSnapshot(listed))
-	case api.PathFindings:
-		h.Set("Content-Type", "application/json")
-		report.WriteJSON(w, engine.Findings())
-	case api.PathMetrics:
-		h.Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		writeMetrics(w)
-	default:
-		if strings.HasPrefix(p, "assets/") && !strings.HasSuffix(p, "/") {
-			serveAsset(w, r, p)
-			return
-		}
-		http.NotFound(w, r)
-	}
-}
-
-// serveAsset serves an embedded file.
-func serveAsset(w http.ResponseWriter, r *http.Request, name string) {
-	if st, err := fs.Stat(assets, name); err != nil || st.IsDir() {
-		http.NotFound(w, r)
-		return
-	}
-	http.ServeFileFS(w, r, assets, name)
-}
-
-// writeJSON writes v as indented JSON.
-func writeJSON(w http.ResponseWriter, v any) {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(append(b, '\n'))
-}
+func Handler() http.Handler { return livehttp.Handler() }

@@ -72,6 +72,8 @@ type Bucket struct {
 	key    bucketKey
 	where  waitgraph.Frame // shown: the program's own innermost frame
 	locker waitgraph.Frame // the innermost frame above the runtime and sync
+	src    []frameSrc      // the frames the source explains
+	wait   *SourceFrame    // the innermost frame, when the source names its wait
 }
 
 // Where returns the innermost frame of the program's own code, the place a
@@ -94,6 +96,12 @@ type Analysis struct {
 	WholeBlocked bool
 	// Notes say what the dump could not tell and how to learn it.
 	Notes []string
+	// SourceProblems says where the program's source, when given, does
+	// not match the dump (another version of a file): such frames are not
+	// explained from it.
+	SourceProblems []string
+	// Source reports that the analysis read the program's source.
+	Source bool
 	// Counts of goroutines by class.
 	Running, External, Blocked, Idle, System int
 }
@@ -105,6 +113,17 @@ func (a *Analysis) Verdict() report.Kind {
 		return ""
 	}
 	return a.Findings[0].Kind
+}
+
+// Stuck reports whether the analysis found goroutines stuck: a deadlock or
+// a partial deadlock. Contention, long waits and busy loops are not.
+func (a *Analysis) Stuck() bool {
+	for _, f := range a.Findings {
+		if f.Kind == report.Deadlock || f.Kind == report.PartialDeadlock {
+			return true
+		}
+	}
+	return false
 }
 
 type bucketKey struct {
@@ -122,6 +141,7 @@ type node struct {
 	gr   *waitgraph.Goroutine
 	wait time.Duration
 	res  *res
+	held []heldLock // the locks it holds, per the source
 }
 
 // res is a resource recovered from the dump.
@@ -133,14 +153,23 @@ type res struct {
 
 // Analyze tells what d shows. It never fails: what the dump does not say
 // is left out, and said in Analysis.Notes.
-func Analyze(d *Dump) *Analysis {
-	a := &Analysis{Dump: d, Graph: &waitgraph.Graph{}}
-	z := &analyzer{a: a, d: d, buckets: make(map[bucketKey]*Bucket)}
+func Analyze(d *Dump) *Analysis { return AnalyzeSource(d, nil) }
+
+// AnalyzeSource is Analyze with the program's source at hand (src may be
+// nil): it names the holders of the locks waited on and the goroutines
+// that may end the other waits, and marks each such inference "per the
+// source".
+func AnalyzeSource(d *Dump, src Source) *Analysis {
+	a := &Analysis{Dump: d, Graph: &waitgraph.Graph{}, Source: src != nil}
+	z := &analyzer{a: a, d: d, buckets: make(map[bucketKey]*Bucket), src: src}
 	z.bucket()
+	z.explain()
 	z.nodes()
 	z.resources()
+	z.sourceHolders()
 	z.snapshot()
 	z.decide()
+	z.longBlocked()
 	z.contention()
 	z.busy()
 	z.notes()
@@ -182,6 +211,11 @@ type analyzer struct {
 	gid         map[int64]*node // node by graph id
 	gs          map[int64]*waitgraph.Goroutine
 	rs          map[string]*waitgraph.Resource
+	src         Source
+	held        [][]heldLock // per goroutine of the dump, with source
+	waitAddr    []uint64     // per goroutine: the address waited on, from the source
+	holdWhy     map[string]map[int64]string
+	enderUsed   bool // the source named a goroutine that may end a wait
 }
 
 func (z *analyzer) goroutine(id int64) *waitgraph.Goroutine { return z.gs[id] }
@@ -398,8 +432,8 @@ func (z *analyzer) nodes() {
 	d := z.d
 	z.addrs = make(map[uint64]int)
 	for i := range d.Goroutines {
-		if g := &d.Goroutines[i]; g.Addr != 0 {
-			z.addrs[g.Addr]++
+		if a := z.addrOf(i); a != 0 {
+			z.addrs[a]++
 		}
 	}
 	// Addresses some goroutine's frames point at.
@@ -425,12 +459,12 @@ func (z *analyzer) nodes() {
 		g := &d.Goroutines[i]
 		b := z.bucketOf[i]
 		refs = refs[:0]
+		addr := z.addrOf(i)
 		for _, r := range g.Refs {
-			if z.addrs[r] > 0 && r != g.Addr {
+			if z.addrs[r] > 0 && r != addr {
 				refs = append(refs, r)
 			}
 		}
-		addr := g.Addr
 		if addr != 0 && z.addrs[addr] == 1 && !refd[addr] && b.Count > maxGuesses && d.Snapshot == nil {
 			// One of many alike goroutines, each alone on its own
 			// resource, which nothing else points at: nothing can be
@@ -444,6 +478,7 @@ func (z *analyzer) nodes() {
 			sb.WriteString(strconv.FormatUint(r, 16))
 			sb.WriteByte(' ')
 		}
+		sb.WriteString(z.heldKey(i))
 		k := nodeKey{b: b, addr: addr, refs: sb.String()}
 		if alone[g.ID] {
 			k.id = g.ID
@@ -451,6 +486,9 @@ func (z *analyzer) nodes() {
 		n := z.nodeOf[k]
 		if n == nil {
 			n = &node{b: b, addr: addr, refs: slices.Clone(refs)}
+			if z.held != nil {
+				n.held = z.held[i]
+			}
 			id := g.ID
 			if id == 0 {
 				z.synth--
@@ -483,6 +521,15 @@ func (z *analyzer) nodes() {
 			n.gr.Count = 0
 		}
 	}
+}
+
+// addrOf returns the address goroutine i waits on: the dump's, else the
+// source's.
+func (z *analyzer) addrOf(i int) uint64 {
+	if a := z.d.Goroutines[i].Addr; a != 0 || z.waitAddr == nil {
+		return a
+	}
+	return z.waitAddr[i]
 }
 
 // displayStack drops the runtime's frames on top of a stack, keeping the
@@ -1103,8 +1150,17 @@ func (z *analyzer) waitPhrase(id, next int64) string {
 	if g.Wait.For > 0 {
 		s += fmt.Sprintf(" for %s", minutes(g.Wait.For))
 	}
+	if n := z.gid[id]; n != nil && n.b.wait != nil && n.b.wait.Owes != "" {
+		s += " (per the source: " + n.b.wait.Owes + ")"
+	}
 	if next == 0 {
 		return s
+	}
+	if why := z.holdWhy[g.Wait.Resource][next]; why != "" {
+		if next == id {
+			return s + ", held by itself: it " + why
+		}
+		return s + ", held by " + z.label(next) + ", which " + why
 	}
 	switch {
 	case r != nil && r.HoldersUnknown:
@@ -1113,6 +1169,15 @@ func (z *analyzer) waitPhrase(id, next int64) string {
 		s += ", held by " + z.label(next)
 	default:
 		s += ", which only " + z.label(next) + " may release"
+	}
+	if z.src != nil && r != nil {
+		// With the source, say why: what the releaser is inside of.
+		for _, rel := range r.Releasers {
+			if rel.Goroutine == next && rel.Why != "" {
+				s += " (" + rel.Why + ")"
+				break
+			}
+		}
 	}
 	return s
 }
@@ -1248,6 +1313,9 @@ func (z *analyzer) contention() {
 			if len(g.res) > 1 {
 				likely = "their likely holders, such as " + z.label(h.gr.ID) + ","
 			}
+			if why := z.holdWhy[g.res[0].ID][h.gr.ID]; why != "" && len(g.res) == 1 {
+				likely = "its holder, " + z.label(h.gr.ID) + ", which " + why + ","
+			}
 			switch h.b.Class {
 			case Blocked:
 				f.Summary = fmt.Sprintf("%s for %s at %s; %s is itself blocked (%s) at %s",
@@ -1271,6 +1339,73 @@ func (z *analyzer) contention() {
 		f.Hint = f.Kind.Info().Hint
 		a.Findings = append(a.Findings, f)
 	}
+}
+
+// longBlocked reports goroutines blocked for minutes on locks whose
+// holders the dump does not show (no source said who holds them), when no
+// goroutine that may hold them is running, in I/O or asleep: the likely
+// holders are themselves blocked, or gone. Two or more such locks are a
+// likely deadlock; one, a likely partial deadlock.
+func (z *analyzer) longBlocked() {
+	var locks []*res
+	var waiters []*node
+	total := 0
+	var longest time.Duration
+	for _, r := range z.resList {
+		if (r.r.Kind != waitgraph.Mutex && r.r.Kind != waitgraph.RWMutex) || z.holdWhy[r.r.ID] != nil {
+			continue
+		}
+		ok := len(r.waiters) > 0
+		for _, w := range r.waiters {
+			if z.inGroup[w] || w.wait < time.Minute {
+				ok = false
+			}
+		}
+		for _, rel := range r.r.Releasers {
+			if n := z.gid[rel.Goroutine]; n != nil && (n.b.Class == Running || n.b.Class == External) {
+				ok = false // a candidate holder is live: slow, perhaps
+			}
+		}
+		if !ok {
+			continue
+		}
+		locks = append(locks, r)
+		for _, w := range r.waiters {
+			waiters = append(waiters, w)
+			total += max(w.gr.Count, 1)
+			longest = max(longest, w.wait)
+		}
+	}
+	if total < 2 {
+		return
+	}
+	f := &report.Finding{Kind: report.PartialDeadlock, Source: "dump", Certainty: report.Likely}
+	if len(locks) > 1 {
+		f.Kind = report.Deadlock
+	}
+	for i, w := range waiters {
+		z.inGroup[w] = true
+		if i < maxShown {
+			f.Goroutines = append(f.Goroutines, w.gr)
+			f.Positions = append(f.Positions, w.b.where.Pos())
+		}
+	}
+	if len(locks) <= maxShown {
+		for _, r := range locks {
+			f.Resources = append(f.Resources, r.r)
+		}
+	}
+	var at []string
+	for _, w := range waiters {
+		if p := shortPos(w.b.where); !slices.Contains(at, p) && len(at) < 4 {
+			at = append(at, p)
+		}
+	}
+	f.Summary = fmt.Sprintf("%s blocked for %s on %s (at %s), and no goroutine that may hold them is running, in I/O or asleep: "+
+		"likely stuck, their holders blocked or gone. A dump does not show who holds a sync.Mutex: analyze inside the program's checkout, or with -src, to name the holders",
+		plural(total, "goroutine"), minutes(longest), plural(len(locks), "lock"), strings.Join(at, ", "))
+	f.Hint = f.Kind.Info().Hint
+	z.a.Findings = append(z.a.Findings, f)
 }
 
 // maxShown bounds the goroutines and resources a finding lists.
@@ -1409,6 +1544,16 @@ func (z *analyzer) notes() {
 		}
 	}
 	add := func(s string) { a.Notes = append(a.Notes, s) }
+	for i, p := range a.SourceProblems {
+		if i == 4 && len(a.SourceProblems) > 5 {
+			add(fmt.Sprintf("source: and %d more frames that do not match it", len(a.SourceProblems)-4))
+			break
+		}
+		add("source: " + p)
+	}
+	if z.src != nil && z.enderUsed {
+		add("per the source, the goroutines that may end a channel, WaitGroup or Cond wait are those inside a function that can; one started later, or reaching it through code the source does not show, could too: such waits make a deadlock only in a circular wait, and only a likely one")
+	}
 	if z.d.Format == Profile || z.d.Format == LeakReport {
 		add("a debug=1 profile prints no goroutine ids, statuses, wait times or arguments: statuses are inferred from the stacks and no resource can be told apart; goroutine?debug=2 or a SIGQUIT dump says more")
 	}

@@ -74,6 +74,7 @@ type Dump struct {
 	Warning string
 
 	warnings int
+	args     [][]Arg // the arguments of all goroutines, in chunks; see Args
 }
 
 // Goroutine is one goroutine of a dump, or one record of a counted profile.
@@ -114,6 +115,39 @@ type Goroutine struct {
 	// Refs lists pointer-looking arguments of the goroutine's own frames
 	// (not the runtime's), which tell which goroutines may reach a resource.
 	Refs []uint64
+	// argOff and argLen locate the arguments of the program's own frames
+	// in Dump.args (see Dump.Args), kept apart to keep each goroutine
+	// small: the chunk in the high bits of argOff, the position in the low.
+	argOff, argLen uint32
+}
+
+// Args returns, for the program's own frames of g, the arguments the
+// traceback printed that look like pointers (a receiver, a *T parameter):
+// with the program's source they give the addresses of the locks a frame
+// holds.
+func (d *Dump) Args(g *Goroutine) []Arg {
+	if g.argLen == 0 {
+		return nil
+	}
+	chunk, pos := d.args[g.argOff>>argChunkBits], g.argOff&(1<<argChunkBits-1)
+	return chunk[pos : pos+g.argLen : pos+g.argLen]
+}
+
+// argChunkBits sets the size of the chunks of Dump.args: appending to a
+// chunk copies at most a chunk, never all the arguments read so far.
+const argChunkBits = 16
+
+// Arg is a pointer-looking argument of a frame of a traceback.
+type Arg struct {
+	// Frame is the index of the frame in the goroutine's stack.
+	Frame uint16
+	// Index is the argument's position among the values printed at the
+	// top level, which is its parameter's position (the receiver first):
+	// the runtime prints a string, slice, interface or struct argument as
+	// one value in braces.
+	Index uint16
+	// Value is the argument, as printed.
+	Value uint64
 }
 
 // Stack is a distinct call stack, innermost frame first, with the go

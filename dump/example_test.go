@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gridlock-go/gridlock/dump"
+	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
 // Two goroutines of the same program, each in Transfer, each waiting for
@@ -70,4 +71,40 @@ func ExampleParse() {
 	// goroutine 21 [sync.Mutex.Lock] waits on 0xc000096160 in main.(*Account).Transfer
 	// goroutine 22 [sync.Mutex.Lock] waits on 0xc000096150 in main.(*Account).Transfer
 	// goroutine 1 [IO wait] waits on 0x0 in main.main
+}
+
+// bankSource is what the source of the bank program says of the frame of
+// Transfer where each goroutine stopped: the receiver's mutex, locked two
+// lines above, is held; the argument's is waited on.
+type bankSource struct{}
+
+func (bankSource) Frame(f waitgraph.Frame, callee string) *dump.SourceFrame {
+	if f.Func != "main.(*Account).Transfer" || f.Line != 22 {
+		return nil
+	}
+	mu := dump.SourceRef{Name: "a.mu", Class: "main.Account.mu", Arg: 0, Offset: 0}
+	to := dump.SourceRef{Name: "to.mu", Class: "main.Account.mu", Arg: 1, Offset: 0}
+	return &dump.SourceFrame{
+		Held: []dump.SourceLock{{SourceRef: mu, File: "/src/bank/account.go", Line: 20, Deferred: true}},
+		Wait: &to,
+	}
+}
+
+// With the program's source (here a stand-in for analysis/dumpsrc), the
+// holders are named: each goroutine holds the mutex the other waits for.
+func ExampleAnalyzeSource() {
+	d, err := dump.Parse(strings.NewReader(abba))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	a := dump.AnalyzeSource(d, bankSource{})
+	for _, r := range a.Findings[0].Resources {
+		fmt.Println(r.ID, "←", r.Releasers[0].Why)
+	}
+	fmt.Println(a.Findings[0].Kind, a.Findings[0].Certainty, a.Stuck())
+	// Output:
+	// mutex 0xc000096160 ← holds a.mu (locked at bank/account.go:20, per the source), to be released by a deferred call when main.(*Account).Transfer returns
+	// mutex 0xc000096150 ← holds a.mu (locked at bank/account.go:20, per the source), to be released by a deferred call when main.(*Account).Transfer returns
+	// deadlock certain true
 }

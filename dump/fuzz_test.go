@@ -27,6 +27,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte(twoGoroutines))
+	f.Add([]byte(argsDump))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		d, err := dump.ParseBytes(in)
 		if err != nil {
@@ -37,6 +38,11 @@ func FuzzParse(f *testing.F) {
 			g := &d.Goroutines[i]
 			if g.Stack < 0 || g.Stack >= len(d.Stacks) {
 				t.Fatalf("goroutine %d has stack %d of %d", g.ID, g.Stack, len(d.Stacks))
+			}
+			for _, a := range d.Args(g) {
+				if int(a.Frame) >= len(d.Stacks[g.Stack].Frames) {
+					t.Fatalf("goroutine %d has an argument of frame %d of %d", g.ID, a.Frame, len(d.Stacks[g.Stack].Frames))
+				}
 			}
 			total += g.Count
 		}

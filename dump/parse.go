@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -81,6 +82,7 @@ type parser struct {
 	hasFn     bool   // fn waits for its position line
 	refBuf    []uint64
 	refArena  []uint64
+	argBuf    []Arg
 	fn        []byte // a function line waiting for its position line
 	fnArgs    []byte
 	fnIsCrt   bool // fn is a "created by" line
@@ -763,6 +765,25 @@ func (p *parser) endGoroutine() {
 		p.g.Refs = p.refArena[start:len(p.refArena):len(p.refArena)]
 		p.refBuf = p.refBuf[:0]
 	}
+	if n := len(p.d.Stacks[p.g.Stack].Frames); len(p.argBuf) > 0 {
+		// (A malformed stack may have lost frames.)
+		p.argBuf = slices.DeleteFunc(p.argBuf, func(a Arg) bool { return int(a.Frame) >= n })
+	}
+	if len(p.argBuf) > 0 && len(p.d.args) < 1<<(32-argChunkBits) {
+		if n := len(p.d.args); n == 0 || len(p.d.args[n-1])+len(p.argBuf) > 1<<argChunkBits {
+			var chunk []Arg
+			if n > 0 {
+				// A large dump: chunks whole from the start.
+				chunk = make([]Arg, 0, 1<<argChunkBits)
+			}
+			p.d.args = append(p.d.args, chunk)
+		}
+		last := &p.d.args[len(p.d.args)-1]
+		p.g.argOff = uint32(len(p.d.args)-1)<<argChunkBits | uint32(len(*last))
+		p.g.argLen = uint32(len(p.argBuf))
+		*last = append(*last, p.argBuf...)
+	}
+	p.argBuf = p.argBuf[:0]
 	p.d.Goroutines = append(p.d.Goroutines, p.g)
 	p.g = Goroutine{}
 	p.key = p.key[:0]

@@ -48,10 +48,48 @@ func (p *parser) inspect(fn []byte, args []byte) {
 	case "sync.(*RWMutex).Lock", "sync.(*RWMutex).RLock":
 		setOnce(&a.rw, args)
 	default:
-		if len(p.refBuf) >= maxRefs || !isUserFuncBytes(fn) {
+		if !isUserFuncBytes(fn) {
 			return
 		}
-		p.refs(args)
+		p.frameArgs(args)
+		if len(p.refBuf) < maxRefs {
+			p.refs(args)
+		}
+	}
+}
+
+// maxArgs bounds the arguments kept of one frame.
+const maxArgs = 8
+
+// frameArgs records the pointer-looking top-level arguments of the frame
+// being read, with their positions.
+func (p *parser) frameArgs(args []byte) {
+	frame := p.nframes - 1
+	if frame < 0 || frame > 0xffff {
+		return
+	}
+	depth, index := 0, 0
+	start := 0
+	for i := 0; i <= len(args) && index < maxArgs; i++ {
+		c := byte(',')
+		if i < len(args) {
+			c = args[i]
+		}
+		switch c {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		case ',':
+			if depth != 0 {
+				continue
+			}
+			if v, ok := pointerArg(bytes.TrimSpace(args[start:i])); ok {
+				p.argBuf = append(p.argBuf, Arg{Frame: uint16(frame), Index: uint16(index), Value: v})
+			}
+			index++
+			start = i + 1
+		}
 	}
 }
 

@@ -18,10 +18,13 @@ import (
 // value, keyed by its address:
 //
 //   - its home: the engine's record of it (its identity in the lock-order
-//     graph and in findings), for as long as the value lives. A cleanup on
-//     the value drops it once the value is garbage. The record is found on
-//     every operation with the engine on, through a direct-mapped cache of
-//     homes in front of a sharded map;
+//     graph and in findings), for as long as the value lives. The record is
+//     found on every operation with the engine on, through a direct-mapped
+//     cache of homes in front of a sharded map. A home holds a weak pointer
+//     to the value's object, and homes whose objects are garbage are swept
+//     from the map after each collection. (A cleanup per value would cost more: the
+//     runtime keeps one per address in a list per span, which each new one
+//     walks; an array of a million locks would take quadratic time.);
 //   - its queue of parked waiters hangs from the value only while some
 //     goroutine is in a slow path (see lockq).
 //
@@ -41,12 +44,17 @@ const (
 
 var (
 	homeCache [1 << homeCacheBits]atomic.Pointer[home]
-	homeMaps  [homeShards]struct {
-		mu sync.Mutex
-		m  map[uintptr]*home
-		_  [48]byte // a cache line each
-	}
+	homeMaps  [homeShards]homeShard
+	// sweeping is set once homes are swept after each collection.
+	sweeping atomic.Bool
 )
+
+// A homeShard is one of the maps of homes, by address.
+type homeShard struct {
+	mu sync.Mutex
+	m  map[uintptr]*home
+	_  [48]byte // a cache line each
+}
 
 func homeSlot(a uintptr) *atomic.Pointer[home] {
 	return &homeCache[homeIndex(a)]
@@ -90,9 +98,9 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 		}
 		s.m[a] = h
 		s.mu.Unlock()
-		// Once the value is garbage its address may be reused: forget
-		// its home. (A value at a package-level variable never is.)
-		runtime.AddCleanup((*byte)(p), dropHome, h)
+		if !sweeping.Load() && sweeping.CompareAndSwap(false, true) {
+			sweepAfterGC()
+		}
 	} else {
 		s.mu.Unlock()
 	}
@@ -100,17 +108,40 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 	return h
 }
 
-// dropHome forgets h once its value is garbage. (Its address may have
-// been reused already by a new value, which found h: the new value then
-// gets a record of its own at its next operation.)
-func dropHome(h *home) {
-	s := &homeMaps[(uint64(h.addr)*0x9E3779B97F4A7C15)>>(64-6)]
-	s.mu.Lock()
-	if s.m[h.addr] == h {
-		delete(s.m, h.addr)
+// sweepShard forgets the homes of s whose values are garbage: their
+// addresses may be reused by new values. (A new value that finds such a
+// home before it is swept tells it by its record's weak pointer, see
+// engine.Lock.stale, and gets a record of its own.) Called with s.mu held.
+func sweepShard(s *homeShard) {
+	for a, h := range s.m {
+		if h.ref.Dead() {
+			delete(s.m, a)
+			homeSlot(a).CompareAndSwap(h, nil)
+		}
 	}
-	s.mu.Unlock()
-	homeSlot(h.addr).CompareAndSwap(h, nil)
+}
+
+// gcTick is an object made to be garbage: its cleanup runs after the
+// collection that found it so.
+type gcTick struct {
+	_ *byte // not a tiny allocation, which would share its block
+	_ [2]uintptr
+}
+
+// sweepAfterGC sweeps every shard after the next collection, and so on
+// after each: the homes of values that became garbage are forgotten
+// promptly even when no lock is created any more. Its cost is a pass over
+// the homes, as the collection's own is over the values.
+func sweepAfterGC() {
+	runtime.AddCleanup(new(gcTick), func(struct{}) {
+		for i := range homeMaps {
+			s := &homeMaps[i]
+			s.mu.Lock()
+			sweepShard(s)
+			s.mu.Unlock()
+		}
+		sweepAfterGC()
+	}, struct{}{})
 }
 
 // A lock's or wait group's queue of parked waiters hangs from the value

@@ -123,6 +123,20 @@ func (m *Mutex) lockAt(gid uint64, pc uintptr, kind waitgraph.ResourceKind) {
 	m.lockContended(gid, pc, kind, nil, "")
 }
 
+// lockRef is lockAt for a mutex inside a value that keeps the engine's
+// record itself, in ref (a Once: it need not equal its zero value once
+// used, so it needs no home).
+func (m *Mutex) lockRef(gid uint64, pc uintptr, kind waitgraph.ResourceKind, ref *engine.Ref) {
+	if m.state.CompareAndSwap(0, mutexLocked) {
+		if engine.Enabled() {
+			engine.Acquired(gid, ref, kind, engine.Write, pc, nil)
+			m.l = ref.Peek()
+		}
+		return
+	}
+	m.lockContendedRef(gid, pc, kind, nil, "", ref)
+}
+
 // lockContended checks the acquisition before it waits (so that a
 // recursive lock is reported before the goroutine hangs on itself), then
 // waits. It returns a *WaitError if ctx was done first.
@@ -130,7 +144,16 @@ func (m *Mutex) lockContended(gid uint64, pc uintptr, kind waitgraph.ResourceKin
 	if !engine.Enabled() {
 		return m.lockSlow(nil, nil, pc, ctx, op)
 	}
-	g, l := engine.Before(gid, &m.home().ref, kind, engine.Write, pc, nil, ctx != nil)
+	return m.lockContendedRef(gid, pc, kind, ctx, op, &m.home().ref)
+}
+
+// lockContendedRef is lockContended with the engine on, for the lock
+// whose record is in ref.
+func (m *Mutex) lockContendedRef(gid uint64, pc uintptr, kind waitgraph.ResourceKind, ctx context.Context, op string, ref *engine.Ref) error {
+	if !engine.Enabled() {
+		return m.lockSlow(nil, nil, pc, ctx, op)
+	}
+	g, l := engine.Before(gid, ref, kind, engine.Write, pc, nil, ctx != nil)
 	if err := m.lockSlow(g, l, pc, ctx, op); err != nil {
 		return err
 	}
@@ -340,6 +363,21 @@ func (m *Mutex) fixBits(q *waitq) {
 }
 
 func (m *Mutex) unlockSlow() {
+	// With no waiter to wake (none queued, or a woken one already
+	// competing) and no hand-off asked, unlocking needs no queue, as in
+	// the standard library.
+	for {
+		old := m.state.Load()
+		if old&mutexLocked == 0 {
+			panic("sync: unlock of unlocked mutex")
+		}
+		if old&mutexHandoff != 0 || old&(mutexWoken|mutexQueued) == mutexQueued {
+			break
+		}
+		if m.state.CompareAndSwap(old, old&^mutexLocked) {
+			return
+		}
+	}
 	lq := enterQueue(&m.q)
 	defer leaveQueue(&m.q, lq)
 	q := &lq.rwq.writers

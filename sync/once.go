@@ -5,6 +5,7 @@ package sync
 import (
 	"sync/atomic"
 
+	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -20,6 +21,10 @@ type Once struct {
 	_    noCopy
 	done atomic.Uint32
 	m    Mutex
+	// ref is the engine's record of m: a Once that was used need not
+	// equal its zero value (done is set), so it keeps it in place of a
+	// home, which is costly to make.
+	ref engine.Ref
 }
 
 // Do calls the function f if and only if Do is being called for the first
@@ -35,7 +40,7 @@ func (o *Once) Do(f func()) {
 }
 
 func (o *Once) doSlow(gid uint64, pc uintptr, f func()) {
-	o.m.lockAt(gid, pc, waitgraph.Once)
+	o.m.lockRef(gid, pc, waitgraph.Once, &o.ref)
 	defer o.m.Unlock()
 	if o.done.Load() == 0 {
 		defer o.done.Store(1)

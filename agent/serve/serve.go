@@ -1,9 +1,10 @@
 // Package serve is the part of gridlock run -http that runs inside the
 // program: it serves the live view of package debughttp (the page,
 // api/snapshot, api/findings, metrics) on the address the command gives
-// it. The file gridlock run -http adds to the main package calls Start
-// when the program starts; a program never calls it itself (it imports
-// debughttp).
+// it, on a mux and a listener of its own: nothing is registered on
+// http.DefaultServeMux. The file gridlock run -http adds to the main
+// package calls Start when the program starts; a program never calls it
+// itself (it imports debughttp).
 //
 // Unlike the rest of the agent, the server has goroutines: its accept
 // loop and one per connection. gridlock's decisions leave them out, as
@@ -23,7 +24,7 @@ import (
 	"time"
 
 	"github.com/gridlock-go/gridlock/agent"
-	"github.com/gridlock-go/gridlock/debughttp"
+	"github.com/gridlock-go/gridlock/internal/livehttp"
 )
 
 // Start serves the live view on the address of $GRIDLOCK_HTTP, if it is
@@ -49,7 +50,7 @@ func Start() {
 		}
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/debug/gridlock/", debughttp.Handler())
+	mux.Handle("/debug/gridlock/", livehttp.Handler())
 	mux.Handle("/", http.RedirectHandler("/debug/gridlock/", http.StatusFound))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go serve(srv, ln)

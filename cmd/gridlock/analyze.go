@@ -10,13 +10,14 @@ import (
 	"os"
 	"time"
 
+	"github.com/gridlock-go/gridlock/analysis/dumpsrc"
 	"github.com/gridlock-go/gridlock/dump"
 	"github.com/gridlock-go/gridlock/report"
 )
 
 var analyzeCmd = &command{
 	name:  "analyze",
-	usage: "[-json file] [-dot file] [-html file] [-filter pattern] [-v] [file | - | -url URL | -pid PID -kill-ok]",
+	usage: "[-src dir | -nosrc] [-json file] [-dot file] [-html file] [-filter pattern] [-v] [file | - | -url URL | -pid PID -kill-ok]",
 	short: "explain a goroutine dump: deadlock, blocked goroutines, contention or a busy loop",
 	long: `
 Analyze reads a goroutine dump and says what it shows: a deadlock (a
@@ -46,8 +47,18 @@ surer.
 Graphviz DOT, and a self-contained web page (summary, collapsible stacks and
 the graph as an inline SVG) to the file named, or to standard output for "-".
 
-The exit status is 0 when nothing is found, 1 when something is, and 2 when
-the input cannot be read.
+A dump does not show who holds a sync.Mutex; the program's source does.
+Inside the program's checkout (the module of the current directory), or
+with -src naming it, analyze reads the source of the packages on the dump's
+stacks and says what each blocked goroutine holds where it stopped ("holds
+mu (locked at main.go:22, per the source)") and which goroutines may end
+each wait. Frames are matched to files by module path, so dumps of -trimpath
+builds and of other machines work; a file whose lines do not match the dump
+is said to be another version, and not used. -nosrc turns this off.
+
+The exit status is 1 when goroutines are stuck (a deadlock or a partial
+deadlock), 0 otherwise (lock contention, long waits and busy loops are
+reported but exit 0), and 2 when the input cannot be read.
 `,
 }
 
@@ -67,6 +78,8 @@ func runAnalyze(ctx *env, args []string) (int, error) {
 	leak := fs.Bool("leak", false, "with -url, read the goroutineleak profile (Go 1.26, GOEXPERIMENT=goroutineleakprofile)")
 	pid := fs.Int("pid", 0, "analyze the local process `PID` (with -url, or with -kill-ok)")
 	killOK := fs.Bool("kill-ok", false, "with -pid, send SIGQUIT to the process, which ends it, and read its dump")
+	srcDir := fs.String("src", "", "read the program's source from the module in `dir` (default: the module of the current directory, if any)")
+	noSrc := fs.Bool("nosrc", false, "do not read the program's source")
 	if code, err := parseFlags(fs, args); err != nil {
 		return code, err
 	}
@@ -78,7 +91,24 @@ func runAnalyze(ctx *env, args []string) (int, error) {
 	if err != nil {
 		return exitUnreadable, err
 	}
-	a := dump.Analyze(d).Filter(*filter)
+	var src dump.Source
+	var prog *dumpsrc.Program
+	if !*noSrc {
+		p, err := openSource(*srcDir, d)
+		if err != nil {
+			return exitUnreadable, err
+		}
+		if p != nil {
+			src, prog = p, p
+		}
+	}
+	a := dump.AnalyzeSource(d, src)
+	if prog != nil {
+		for _, p := range prog.Problems {
+			a.Notes = append(a.Notes, "source: "+p)
+		}
+	}
+	a = a.Filter(*filter)
 
 	stdoutTaken := *jsonOut == "-" || *dotOut == "-" || *htmlOut == "-"
 	textOut := ctx.stdout
@@ -104,10 +134,35 @@ func runAnalyze(ctx *env, args []string) (int, error) {
 			return exitUnreadable, err
 		}
 	}
-	if len(a.Findings) > 0 {
+	if a.Stuck() {
 		return 1, nil
 	}
 	return 0, nil
+}
+
+// openSource loads the program's source for the dump d: from the module in
+// dir, or, when dir is empty, from the module of the current directory if
+// there is one and the dump's frames are in it. It returns nil when there
+// is no source to read.
+func openSource(dir string, d *dump.Dump) (*dumpsrc.Program, error) {
+	explicit := dir != ""
+	if !explicit {
+		dir = "."
+	}
+	p, err := dumpsrc.Open(dir)
+	if err != nil {
+		if explicit {
+			return nil, fmt.Errorf("-src: %w", err)
+		}
+		return nil, nil
+	}
+	if err := p.Load(d); err != nil {
+		if explicit {
+			return nil, fmt.Errorf("-src: %w", err)
+		}
+		return nil, nil
+	}
+	return p, nil
 }
 
 // writeTo writes to the file named, or to standard output for "-".

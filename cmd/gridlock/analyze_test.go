@@ -40,12 +40,15 @@ func TestAnalyzeExitStatus(t *testing.T) {
 		stdout  string // a substring
 		errLine bool   // one line on stderr
 	}{
-		{"deadlock", []string{dumpFile("abba.sigquit")}, "", 1, "DEADLOCK (likely)", false},
+		{"deadlock", []string{"-nosrc", dumpFile("abba.sigquit")}, "", 1, "DEADLOCK (likely)", false},
+		{"deadlock per the source", []string{dumpFile("abba.sigquit")}, "", 1, "per the source", false},
+		{"contention exits 0", []string{"-nosrc", dumpFile("slowio.debug2")}, "", 0, "LOCK-CONTENTION", false},
 		{"healthy", []string{dumpFile("workerpool.sigquit")}, "", 0, "no deadlock found", false},
 		{"stdin", []string{"-"}, mustRead(t, dumpFile("abba.fatal")), 1, "DEADLOCK:", false},
 		{"not a dump", []string{"-"}, "hello\n", 2, "", true},
 		{"no such file", []string{"/no/such/file"}, "", 2, "", true},
 		{"two inputs", []string{"a", "b"}, "", 2, "", true},
+		{"-src without a module", []string{"-src", "/", dumpFile("abba.sigquit")}, "", 2, "", true},
 		{"bad flag", []string{"-nope"}, "", 2, "", false},
 		{"pid without a way", []string{"-pid", "1"}, "", 2, "", true},
 		{"filter keeps the finding", []string{"-filter", "Transfer", dumpFile("abba.sigquit")}, "", 1, "Transfer", false},
@@ -80,7 +83,7 @@ func mustRead(t *testing.T, name string) string {
 
 func TestAnalyzeOutputs(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := runAnalyzeCmd(t, "", "-json", "-", "-dot", filepath.Join(dir, "g.dot"), "-html", filepath.Join(dir, "p.html"), dumpFile("abba.sigquit"))
+	code, out, errs := runAnalyzeCmd(t, "", "-nosrc", "-json", "-", "-dot", filepath.Join(dir, "g.dot"), "-html", filepath.Join(dir, "p.html"), dumpFile("abba.sigquit"))
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}

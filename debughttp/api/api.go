@@ -47,9 +47,10 @@ type Snapshot struct {
 	// Resources are the locks, channels and other primitives that a
 	// goroutine holds or waits for, as gridlock sees them.
 	Resources []Resource `json:"resources"`
-	// Cycles are the sets of goroutines blocked for good among the
-	// goroutines shown: circular waits (deadlocks) and goroutines nothing
-	// live can release (partial deadlocks).
+	// Cycles are the circular waits among the goroutines shown, as the
+	// runtime detector decides them (a deadlock finding reports each).
+	// Goroutines blocked for good without a circular wait show through
+	// their partial-deadlock findings.
 	Cycles []Cycle `json:"cycles,omitempty"`
 	// Findings is the number of distinct findings so far: see
 	// api/findings.
@@ -172,10 +173,10 @@ type Waiter struct {
 	Where       string         `json:"where,omitempty"`
 }
 
-// Cycle is a set of goroutines blocked for good.
+// Cycle is a set of goroutines blocked for good in a circular wait.
 type Cycle struct {
-	// Kind is "deadlock" for a circular wait, "partial-deadlock" for
-	// goroutines blocked for good without one (report.Kind).
+	// Kind is the kind of finding the cycle is (report.Kind): "deadlock"
+	// for a circular wait.
 	Kind string `json:"kind"`
 	// Goroutines are the members; for a deadlock, in the order of the
 	// circular wait: each waits for what the next holds or must do.

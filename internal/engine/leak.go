@@ -128,7 +128,7 @@ func blockedForGood(r *waitRec) bool {
 	}
 	liveness.mu.Lock()
 	defer liveness.mu.Unlock()
-	if liveness.leaked == nil || time.Since(liveness.leakAt) > time.Second {
+	if liveness.leaked == nil || time.Since(liveness.leakAt) > livenessEvery() {
 		// Writing the profile runs the collection that marks leaked
 		// goroutines; the dump below shows the marks.
 		if leakProfile.WriteTo(io.Discard, 0) != nil {
@@ -158,18 +158,26 @@ var liveness struct {
 	leaked map[uint64]bool
 	leakAt time.Time // when the leak profile was last written
 	max    uint64
+	cost   time.Duration // what the last dump took
 }
 
+// livenessEvery is how often the goroutines may be dumped: at most once a
+// second, and so that dumping takes at most a twentieth of the time (a
+// dump of 100,000 goroutines takes a good part of a second). Called with
+// liveness.mu held.
+func livenessEvery() time.Duration { return max(time.Second, 20*liveness.cost) }
+
 // alive reports whether goroutine id, which exists or existed, is alive,
-// from a dump of the goroutines at most a second old. A goroutine absent
-// from that dump is looked for in a fresh one: it may have started since
-// (ids are handed out in batches, so its id may be below the dump's
-// largest).
+// from a dump of the goroutines at most livenessEvery old. A goroutine
+// absent from that dump is looked for in a fresh one, if dumps are not too
+// frequent for their cost, and else taken to be alive for now: it may have
+// started since (ids are handed out in batches, so its id may be below the
+// dump's largest).
 func alive(id uint64) bool {
 	liveness.mu.Lock()
 	defer liveness.mu.Unlock()
 	fresh := false
-	if liveness.ids == nil || time.Since(liveness.at) > time.Second {
+	if liveness.ids == nil || time.Since(liveness.at) > livenessEvery() {
 		dumpLiveness()
 		fresh = true
 	}
@@ -179,12 +187,17 @@ func alive(id uint64) bool {
 	if fresh {
 		return false
 	}
+	if time.Since(liveness.at) < 20*liveness.cost {
+		return true // not known yet: asked again later
+	}
 	dumpLiveness()
 	return liveness.ids[id] || id > liveness.max
 }
 
 // dumpLiveness refreshes liveness. Called with liveness.mu held.
 func dumpLiveness() {
+	start := time.Now()
+	defer func() { liveness.cost = time.Since(start) }()
 	buf := stackDump(math.MaxInt) // a goroutine left out would be taken for exited
 	ids := make(map[uint64]bool)
 	leaked := make(map[uint64]bool)

@@ -78,7 +78,7 @@ func LiveSnapshot(listed int) *api.Snapshot {
 	dump := dumpAll()
 	shareLiveness(dump, at)
 	s := buildLive(graph, flags, dump, start, listed)
-	s.Enabled = e.state.Load() == stateOn
+	s.Enabled = Enabled()
 	byKind := FindingsByKind()
 	for k, n := range byKind {
 		s.Findings += n

@@ -45,8 +45,8 @@ type Lock struct {
 	kind  waitgraph.ResourceKind
 	class *Class
 	site  uintptr
-	addr  uintptr    // the address of the lock value, to name the lock by it
-	value wptr[byte] // the lock value, if kept outside it: see stale
+	addr  uintptr      // the address of the lock value, to name the lock by it
+	value weakIn[byte] // the lock value, if kept outside it: see stale
 	// owner is the goroutine holding the lock for writing, nil if none. The
 	// owner writes it after acquiring and clears it before releasing; others
 	// read it through ownerOf, which tolerates stale values.
@@ -69,7 +69,7 @@ type Lock struct {
 	// goroutines holding the read lock; zero for a Mutex. It is weak: the
 	// mirror keeps the record outside the lock, as long as the lock lives
 	// (see the mirror's home), so the record must not keep it alive.
-	readers wptr[atomic.Uint64]
+	readers weakIn[atomic.Uint64]
 	// heldAt is when the lock was last taken for writing, on the clock of
 	// mono, while metrics are on; 0 otherwise (metrics.go).
 	heldAt atomic.Int64
@@ -84,7 +84,7 @@ func (l *Lock) readerCount() int {
 }
 
 // isRW reports whether l is an RWMutex's: it counts readers.
-func (l *Lock) isRW() bool { return l.readers != wptr[atomic.Uint64]{} }
+func (l *Lock) isRW() bool { return !l.readers.isZero() }
 
 // ID returns the lock's instance id, unique for the life of the process.
 func (l *Lock) ID() uint64 { return l.id }
@@ -138,7 +138,7 @@ type Ref struct {
 	// (see SetValue); 0 for a Ref inside its lock value. value tells the
 	// lock from a later one at the same address.
 	addr  uintptr
-	value wptr[byte]
+	value weakIn[byte]
 }
 
 // SetValue records that r is the Ref of the lock value at p, kept outside
@@ -147,8 +147,12 @@ type Ref struct {
 // Lock.stale). It must be called before r's record is created.
 func (r *Ref) SetValue(p unsafe.Pointer) {
 	r.addr = uintptr(p)
-	r.value = makeWeak((*byte)(p))
+	r.value = makeWeakIn((*byte)(p))
 }
+
+// Dead reports whether r is the Ref of a lock value kept outside it (see
+// SetValue) that is garbage.
+func (r *Ref) Dead() bool { return !r.value.isZero() && r.value.Value() == nil }
 
 // DropStale, set by the mirror, makes it forget the record l of the lock
 // at address addr, which is garbage: the lock now at that address gets a
@@ -159,7 +163,7 @@ var DropStale func(addr uintptr, l *Lock)
 // by a new lock at the same address before the mirror forgot it (a
 // cleanup runs some time after its value is freed).
 func (l *Lock) stale() bool {
-	return l.value != (wptr[byte]{}) && l.value.Value() == nil
+	return !l.value.isZero() && l.value.Value() == nil
 }
 
 // Lock returns r's record, creating it on first use at call site pc.
@@ -194,7 +198,10 @@ func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Ui
 		l.addr = uintptr(unsafe.Pointer(r))
 	}
 	if readers != nil {
-		l.readers = makeWeak(readers)
+		l.readers = weakAt(r.value, readers, r.addr)
+		if l.readers.isZero() {
+			l.readers = makeWeakIn(readers)
+		}
 	}
 	if r.p.CompareAndSwap(nil, l) {
 		return l
@@ -208,12 +215,12 @@ type lockOwn struct {
 	own Class
 }
 
-// mutexWriter is the writer flag of every Mutex class: always set.
+// mutexWriter is the writer flag of every Mutex and Once class: always set.
 var mutexWriter = func() *atomic.Bool { b := new(atomic.Bool); b.Store(true); return b }()
 
 func writerFlag(kind waitgraph.ResourceKind) *atomic.Bool {
-	if kind == waitgraph.Mutex {
-		return mutexWriter
+	if kind == waitgraph.Mutex || kind == waitgraph.Once {
+		return mutexWriter // only ever taken for writing
 	}
 	return new(atomic.Bool)
 }

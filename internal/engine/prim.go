@@ -36,7 +36,7 @@ type Prim struct {
 	// Wait group: the counter; the last goroutine to add (adderKey) and
 	// how many goroutines it may still start that are thought to owe a
 	// Done for its Adds (slots: an Add of n pays for the next n).
-	counter wptr[atomic.Int64] // weak: see Lock.readers
+	counter weakIn[atomic.Int64] // weak: see Lock.readers
 	adder   atomic.Uint64
 	slots   atomic.Int64
 	owersN  atomic.Int32 // len(owers), read without the lock
@@ -80,7 +80,7 @@ func (r *PrimRef) GetCounter(kind waitgraph.ResourceKind, pc uintptr, counter *a
 	}
 	p := &Prim{id: e.nextID.Add(1), kind: kind, site: pc}
 	if counter != nil {
-		p.counter = makeWeak(counter)
+		p.counter = makeWeakIn(counter)
 	}
 	if r.p.CompareAndSwap(nil, p) {
 		return p

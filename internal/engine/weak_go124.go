@@ -7,30 +7,31 @@ import (
 	"weak"
 )
 
-// wptr is a weak pointer to a lock's or a wait group's state, or, for a
-// value that is not in the heap (a package-level variable, which is never
-// garbage), a strong one: Go 1.24's weak.Make throws on a pointer outside
-// the heap, which Go 1.25's accepts.
-type wptr[T any] struct {
-	w weak.Pointer[T]
-	s *T
+// wbase is the pointer to the start of an object that a weakIn holds:
+// weak for an object in the heap, strong for a global (never garbage),
+// since Go 1.24's weak.Make throws on a pointer outside the heap, which Go
+// 1.25's accepts.
+type wbase struct {
+	w weak.Pointer[byte]
+	s *byte
 }
 
-// Value returns the pointer, or nil if the value is garbage.
-func (p wptr[T]) Value() *T {
+// Value returns the pointer, or nil if its object is garbage.
+func (p wbase) Value() *byte {
 	if p.s != nil {
 		return p.s
 	}
 	return p.w.Value()
 }
 
-// makeWeak returns a weak pointer to *p, strong if *p is not in the heap:
-// runtime.AddCleanup tells, returning the zero Cleanup for such a pointer.
-func makeWeak[T any](p *T) wptr[T] {
-	c := runtime.AddCleanup(p, func(struct{}) {}, struct{}{})
+// makeWbase returns a pointer to b, the start of an object or a global:
+// runtime.AddCleanup tells them apart, returning the zero Cleanup for a
+// pointer outside the heap.
+func makeWbase(b *byte) wbase {
+	c := runtime.AddCleanup(b, func(struct{}) {}, struct{}{})
 	if c == (runtime.Cleanup{}) {
-		return wptr[T]{s: p}
+		return wbase{s: b}
 	}
 	c.Stop()
-	return wptr[T]{w: weak.Make(p)}
+	return wbase{w: weak.Make(b)}
 }

@@ -4,9 +4,10 @@ package engine
 
 import "weak"
 
-// wptr is a weak pointer to a lock's or a wait group's state. From Go 1.25
-// on it is weak.Pointer itself (see weak_go124.go for Go 1.24).
-type wptr[T any] = weak.Pointer[T]
+// wbase is the weak pointer to the start of an object that a weakIn
+// holds. From Go 1.25 on it is a weak.Pointer (see weak_go124.go for Go
+// 1.24).
+type wbase = weak.Pointer[byte]
 
-// makeWeak returns a weak pointer to *p.
-func makeWeak[T any](p *T) wptr[T] { return weak.Make(p) }
+// makeWbase returns a weak pointer to b, the start of an object or a global.
+func makeWbase(b *byte) wbase { return weak.Make(b) }

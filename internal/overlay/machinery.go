@@ -19,7 +19,7 @@ const ServePath = AgentPath + "/serve"
 // Machinery reports whether the package with the given import path is part
 // of gridlock's own machinery: the packages that an instrumented program
 // links in addition to its own (the root package, the sync mirror, the
-// agent and its server, the live view, the model, the findings and
+// agent and its server, the model, the findings, the live view and
 // everything internal). Their imports
 // are never rewritten (the mirror is built on the real sync package) and
 // their frames are not the user's.
@@ -29,10 +29,10 @@ func Machinery(path string) bool {
 		return false
 	}
 	switch {
-	case rest == "", rest == "/sync", rest == "/agent", rest == "/report", rest == "/waitgraph":
+	case rest == "", rest == "/sync", rest == "/agent", rest == "/report", rest == "/waitgraph",
+		rest == "/debughttp", rest == "/debughttp/api":
 		return true
-	case strings.HasPrefix(rest, "/internal/"), strings.HasPrefix(rest, "/agent/"),
-		rest == "/debughttp", strings.HasPrefix(rest, "/debughttp/"):
+	case strings.HasPrefix(rest, "/internal/"), strings.HasPrefix(rest, "/agent/"), strings.HasPrefix(rest, "/debughttp/"):
 		return true
 	}
 	return false

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 func TestGoid(t *testing.T) {
@@ -95,3 +96,31 @@ func TestGoidStack(t *testing.T) {
 		t.Errorf("GoidStack() = %d, [%#x, %#x); want %d and a range holding %#x", gid, lo, hi, SlowGoid(), SP())
 	}
 }
+
+func TestBase(t *testing.T) {
+	type obj struct {
+		a [3]uint64
+		b [5]uint64
+	}
+	o := new(obj)
+	tests := []struct {
+		name string
+		p    unsafe.Pointer
+		want unsafe.Pointer
+	}{
+		{"start", unsafe.Pointer(o), unsafe.Pointer(o)},
+		{"interior", unsafe.Pointer(&o.b[2]), unsafe.Pointer(o)},
+		{"global", unsafe.Pointer(&globalWord), unsafe.Pointer(&globalWord)},
+	}
+	for _, tt := range tests {
+		if got := Base(tt.p); got != tt.want {
+			t.Errorf("%s: Base = %p, want %p", tt.name, got, tt.want)
+		}
+	}
+	big := make([]uint64, 1<<20)
+	if got := Base(unsafe.Pointer(&big[1<<19])); got != unsafe.Pointer(&big[0]) {
+		t.Errorf("large object: Base = %p, want %p", got, &big[0])
+	}
+}
+
+var globalWord uint64

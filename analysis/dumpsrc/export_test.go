@@ -1,0 +1,4 @@
+package dumpsrc
+
+// SameFunc is sameFunc, for tests.
+var SameFunc = sameFunc
