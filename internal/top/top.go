@@ -122,6 +122,7 @@ const (
 	numViews
 )
 
+// String returns the view's name, as its tab shows it.
 func (v View) String() string {
 	return [...]string{"goroutines", "resources", "findings"}[v]
 }
