@@ -3,9 +3,11 @@ package gridlock
 import (
 	"context"
 	"iter"
+	"unsafe"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/internal/sched"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
@@ -35,6 +37,9 @@ func NewChan[T any](capacity int) *Chan[T] {
 	gid, pc := rt.Enter()
 	var r engine.PrimRef
 	c := &Chan[T]{c: make(chan T, capacity), p: r.Get(waitgraph.Chan, pc)}
+	if sched.On() {
+		schedMade(c.addr())
+	}
 	if engine.Enabled() {
 		c.p.NoteMade(goid(gid), capacity)
 	}
@@ -56,7 +61,12 @@ func (c *Chan[T]) Cap() int { return cap(c.c) }
 func (c *Chan[T]) Close() {
 	c.p.NoteClose()
 	close(c.c)
+	if sched.On() {
+		schedPoint(c.addr())
+	}
 }
+
+func (c *Chan[T]) addr() unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&c.c)) }
 
 // Send sends v on the channel, blocking until a receiver takes it or there
 // is room in the buffer.
@@ -64,6 +74,11 @@ func (c *Chan[T]) Close() {
 //go:noinline
 func (c *Chan[T]) Send(v T) {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		if s, m := schedChan(c.addr(), true, "send", pc); m != sched.Free {
+			defer schedAfter(s, m, c.addr())
+		}
+	}
 	select {
 	case c.c <- v:
 		c.sent(gid)
@@ -172,6 +187,11 @@ func (c *Chan[T]) recvParked(gid uint64, pc uintptr) (v T, ok bool) {
 //go:noinline
 func (c *Chan[T]) Recv() (v T, ok bool) {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		if s, m := schedChan(c.addr(), false, "recv", pc); m != sched.Free {
+			defer schedAfter(s, m, c.addr())
+		}
+	}
 	select {
 	case v, ok = <-c.c:
 		c.received(gid)
@@ -182,6 +202,11 @@ func (c *Chan[T]) Recv() (v T, ok bool) {
 }
 
 func (c *Chan[T]) recv(gid uint64, pc uintptr) (v T, ok bool) {
+	if sched.On() {
+		if s, m := schedChan(c.addr(), false, "recv", pc); m != sched.Free {
+			defer schedAfter(s, m, c.addr())
+		}
+	}
 	select {
 	case v, ok = <-c.c:
 		c.received(gid)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/internal/sched"
 )
 
 // Go starts f in a new goroutine that gridlock knows by name: findings
@@ -34,7 +35,16 @@ import (
 func Go(name string, f func(), uses ...any) {
 	_, pc := rt.Enter()
 	spawn := engine.Spawn(pc)
+	var s *sched.Sched
+	var sg *sched.G
+	if sched.On() {
+		s, sg = schedSpawn(name, uses)
+	}
 	go func() {
+		if sg != nil {
+			s.Begin(sg)
+			defer s.Exit(sg)
+		}
 		g := engine.Started(spawn, name)
 		if g != nil {
 			for _, u := range uses {
@@ -49,6 +59,9 @@ func Go(name string, f func(), uses ...any) {
 		}
 		f()
 	}()
+	if sg != nil {
+		schedPoint(nil)
+	}
 }
 
 // SetName names the calling goroutine in findings.

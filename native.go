@@ -6,6 +6,7 @@ import (
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/internal/sched"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
@@ -35,6 +36,9 @@ func recvAddr[T any](ch <-chan T) unsafe.Pointer { return *(*unsafe.Pointer)(uns
 //go:noinline
 func Made[C ~chan T, T any](ch C) C {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		schedMade(sendAddr(chan T(ch)))
+	}
 	if engine.Enabled() {
 		engine.ChanMade(sendAddr(chan T(ch)), cap(ch), goid(gid), pc)
 	}
@@ -46,6 +50,11 @@ func Made[C ~chan T, T any](ch C) C {
 //go:noinline
 func Send[T any](ch chan<- T, v T) {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		if s, m := schedChan(sendAddr(ch), true, "send", pc); m != sched.Free {
+			defer schedAfter(s, m, sendAddr(ch))
+		}
+	}
 	if !engine.Enabled() {
 		ch <- v
 		return
@@ -85,6 +94,11 @@ func Recv2[T any](ch <-chan T) (T, bool) {
 }
 
 func recv[T any](gid uint64, pc uintptr, ch <-chan T) (T, bool) {
+	if sched.On() {
+		if s, m := schedChan(recvAddr(ch), false, "recv", pc); m != sched.Free {
+			defer schedAfter(s, m, recvAddr(ch))
+		}
+	}
 	if !engine.Enabled() {
 		v, ok := <-ch
 		return v, ok
@@ -111,6 +125,9 @@ func Close[T any](ch chan<- T) {
 		engine.ChanPrim(sendAddr(ch), 0).NoteClose()
 	}
 	close(ch)
+	if sched.On() {
+		schedPoint(sendAddr(ch))
+	}
 }
 
 // Range returns an iterator over the values received from ch until it is
@@ -142,22 +159,25 @@ type SelectWait struct {
 	gid   uint64
 	ops   []SelectOp
 	async *engine.AsyncWait
+	s     *sched.Sched // the schedule that let the select go on
+	mode  sched.Mode
 }
 
 // A SelectOp is a channel a select statement receives from or sends on.
 type SelectOp struct {
 	prim *engine.Prim
 	mode waitgraph.Mode
+	ch   unsafe.Pointer
 }
 
 // SelectRecv describes a case of a select statement that receives from ch.
 func SelectRecv[T any](ch <-chan T) SelectOp {
-	return SelectOp{prim: primOf(recvAddr(ch)), mode: waitgraph.Recv}
+	return SelectOp{prim: primOf(recvAddr(ch)), mode: waitgraph.Recv, ch: recvAddr(ch)}
 }
 
 // SelectSend describes a case of a select statement that sends on ch.
 func SelectSend[T any](ch chan<- T) SelectOp {
-	return SelectOp{prim: primOf(sendAddr(ch)), mode: waitgraph.Send}
+	return SelectOp{prim: primOf(sendAddr(ch)), mode: waitgraph.Send, ch: sendAddr(ch)}
 }
 
 func primOf(addr unsafe.Pointer) *engine.Prim {
@@ -181,7 +201,19 @@ func SelectOutside() SelectOp { return SelectOp{mode: waitgraph.Wait} }
 //go:noinline
 func SelectStart(ops ...SelectOp) *SelectWait {
 	gid, pc := rt.Enter()
+	var s *sched.Sched
+	m := sched.Free
+	if sched.On() {
+		sops := make([]sched.Op, len(ops))
+		for i, op := range ops {
+			sops[i] = sched.Op{Key: op.ch, Send: op.mode == waitgraph.Send, Outside: op.mode == waitgraph.Wait}
+		}
+		s, m = schedSelect(sops, pc)
+	}
 	if !engine.Enabled() {
+		if m != sched.Free {
+			return &SelectWait{ops: ops, s: s, mode: m}
+		}
 		return nil
 	}
 	gid = goid(gid)
@@ -194,7 +226,7 @@ func SelectStart(ops ...SelectOp) *SelectWait {
 			on = append(on, engine.Outside)
 		}
 	}
-	return &SelectWait{gid: gid, ops: ops, async: engine.BeginAsync(gid, pc, on...)}
+	return &SelectWait{gid: gid, ops: ops, async: engine.BeginAsync(gid, pc, on...), s: s, mode: m}
 }
 
 // Case ends the select's wait: case i of the operations given to
@@ -203,7 +235,17 @@ func (s *SelectWait) Case(i int) {
 	if s == nil {
 		return
 	}
-	s.async.End()
+	if s.mode != sched.Free {
+		var key unsafe.Pointer
+		if i >= 0 && i < len(s.ops) {
+			key = s.ops[i].ch
+		}
+		schedAfter(s.s, s.mode, key)
+		s.mode = sched.Free
+	}
+	if s.async != nil {
+		s.async.End()
+	}
 	s.async = nil // ended: the goroutine may reuse it for its next wait
 	if i < 0 || i >= len(s.ops) || s.ops[i].prim == nil {
 		return

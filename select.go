@@ -3,9 +3,11 @@ package gridlock
 import (
 	"context"
 	"reflect"
+	"unsafe"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/internal/sched"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
@@ -72,6 +74,36 @@ func SelectContext(ctx context.Context, cases ...Case) (int, error) {
 }
 
 func selectCases(gid uint64, pc uintptr, ctx context.Context, cases []Case) (int, error) {
+	if sched.On() {
+		ops := make([]sched.Op, 0, len(cases)+1)
+		dflt := false
+		for _, c := range cases {
+			switch c.dir {
+			case reflect.SelectRecv, reflect.SelectSend:
+				ops = append(ops, sched.Op{Key: chanKey(c.ch), Send: c.dir == reflect.SelectSend})
+			default:
+				dflt = true
+			}
+		}
+		if ctx != nil && ctx.Done() != nil {
+			ops = append(ops, sched.Op{Outside: true})
+		}
+		if dflt {
+			schedPoint(nil)
+		} else if s, m := schedSelect(ops, pc); m != sched.Free {
+			i, err := selectCasesFree(gid, pc, ctx, cases)
+			var key unsafe.Pointer
+			if i >= 0 {
+				key = chanKey(cases[i].ch)
+			}
+			schedAfter(s, m, key)
+			return i, err
+		}
+	}
+	return selectCasesFree(gid, pc, ctx, cases)
+}
+
+func selectCasesFree(gid uint64, pc uintptr, ctx context.Context, cases []Case) (int, error) {
 	sc := make([]reflect.SelectCase, len(cases), len(cases)+3)
 	hasDefault := false
 	for i, c := range cases {

@@ -3,9 +3,11 @@ package gridlock
 import (
 	"container/list"
 	"context"
+	"unsafe"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/internal/sched"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
@@ -53,6 +55,9 @@ func NewSemaphore(n int64) *Semaphore {
 //go:noinline
 func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 	gid, pc := rt.Enter()
+	if sched.On() && n <= s.size && ctx.Done() == nil {
+		s.schedAcquire(n, pc)
+	}
 	gid = goid(gid)
 	done := ctx.Done()
 	s.p.Lock()
@@ -157,6 +162,22 @@ func (s *Semaphore) Release(n int64) {
 	granted := s.notifyWaiters(nil)
 	s.p.Unlock()
 	s.grant(granted)
+	if sched.On() {
+		schedPoint(unsafe.Pointer(s))
+	}
+}
+
+// schedAcquire waits in the schedule until n permits are free.
+//
+//go:noinline
+func (s *Semaphore) schedAcquire(n int64, pc uintptr) {
+	if sc := sched.Active(); sc != nil {
+		sc.WaitUntil(engine.Goid(), unsafe.Pointer(s), sched.Semaphore, func() bool {
+			s.p.Lock()
+			defer s.p.Unlock()
+			return s.size-s.cur >= n && s.waiters.Len() == 0
+		}, pc)
+	}
 }
 
 // grant completes grants made under the lock, outside it.

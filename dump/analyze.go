@@ -149,6 +149,9 @@ type res struct {
 	r       *waitgraph.Resource
 	waiters []*node
 	proven  bool // exactness shown by the dump itself, not by candidates
+	// final reports that the source shows every goroutine that may end
+	// the wait (see SourceRef.Maker).
+	final bool
 }
 
 // Analyze tells what d shows. It never fails: what the dump does not say
@@ -216,6 +219,7 @@ type analyzer struct {
 	waitAddr    []uint64     // per goroutine: the address waited on, from the source
 	holdWhy     map[string]map[int64]string
 	enderUsed   bool // the source named a goroutine that may end a wait
+	reach       map[*Bucket]reachSet
 }
 
 func (z *analyzer) goroutine(id int64) *waitgraph.Goroutine { return z.gs[id] }
@@ -907,6 +911,8 @@ func (z *analyzer) decide() {
 		z.rs[r.ID] = r
 	}
 	z.inGroup = make(map[*node]bool)
+	merged := map[string]int{} // buckets of a final group → its index in pending
+	var pending []waitgraph.Group
 	for _, grp := range a.Graph.Stuck() {
 		proven := true
 		for _, id := range grp.Goroutines {
@@ -915,7 +921,7 @@ func (z *analyzer) decide() {
 			}
 		}
 		grp.Cycle = z.cycle(grp)
-		if !proven && len(grp.Cycle) == 0 && (!a.WholeBlocked || !z.lockWait(grp)) {
+		if !proven && len(grp.Cycle) == 0 && (!a.WholeBlocked || !z.lockWait(grp)) && !z.finalGroup(grp) {
 			// Stuck only under an assumption (the candidates, or no timer
 			// pending) and without a circular wait to show for it: too
 			// weak to report, unless a lock, wait group or condition that
@@ -927,7 +933,22 @@ func (z *analyzer) decide() {
 				z.inGroup[n] = true
 			}
 		}
+		if len(grp.Cycle) == 0 && !proven && z.finalGroup(grp) {
+			// Alike goroutines each blocked for good on its own object
+			// (a leak repeated) make one finding.
+			k := z.bucketsOf(grp)
+			if i, ok := merged[k]; ok {
+				pending[i].Goroutines = append(pending[i].Goroutines, grp.Goroutines...)
+				continue
+			}
+			merged[k] = len(pending)
+			pending = append(pending, grp)
+			continue
+		}
 		a.Findings = append(a.Findings, z.groupFinding(grp, proven))
+	}
+	for _, grp := range pending {
+		a.Findings = append(a.Findings, z.groupFinding(grp, false))
 	}
 	if z.deadlockReason && len(a.Findings) == 0 {
 		// The runtime stopped the program: "all goroutines are asleep".
@@ -975,6 +996,66 @@ func (z *analyzer) cycle(grp waitgraph.Group) []int64 {
 		return c
 	}
 	return grp.Cycle
+}
+
+// bucketsOf names the buckets of grp's goroutines.
+func (z *analyzer) bucketsOf(grp waitgraph.Group) string {
+	var ks []string
+	for _, id := range grp.Goroutines {
+		if n := z.gid[id]; n != nil {
+			k := fmt.Sprintf("%p", n.b)
+			if !slices.Contains(ks, k) {
+				ks = append(ks, k)
+			}
+		}
+	}
+	slices.Sort(ks)
+	return strings.Join(ks, " ")
+}
+
+// finalGroup reports that the source shows every goroutine that may end
+// the waits of grp: each member waits on a resource confined to the
+// function that made it (see SourceRef.Maker).
+func (z *analyzer) finalGroup(grp waitgraph.Group) bool {
+	for _, id := range grp.Goroutines {
+		n := z.gid[id]
+		if n == nil || n.res == nil || !n.res.final {
+			return false
+		}
+	}
+	return len(grp.Goroutines) > 0
+}
+
+// finalWhy says why the waits of a final group cannot end.
+func (z *analyzer) finalWhy(grp waitgraph.Group) string {
+	var parts []string
+	for _, id := range grp.Goroutines {
+		n := z.gid[id]
+		if n == nil || n.b.wait == nil {
+			continue
+		}
+		w := n.b.wait.Wait
+		what := w.Name
+		if w.Select {
+			what = "the channels of its select (" + w.Name + ")"
+		}
+		p := fmt.Sprintf("%s is reached only by %s and its function literals, and no goroutine that may still end the wait is inside them", what, w.Maker)
+		if w.Maker == "" {
+			var fs []string
+			for f, do := range n.b.wait.Enders {
+				fs = append(fs, f+" ("+do+")")
+			}
+			slices.Sort(fs)
+			if len(fs) > 3 {
+				fs = append(fs[:3], "...")
+			}
+			p = fmt.Sprintf("of the functions that may end the wait on %s, %s, none is or may yet be called by a goroutine outside them", what, strings.Join(fs, ", "))
+		}
+		if !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // lockWait reports that a member of grp waits on a lock, a wait group or a
@@ -1101,6 +1182,8 @@ func (z *analyzer) groupFinding(grp waitgraph.Group, proven bool) *report.Findin
 		switch {
 		case z.leakProfile || z.allLeaked(grp):
 			b.WriteString("; the garbage collector found nothing live that can reach what they wait on")
+		case !proven && z.finalGroup(grp):
+			b.WriteString("; per the source, " + z.finalWhy(grp) + ": nothing can end their waits")
 		default:
 			b.WriteString("; nothing outside them can release them")
 		}
@@ -1138,6 +1221,8 @@ func (z *analyzer) waitPhrase(id, next int64) string {
 	var s string
 	r := z.resource(g.Wait.Resource)
 	switch {
+	case r != nil && r.Kind == waitgraph.Select && strings.HasPrefix(r.Name, "select on "):
+		s = fmt.Sprintf("%s %s in a %s at %s", z.label(id), verb, r.Name, shortPos(w))
 	case r != nil && r.Addr == "" && r.Kind == waitgraph.Select:
 		s = fmt.Sprintf("%s %s in a select at %s", z.label(id), verb, shortPos(w))
 	case r != nil && r.Addr == "" && r.Kind == waitgraph.Unknown:
@@ -1151,7 +1236,7 @@ func (z *analyzer) waitPhrase(id, next int64) string {
 		s += fmt.Sprintf(" for %s", minutes(g.Wait.For))
 	}
 	if n := z.gid[id]; n != nil && n.b.wait != nil && n.b.wait.Owes != "" {
-		s += " (per the source: " + n.b.wait.Owes + ")"
+		s += " (per the source: " + n.b.wait.Owes + z.owing(r) + ")"
 	}
 	if next == 0 {
 		return s
@@ -1180,6 +1265,29 @@ func (z *analyzer) waitPhrase(id, next int64) string {
 		}
 	}
 	return s
+}
+
+// owing counts, for a WaitGroup, the goroutines of the dump inside a
+// function that calls Done on it: each still owes a Done.
+func (z *analyzer) owing(r *waitgraph.Resource) string {
+	if r == nil || r.Kind != waitgraph.WaitGroup {
+		return ""
+	}
+	n, where := 0, ""
+	for _, rel := range r.Releasers {
+		g := z.goroutine(rel.Goroutine)
+		if g == nil || !strings.Contains(rel.Why, "calls Done") {
+			continue
+		}
+		n += max(g.Count, 1)
+		if where == "" {
+			where = whereOf(g).Func
+		}
+	}
+	if n == 0 {
+		return "; no goroutine of the dump is inside a function that calls Done on it"
+	}
+	return fmt.Sprintf("; %s inside %s still owe a Done", plural(n, "goroutine"), where)
 }
 
 func shortPos(f waitgraph.Frame) string {

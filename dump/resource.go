@@ -84,7 +84,10 @@ func (p *parser) frameArgs(args []byte) {
 			if depth != 0 {
 				continue
 			}
-			if v, ok := pointerArg(bytes.TrimSpace(args[start:i])); ok {
+			tok := bytes.TrimSpace(args[start:i])
+			if v, ok := pointerArg(tok); ok {
+				p.argBuf = append(p.argBuf, Arg{Frame: uint16(frame), Index: uint16(index), Value: v})
+			} else if v, ok := ifaceData(tok); ok {
 				p.argBuf = append(p.argBuf, Arg{Frame: uint16(frame), Index: uint16(index), Value: v})
 			}
 			index++
@@ -94,6 +97,24 @@ func (p *parser) frameArgs(args []byte) {
 }
 
 const maxRefs = 8
+
+// ifaceData returns the second word of an argument printed as two words
+// in braces, "{0x788c68, 0xa434a8}": the data pointer of an interface (the
+// source tells whether the parameter is one).
+func ifaceData(tok []byte) (uint64, bool) {
+	if len(tok) < 2 || tok[0] != '{' || tok[len(tok)-1] != '}' {
+		return 0, false
+	}
+	in := tok[1 : len(tok)-1]
+	if bytes.IndexByte(in, '{') >= 0 {
+		return 0, false
+	}
+	_, data, ok := bytes.Cut(in, []byte(","))
+	if !ok || bytes.IndexByte(data, ',') >= 0 {
+		return 0, false
+	}
+	return pointerArg(bytes.TrimSpace(data))
+}
 
 // refs records the pointer-looking arguments of a user frame.
 func (p *parser) refs(args []byte) {

@@ -25,6 +25,21 @@ type Source interface {
 	Frame(f waitgraph.Frame, callee string) *SourceFrame
 }
 
+// Reacher is implemented by a Source that knows the program's call
+// graph. With it, a wait on an object of the program (a channel, wait
+// group or condition of its own) is blocked for good when no goroutine
+// outside the blocked ones may yet call a function that can end it.
+type Reacher interface {
+	// Reach returns the functions, named as SourceFrame.Enders names
+	// them, that a goroutine with stack s may yet call from where each of
+	// its frames stopped; all reports that the source cannot say.
+	Reach(s waitgraph.Stack) (funcs map[string]bool, all bool)
+	// Called reports a function that code the source does not show may
+	// call: its value is taken, or it is a method of a type made an
+	// interface.
+	Called(fn string) bool
+}
+
 // SourceFrame is what the source says of one frame.
 type SourceFrame struct {
 	// Mismatch, when not empty, says that the source does not match the
@@ -45,6 +60,20 @@ type SourceFrame struct {
 	// literals of a function F are named together "F.func*" (main.worker.func*
 	// for main.worker.func1 and main.worker.func2.1).
 	Enders map[string]string
+	// Anywhere reports a frame the source cannot place at one operation
+	// (a running goroutine's, or one running deferred calls): nothing is
+	// inferred from it.
+	Anywhere bool
+	// Reaches lists the objects confined to the frame's function (see
+	// SourceRef.Maker) that the rest of the function, from where the
+	// frame stopped, may still operate on or hand to a goroutine it
+	// starts.
+	Reaches []string
+	// Once is set when the frame calls sync.Once.Do: while frames inner to
+	// it run the program's code (the Once's function), the frame holds the
+	// Once's lock, and every other caller of Do waits; when it is the
+	// innermost frame of the program, it waits (and Wait is the Once).
+	Once *SourceLock
 	// Owes says, for a wait on a WaitGroup, what the waiting function did
 	// with it: its Adds, and the goroutines it was handed to, each owing a
 	// Done; empty if the source does not show.
@@ -67,6 +96,23 @@ type SourceRef struct {
 	// prints it, Arg and Offset give the object's address.
 	Arg    int
 	Offset int64
+	// Maker, when set, names the function (as Enders names functions)
+	// that made the channel, or declared the WaitGroup or Cond, and to
+	// which it is confined: no code but it and its function literals
+	// reaches the object, so only a goroutine inside them can end a wait
+	// on it (for a select: on any of its channels).
+	Maker string
+	// Escapes reports that such an object (of this class, or type) is
+	// handed to code the source does not show (the standard library's,
+	// a dependency's): it may end a wait on it at any time.
+	Escapes bool
+	// Obj names the confined object (with Maker), Objs those of a
+	// select, as SourceFrame.Reaches does.
+	Obj  string
+	Objs []string
+	// Select reports the wait of a select statement: Name lists its
+	// channels, and Owned says that all of them are the program's own.
+	Select bool
 	// Owned reports that the object is the program's own: a variable or
 	// field declared in the program's source, or made by the function
 	// itself. Only code of the program reaches it, so the source shows
@@ -85,6 +131,9 @@ type SourceLock struct {
 	// Deferred reports that a deferred call releases it when the function
 	// returns.
 	Deferred bool
+	// Type is "sync.Mutex" or "sync.RWMutex" when the source shows it
+	// (empty for a lock taken through a sync.Locker or a helper).
+	Type string
 }
 
 // At returns "file.go:22", where l was locked.
@@ -159,10 +208,14 @@ func (z *analyzer) explain() {
 		g := &d.Goroutines[gi]
 		b := z.bucketOf[gi]
 		var hs []heldLock
-		for _, fs := range b.src {
+		for k, fs := range b.src {
 			for k := range fs.sf.Held {
 				l := &fs.sf.Held[k]
 				hs = append(hs, heldLock{l: l, frame: b.Stack.Frames[fs.index], addr: argAddr(d.Args(g), fs.index, l.SourceRef)})
+			}
+			if fs.sf.Once != nil && (k > 0 || runsInside(b.Stack.Frames[:fs.index])) {
+				// Do is running the Once's function: it holds the Once.
+				hs = append(hs, heldLock{l: fs.sf.Once, frame: b.Stack.Frames[fs.index], addr: argAddr(d.Args(g), fs.index, fs.sf.Once.SourceRef)})
 			}
 		}
 		z.held[gi] = hs
@@ -233,18 +286,36 @@ func (z *analyzer) heldKey(gi int) string {
 // match says whether holder lock h is the lock waited on as w (at address
 // addr, 0 if unknown): exactly, likely (same variable or field, instance
 // not shown), or not.
-func match(w *SourceRef, addr uint64, h heldLock) (exact, likely bool) {
+func match(w *SourceRef, addr uint64, kind waitgraph.ResourceKind, h heldLock) (exact, likely bool) {
 	switch {
 	case addr != 0 && h.addr != 0:
 		return addr == h.addr, false
 	case w == nil:
 		return false, false
+	case w.Global && h.l.Global:
+		return w.Class == h.l.Class, false
+	case w.Class == "" && !w.Global && addr != 0 && h.l.Global:
+		// The waiter's lock is a parameter or a sync.Locker whose
+		// address the dump shows, the holder's a package variable whose
+		// address it does not: the same lock, likely, if of the same type.
+		return false, h.l.Type == typeOfKind(kind)
 	case w.Global || h.l.Global:
-		return w.Global && h.l.Global && w.Class == h.l.Class, false
+		return false, false
 	case w.Class != "" && w.Class == h.l.Class:
 		return false, true
 	}
 	return false, false
+}
+
+// typeOfKind returns the sync type of a lock resource.
+func typeOfKind(k waitgraph.ResourceKind) string {
+	switch k {
+	case waitgraph.Mutex:
+		return "sync.Mutex"
+	case waitgraph.RWMutex:
+		return "sync.RWMutex"
+	}
+	return "?"
 }
 
 // sourceHolders names, from the source, the holders of the locks waited
@@ -258,7 +329,7 @@ func (z *analyzer) sourceHolders() {
 		switch r.r.Kind {
 		case waitgraph.Mutex, waitgraph.RWMutex:
 			z.lockHolders(r)
-		case waitgraph.Chan, waitgraph.WaitGroup, waitgraph.Cond:
+		case waitgraph.Chan, waitgraph.WaitGroup, waitgraph.Cond, waitgraph.Select:
 			z.enders(r)
 		}
 	}
@@ -291,7 +362,7 @@ func (z *analyzer) lockHolders(r *res) {
 			continue
 		}
 		for _, h := range n.held {
-			exact, likely := match(w, addr, h)
+			exact, likely := match(w, addr, r.r.Kind, h)
 			if exact || (likely && !waiting[n]) {
 				holders = append(holders, found{n, h, exact})
 				break
@@ -320,7 +391,14 @@ func (z *analyzer) lockHolders(r *res) {
 			verb = "read-holds"
 		}
 		why := fmt.Sprintf("%s %s (locked at %s, per the source)", verb, f.h.l.Name, f.h.l.At())
-		if !f.exact {
+		if f.h.l.Type == "sync.Once" {
+			why = fmt.Sprintf("is inside %s.Do (at %s) running its function, and so holds it (per the source)", f.h.l.Name, f.h.l.At())
+		}
+		switch {
+		case !f.exact && f.h.l.Global:
+			proven = false
+			why = fmt.Sprintf("likely holds it: %s %s (locked at %s, per the source), a %s as the one waited on, which the waiter reaches through a parameter or a sync.Locker", verb, f.h.l.Name, f.h.l.At(), f.h.l.Type)
+		case !f.exact:
 			proven = false
 			why = fmt.Sprintf("likely holds it: %s %s (locked at %s, per the source), and the dump does not show which %s that is", verb, f.h.l.Name, f.h.l.At(), shortClass(f.h.l.Class))
 		}
@@ -368,7 +446,10 @@ func (z *analyzer) enders(r *res) {
 		// what may end the wait is not all in the source.
 		return
 	}
-	if sf.Wait.Class != "" {
+	switch {
+	case sf.Wait.Select:
+		r.r.Name = "select on " + sf.Wait.Name
+	case sf.Wait.Class != "":
 		r.r.Name = shortClass(sf.Wait.Class)
 	}
 	for _, n := range z.nodes_ {
@@ -388,6 +469,73 @@ func (z *analyzer) enders(r *res) {
 			break
 		}
 	}
+	if rc, ok := z.src.(Reacher); ok && sf.Wait.Maker == "" && len(sf.Enders) > 0 && !sf.Wait.Escapes {
+		// Any goroutine that may yet call a function that ends the
+		// wait may end it; if none outside the blocked ones can, the
+		// wait is over for good.
+		for _, n := range z.nodes_ {
+			if waiting[n] || n.b.Class == System || n.b.Class == Idle ||
+				slices.ContainsFunc(r.r.Releasers, func(x waitgraph.Releaser) bool { return x.Goroutine == n.gr.ID }) {
+				continue
+			}
+			if z.reach == nil {
+				z.reach = map[*Bucket]reachSet{}
+			}
+			rs, ok := z.reach[n.b]
+			if !ok {
+				rs.funcs, rs.all = rc.Reach(n.b.Stack.Frames)
+				z.reach[n.b] = rs
+			}
+			why := ""
+			if rs.all {
+				why = "the source cannot tell what it may yet call"
+			} else {
+				for f, what := range sf.Enders {
+					if rs.funcs[f] {
+						why = fmt.Sprintf("it may yet call %s, which %s (per the source)", f, what)
+						break
+					}
+				}
+			}
+			if why != "" {
+				r.r.Releasers = append(r.r.Releasers, waitgraph.Releaser{Goroutine: n.gr.ID, Why: why})
+			}
+		}
+		// An ender called back by code the dump does not show (a timer's
+		// function, a handler, a method called through an interface) may
+		// run with no goroutine in it now.
+		r.final = true
+		for f := range sf.Enders {
+			if rc.Called(f) {
+				r.final = false
+			}
+		}
+	}
+	if m := sf.Wait.Maker; m != "" {
+		// Confined to the call of m that made it: besides the enders,
+		// a goroutine inside m (perhaps that call) may yet end the
+		// wait, or start one that does; so may a live goroutine inside
+		// one of m's function literals. Nothing else can.
+		for _, n := range z.nodes_ {
+			if waiting[n] || n.b.Class == System || n.b.Class == Idle {
+				continue
+			}
+			for i, f := range n.b.Stack.Frames {
+				k := funcKey(f.Func)
+				if k == m && n.b.done(i, sf.Wait) {
+					continue // the rest of m no longer reaches it
+				}
+				if k == m || (k == m+".func*" && (n.b.Class == Running || n.b.Class == External)) {
+					if !slices.ContainsFunc(r.r.Releasers, func(x waitgraph.Releaser) bool { return x.Goroutine == n.gr.ID }) {
+						r.r.Releasers = append(r.r.Releasers, waitgraph.Releaser{Goroutine: n.gr.ID,
+							Why: fmt.Sprintf("inside %s, where it was made (per the source)", f.Func)})
+					}
+					break
+				}
+			}
+		}
+		r.final = true
+	}
 	// Likely: the goroutines that may end the wait are those the dump
 	// shows inside a function that can; one started later, or reaching
 	// the channel through code the source does not show, is not.
@@ -406,4 +554,45 @@ func (z *analyzer) gidOf(id int64) *node {
 // shortClass drops the directories of a class's import path.
 func shortClass(c string) string {
 	return c[strings.LastIndex(c, "/")+1:]
+}
+
+// runsInside reports whether frames, the inner part of a stack, run code
+// other than the runtime's and sync's: a function called back.
+func runsInside(frames waitgraph.Stack) bool {
+	for _, f := range frames {
+		if isUserFunc(f.Func) {
+			return true
+		}
+	}
+	return false
+}
+
+// done reports that frame i of the bucket's stack, per the source, no
+// longer reaches the confined object(s) of w.
+func (b *Bucket) done(i int, w *SourceRef) bool {
+	for _, fs := range b.src {
+		if fs.index != i || fs.sf.Anywhere {
+			continue
+		}
+		objs := w.Objs
+		if w.Obj != "" {
+			objs = []string{w.Obj}
+		}
+		if len(objs) == 0 {
+			return false
+		}
+		for _, o := range objs {
+			if slices.Contains(fs.sf.Reaches, o) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// reachSet is what a bucket's goroutines may yet call, per the source.
+type reachSet struct {
+	funcs map[string]bool
+	all   bool
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/internal/sched"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
@@ -74,6 +75,9 @@ func (c *Cond) prim(pc uintptr) *engine.Prim {
 func (c *Cond) Wait() {
 	gid, pc := rt.Enter()
 	c.check()
+	if sched.On() && c.schedWait(gid, pc) {
+		return
+	}
 	q := c.queue()
 	w := getDurableWaiter()
 	defer putWaiter(w)
@@ -113,6 +117,9 @@ func (c *Cond) Signal() {
 	if engine.Enabled() {
 		c.prim(pc).NoteSend(gid)
 	}
+	if sched.On() && c.schedSignal(false) {
+		return
+	}
 	q := c.queue()
 	q.mu.Lock()
 	w := q.pop()
@@ -130,6 +137,9 @@ func (c *Cond) Broadcast() {
 	c.check()
 	if engine.Enabled() {
 		c.prim(pc).NoteSend(gid)
+	}
+	if sched.On() && c.schedSignal(true) {
+		return
 	}
 	q := c.queue()
 	q.mu.Lock()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/internal/sched"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
@@ -69,6 +70,9 @@ var multicore = runtime.NumCPU() > 1
 //go:noinline
 func (m *Mutex) Lock() {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		m.schedLock(pc)
+	}
 	// lockAt, by hand, and engine.Acquired's outermost case inlined: the
 	// uncontended path makes no call but rt.Enter.
 	if m.state.CompareAndSwap(0, mutexLocked) {
@@ -114,6 +118,9 @@ func (m *Mutex) LockContext(ctx context.Context) error {
 // lockAt locks m for a caller at call site pc, recording it as a lock of
 // the given kind (a Once's mutex is a once).
 func (m *Mutex) lockAt(gid uint64, pc uintptr, kind waitgraph.ResourceKind) {
+	if sched.On() {
+		m.schedLock(pc)
+	}
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
 			m.acquired(gid, pc, kind)
@@ -182,6 +189,9 @@ func (m *Mutex) TryLock() bool {
 		engine.Tried(gid, &h.ref, waitgraph.Mutex, engine.Write, pc, nil)
 		m.l = h.ref.Peek()
 	}
+	if sched.On() {
+		schedTried(unsafe.Pointer(m), sched.Mutex)
+	}
 	return true
 }
 
@@ -202,6 +212,9 @@ func (m *Mutex) Unlock() {
 	}
 	if !m.state.CompareAndSwap(mutexLocked, 0) {
 		m.unlockSlow()
+	}
+	if sched.On() {
+		schedUnlocked(unsafe.Pointer(m), sched.Mutex)
 	}
 }
 

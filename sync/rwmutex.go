@@ -9,6 +9,7 @@ import (
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/internal/sched"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
@@ -64,6 +65,9 @@ type rwq struct {
 //go:noinline
 func (rw *RWMutex) RLock() {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		rw.schedRLock(pc)
+	}
 	// rlock, by hand: one call less on the uncontended path.
 	if rw.tryRLock() {
 		if engine.Enabled() {
@@ -81,6 +85,9 @@ func (rw *RWMutex) RLock() {
 }
 
 func (rw *RWMutex) rlock(gid uint64, pc uintptr) {
+	if sched.On() {
+		rw.schedRLock(pc)
+	}
 	if rw.tryRLock() {
 		if engine.Enabled() {
 			// homeOf, by hand.
@@ -176,9 +183,15 @@ func (rw *RWMutex) RUnlock() {
 		}
 		if old&rwPending != 0 {
 			rw.runlockSlow()
+			if sched.On() {
+				schedUnlocked(unsafe.Pointer(rw), sched.RLock)
+			}
 			return
 		}
 		if rw.state.CompareAndSwap(old, old-1) {
+			if sched.On() {
+				schedUnlocked(unsafe.Pointer(rw), sched.RLock)
+			}
 			return
 		}
 	}
@@ -190,6 +203,9 @@ func (rw *RWMutex) RUnlock() {
 //go:noinline
 func (rw *RWMutex) Lock() {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		rw.schedLock(pc)
+	}
 	// lockAt, by hand: one call less on the uncontended path.
 	if rw.state.CompareAndSwap(0, rwWriter) {
 		if engine.Enabled() {
@@ -201,6 +217,9 @@ func (rw *RWMutex) Lock() {
 }
 
 func (rw *RWMutex) lockAt(gid uint64, pc uintptr) {
+	if sched.On() {
+		rw.schedLock(pc)
+	}
 	if rw.state.CompareAndSwap(0, rwWriter) {
 		if engine.Enabled() {
 			rw.acquired(gid, pc)
@@ -263,6 +282,9 @@ func (rw *RWMutex) Unlock() {
 	}
 	if !rw.state.CompareAndSwap(rwWriter, 0) {
 		rw.unlockSlow()
+	}
+	if sched.On() {
+		schedUnlocked(unsafe.Pointer(rw), sched.WLock)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/internal/sched"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
@@ -63,6 +64,9 @@ func (wg *WaitGroup) add(gid uint64, pc uintptr, delta int) {
 	if n == 0 && delta < 0 {
 		wg.wake()
 	}
+	if sched.On() {
+		schedPoint(unsafe.Pointer(wg))
+	}
 }
 
 // Done decrements the WaitGroup counter by one.
@@ -80,6 +84,9 @@ func (wg *WaitGroup) Done() {
 	}
 	if n == 0 {
 		wg.wake()
+	}
+	if sched.On() {
+		schedPoint(unsafe.Pointer(wg))
 	}
 }
 
@@ -118,7 +125,16 @@ func (wg *WaitGroup) Go(f func()) {
 	gid, pc := rt.Enter()
 	wg.add(gid, pc, 1)
 	spawn := engine.Spawn(pc)
+	var s *sched.Sched
+	var sg *sched.G
+	if sched.On() {
+		s, sg = schedSpawn("")
+	}
 	go func() {
+		if sg != nil {
+			s.Begin(sg)
+			defer s.Exit(sg)
+		}
 		g := engine.Started(spawn, "")
 		if g != nil {
 			wg.prim(pc).AddOwer(g.ID(), "started by WaitGroup.Go")
@@ -127,6 +143,9 @@ func (wg *WaitGroup) Go(f func()) {
 		defer wg.Done()
 		f()
 	}()
+	if sg != nil {
+		schedPoint(nil)
+	}
 }
 
 // Wait blocks until the WaitGroup counter is zero.
@@ -149,6 +168,9 @@ func (wg *WaitGroup) WaitContext(ctx context.Context) error {
 }
 
 func (wg *WaitGroup) wait(gid uint64, pc uintptr, ctx context.Context) error {
+	if sched.On() && ctx == nil {
+		wg.schedWait(pc)
+	}
 	if wg.n.Load() == 0 {
 		return nil
 	}

@@ -133,3 +133,119 @@ func TestSameFunc(t *testing.T) {
 		}
 	}
 }
+
+// confinedSrc has goroutines blocked sending on channels that, per the
+// source, reach no code but the function that made them (leak, and the
+// channel of a select in pick), and channels that reach other code
+// (passed, stored, returned, sent, a literal handed out).
+const confinedSrc = `package main
+
+func leak() {
+	ch := make(chan int)
+	go func() {
+		ch <- 1
+	}()
+}
+
+func passed() {
+	ch := make(chan int)
+	go func() {
+		ch <- 1
+	}()
+	consume(ch)
+}
+
+func consume(ch chan int) { <-ch }
+
+var handlers []func()
+
+func stored() {
+	ch := make(chan int)
+	f := func() { ch <- 1 }
+	handlers = append(handlers, f)
+}
+
+func returned() chan int {
+	ch := make(chan int)
+	go func() {
+		ch <- 1
+	}()
+	return ch
+}
+
+var chans = make(chan chan int)
+
+func sent() {
+	ch := make(chan int)
+	go func() {
+		ch <- 1
+	}()
+	chans <- ch
+}
+
+func pick() {
+	a, b := make(chan int), make(chan int)
+	go func() {
+		select {
+		case a <- 1:
+		case b <- 2:
+		}
+	}()
+}
+
+func main() {}
+`
+
+// TestConfined tells the channels confined to the function that made them
+// from those that escape it: only the first may make a goroutine blocked
+// for good per the source.
+func TestConfined(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/conf\n\ngo 1.24\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(confinedSrc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := "example.com/conf/main.go"
+	d, err := dump.ParseBytes([]byte("goroutine 7 [chan send]:\nmain.leak.func1()\n\t" + file + ":6 +0x1d\ncreated by main.leak in goroutine 1\n\t" + file + ":5 +0x1d\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := dumpsrc.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Load(d); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Problems) > 0 {
+		t.Fatal(p.Problems)
+	}
+	tests := []struct {
+		fn    string
+		line  int
+		maker string
+	}{
+		{"main.leak.func1", 6, "main.leak"},
+		{"main.passed.func1", 13, ""},
+		{"main.stored.func1", 24, ""},
+		{"main.returned.func1", 31, ""},
+		{"main.sent.func1", 41, ""},
+		{"main.pick.func1", 49, "main.pick"},
+	}
+	for _, tt := range tests {
+		sf := p.Frame(waitgraph.Frame{Func: tt.fn, File: file, Line: tt.line}, "")
+		if sf == nil || sf.Mismatch != "" || sf.Wait == nil {
+			t.Errorf("%s at line %d: %+v, want a wait", tt.fn, tt.line, sf)
+			continue
+		}
+		if sf.Wait.Maker != tt.maker {
+			t.Errorf("%s at line %d: confined to %q, want %q", tt.fn, tt.line, sf.Wait.Maker, tt.maker)
+		}
+	}
+	// leak's own frame, past the go statement, no longer reaches ch.
+	if sf := p.Frame(waitgraph.Frame{Func: "main.leak", File: file, Line: 5}, "main.leak.gowrap1"); sf != nil && len(sf.Reaches) > 0 {
+		t.Errorf("leak at its go statement reaches %v", sf.Reaches)
+	}
+}

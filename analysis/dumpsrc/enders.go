@@ -172,11 +172,22 @@ func (p *Program) index() {
 								add(res, fn, "recv", s.Chan, "receives from")
 							}
 						}
+					case *ssa.MakeInterface:
+						p.escape(res, fn, ins.X)
 					case ssa.CallInstruction:
 						c := ins.Common()
 						if b, ok := c.Value.(*ssa.Builtin); ok && b.Name() == "close" && len(c.Args) == 1 {
 							add(res, fn, "close", c.Args[0], "closes")
 							continue
+						}
+						if _, ok := c.Value.(*ssa.Builtin); !ok {
+							if cl := c.StaticCallee(); cl == nil || !p.mine(cl) {
+								// Handed to code the source does not show:
+								// it may end waits on it, at any time.
+								for _, a := range c.Args {
+									p.escape(res, fn, a)
+								}
+							}
 						}
 						callee := c.StaticCallee()
 						if callee == nil || len(c.Args) == 0 {
@@ -193,4 +204,45 @@ func (p *Program) index() {
 			}
 		}
 	}
+}
+
+// escape notes that v, if a channel, WaitGroup or Cond, is handed to code
+// that the source does not show (the standard library's, a dependency's,
+// or a call through an interface or function value).
+func (p *Program) escape(res *locks.Result, fn *ssa.Function, v ssa.Value) {
+	switch u := types.Unalias(v.Type()).Underlying().(type) {
+	case *types.Chan:
+	case *types.Pointer:
+		n, ok := types.Unalias(u.Elem()).(*types.Named)
+		if !ok || n.Obj().Pkg() == nil || n.Obj().Pkg().Path() != "sync" || (n.Obj().Name() != "WaitGroup" && n.Obj().Name() != "Cond") {
+			return
+		}
+	default:
+		return
+	}
+	if p.escapes == nil {
+		p.escapes = map[string]bool{}
+	}
+	p.escapes["type:"+typeKey(v.Type())] = true
+	if c := res.Ref(fn, v).Class; c != "" {
+		p.escapes[c] = true
+	}
+}
+
+// escaped reports whether an object of class (or, whatever the class, of
+// type t) was handed to code that the source does not show.
+func (p *Program) escaped(class string, t types.Type) bool {
+	if p.enders == nil {
+		p.index()
+	}
+	return p.escapes["type:"+typeKey(t)] || (class != "" && p.escapes[class])
+}
+
+// mine reports whether fn is a function of the loaded packages, or sync's.
+func (p *Program) mine(fn *ssa.Function) bool {
+	if fn.Pkg == nil {
+		return recvIs(fn, "WaitGroup") || recvIs(fn, "Cond") || recvIs(fn, "Mutex") || recvIs(fn, "RWMutex") || recvIs(fn, "Once")
+	}
+	path := fn.Pkg.Pkg.Path()
+	return path == "sync" || path == "github.com/gridlock-go/gridlock/sync" || path == p.Module || strings.HasPrefix(path, p.Module+"/")
 }

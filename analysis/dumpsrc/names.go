@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -121,6 +122,20 @@ func (f *file) at(fset *token.FileSet, line int) *ssa.Function {
 		}
 	}
 	return best
+}
+
+// around returns the functions and literals of f whose body holds line,
+// the innermost first.
+func (f *file) around(fset *token.FileSet, line int) []*ssa.Function {
+	var out []*ssa.Function
+	for _, fn := range f.funcs {
+		s := fn.Syntax()
+		if fset.Position(s.Pos()).Line <= line && line <= fset.Position(s.End()).Line {
+			out = append(out, fn)
+		}
+	}
+	slices.SortFunc(out, func(a, b *ssa.Function) int { return int(b.Syntax().Pos() - a.Syntax().Pos()) })
+	return out
 }
 
 // covers reports whether ins is on line: its position, or for a call the

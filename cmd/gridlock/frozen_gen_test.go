@@ -23,7 +23,12 @@ var (
 // frozenScenarios lists the programs of testdata/frozen, a module of
 // unmodified programs (standard sync) that freeze, and one that is busy
 // but healthy.
-var frozenScenarios = []string{"globals", "fields", "waitgroup", "chansend", "rlock", "closures", "locals", "busy"}
+var frozenScenarios = []string{"globals", "fields", "waitgroup", "chansend", "rlock", "closures", "locals", "busy",
+	"deepcall", "deferwait", "stripes", "locker", "rwchan", "cycle3", "condouter", "selectlock", "oncewait", "wgsend", "timeoutleak",
+	"pool", "server", "orphan", "later"}
+
+// frozenTests lists the packages of testdata/frozen whose test freezes.
+var frozenTests = []string{"testfreeze"}
 
 // TestGenerateFrozen regenerates the dumps of the programs of
 // testdata/frozen:
@@ -56,6 +61,20 @@ func TestGenerateFrozen(t *testing.T) {
 			t.Fatalf("building %s: %v\n%s", name, err, b)
 		}
 		return exe
+	}
+	for _, sc := range frozenTests {
+		if *onlyFrozen != "" && sc != *onlyFrozen {
+			continue
+		}
+		// go test's own dump when the test times out: frames in _test.go files.
+		cmd := exec.Command("go", "test", "-count=1", "-timeout=2s", "./"+sc)
+		cmd.Dir = src
+		cmd.Env = append(os.Environ(), "GOWORK=off", "CGO_ENABLED=0")
+		b, _ := cmd.CombinedOutput()
+		if !bytes.Contains(b, []byte("test timed out")) {
+			t.Fatalf("%s: no timeout:\n%s", sc, b)
+		}
+		writeDump(t, filepath.Join(out, sc+".timeout.txt"), b)
 	}
 	for _, sc := range frozenScenarios {
 		if *onlyFrozen != "" && sc != *onlyFrozen {

@@ -132,6 +132,8 @@ type session struct {
 	// found keeps one finding per bug, counting repeats across tests and
 	// test binaries.
 	found report.Set
+	// jitterSeed is the seed of gridlock test -jitter, 0 without.
+	jitterSeed uint64
 }
 
 // taggedFinding is a finding and where it comes from, as -json writes it.
@@ -142,7 +144,7 @@ type taggedFinding struct {
 
 // newSession locates gridlock's source, writes the workspace and the
 // overlay. The caller must call close.
-func newSession(ctx *env, flags *commonFlags, patterns, goFlags []string, tests bool) (*session, int, error) {
+func newSession(ctx *env, flags *commonFlags, patterns, goFlags []string, tests bool, steps ...overlay.Step) (*session, int, error) {
 	s := &session{ctx: ctx, flags: flags}
 	src, err := overlay.Source(ctx.getenv)
 	if err != nil {
@@ -173,6 +175,7 @@ func newSession(ctx *env, flags *commonFlags, patterns, goFlags []string, tests 
 		BuildFlags: buildFlags(goFlags),
 		Temp:       s.temp,
 		Serve:      flags.http != "",
+		Steps:      steps,
 	})
 	if err != nil {
 		s.close()
@@ -234,6 +237,9 @@ func (s *session) supervisor() *supervise.Supervisor {
 func (s *session) report(key string, f *report.Finding) {
 	if s.found.Add(key, f) {
 		report.WriteText(s.ctx.stderr, f)
+		if s.jitterSeed != 0 {
+			fmt.Fprintf(s.ctx.stderr, "gridlock test: found with jitter seed %d (repeat with -jitter-seed %d)\n", s.jitterSeed, s.jitterSeed)
+		}
 	}
 }
 

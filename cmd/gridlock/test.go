@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"os/signal"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gridlock-go/gridlock/internal/sched"
 )
 
 var testCmd = &command{
@@ -40,6 +43,15 @@ good, after which the hung binary is stopped instead of waiting out its
 timeout; and when a test binary is done, the goroutines its tests left
 blocked for good (partial-deadlock).
 
+With -jitter, the goroutines of the tests yield the processor, or sleep a
+few microseconds, now and then at instrumented operations, in a seeded
+pseudo-random order: the cheap stress mode for whole suites, to make
+interleavings that rarely happen on their own happen. The seed is printed
+with each finding; -jitter-seed S runs with seed S again (the order of
+goroutines still varies with the machine). For exploring a test's
+interleavings one by one, with schedules that replay exactly, see gridlock
+explore.
+
 Arguments after the packages, from the first that starts with "-" (a "--"
 before them is dropped), are go test flags, e.g.
 
@@ -59,8 +71,13 @@ func runTest(ctx *env, args []string) (int, error) {
 	fs := newFlagSet(ctx)
 	var flags commonFlags
 	flags.register(fs)
+	jitter := fs.Bool("jitter", false, "stress: yield or sleep a few microseconds now and then at instrumented operations, in a seeded order printed with each finding")
+	jitterSeed := fs.Uint64("jitter-seed", 0, "-jitter with this `seed` (repeats a run's order of yields)")
 	if code, err := parseFlags(fs, args); err != nil {
 		return code, err
+	}
+	if *jitter && *jitterSeed == 0 {
+		*jitterSeed = rand.Uint64()>>12 | 1
 	}
 	if flags.wait <= 0 {
 		return exitUsage, errors.New("-wait must be positive")
@@ -80,6 +97,11 @@ func runTest(ctx *env, args []string) (int, error) {
 		return code, err
 	}
 	defer s.close()
+	if *jitterSeed != 0 {
+		s.jitterSeed = *jitterSeed
+		s.env = append(s.env, fmt.Sprintf("%s=%d", sched.JitterEnv, *jitterSeed))
+		s.logf("gridlock: jitter seed %d", *jitterSeed)
+	}
 	var tested []string
 	for _, t := range s.plan.Targets {
 		if t.Tests {

@@ -24,6 +24,28 @@ type Kernel struct {
 	Category string   // the first line of EXPECTED, e.g. "resource deadlock: AB-BA"
 	Want     []string // expected kinds; empty for correct code
 	Found    []string // kinds found
+	// Explored is what gridlock explore, at its default settings, stopped
+	// on: a finding's kind, "failure" (a test failure or hang without a
+	// finding), or "" when it found nothing; Explore says whether it ran.
+	Explored string
+	Explore  bool
+}
+
+// ExploreVerdict describes what gridlock explore did with the kernel.
+func (k *Kernel) ExploreVerdict() string {
+	switch {
+	case !k.Explore:
+		return ""
+	case k.Explored == "" && k.Buggy():
+		return "missed"
+	case k.Explored == "":
+		return "silent"
+	case !k.Buggy():
+		return "FALSE ALARM (" + k.Explored + ")"
+	case slices.Contains(k.Want, k.Explored):
+		return "found (" + k.Explored + ")"
+	}
+	return "found other (" + k.Explored + ")"
 }
 
 // Buggy reports whether the kernel is expected to produce findings.
@@ -59,6 +81,9 @@ type Options struct {
 	Wait    time.Duration // gridlock test's -wait
 	Stderr  io.Writer     // gridlock test's standard error and output; nil discards them
 	Pattern string        // packages of the corpus to run, default ./...
+	// Explore also runs gridlock explore, at its default settings, on
+	// each kernel.
+	Explore bool
 }
 
 // Run builds gridlock from o.Root, runs gridlock test on the corpus in
@@ -129,7 +154,46 @@ func Run(o Options) (*Board, error) {
 			ran = append(ran, k)
 		}
 	}
+	if o.Explore {
+		for _, k := range ran {
+			if err := explore(bin, corpus, o, k); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return &Board{Kernels: ran, Elapsed: time.Since(start)}, nil
+}
+
+// explore runs gridlock explore on kernel k.
+func explore(bin, corpus string, o Options, k *Kernel) error {
+	out := filepath.Join(os.TempDir(), fmt.Sprintf("gridlock-scoreboard-explore-%d.json", os.Getpid()))
+	defer os.Remove(out)
+	cmd := exec.Command(bin, "explore", "-json", out, "./"+k.Path)
+	cmd.Dir = corpus
+	cmd.Env = append(os.Environ(), "GRIDLOCK_SRC="+o.Root)
+	if o.Stderr != nil {
+		cmd.Stdout, cmd.Stderr = o.Stderr, o.Stderr
+	}
+	err := cmd.Run()
+	k.Explore = true
+	if err == nil {
+		return nil
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		return fmt.Errorf("gridlock explore ./%s: %v", k.Path, err)
+	}
+	k.Explored = "failure"
+	b, err := os.ReadFile(out)
+	if err != nil {
+		return nil
+	}
+	var recs []struct {
+		Kind string `json:"kind"`
+	}
+	if json.Unmarshal(b, &recs) == nil && len(recs) > 0 && recs[0].Kind != "" {
+		k.Explored = recs[0].Kind
+	}
+	return nil
 }
 
 func matches(pattern, path string) bool {
@@ -209,12 +273,27 @@ func modulePath(dir string) (string, error) {
 type Totals struct {
 	Buggy, BuggyExact, BuggyFound int // kernels with bugs; found exactly; found something
 	Correct, CorrectSilent        int
+	// With Options.Explore: buggy kernels on which gridlock explore
+	// stopped with a finding of an expected kind, or with any finding or
+	// failure; correct kernels it was silent on.
+	ExploreFound, ExploreAny, ExploreSilent int
 }
 
 // Totals returns the board's totals.
 func (b *Board) Totals() Totals {
 	var t Totals
 	for _, k := range b.Kernels {
+		if k.Explore {
+			switch {
+			case k.Buggy() && slices.Contains(k.Want, k.Explored):
+				t.ExploreFound++
+				t.ExploreAny++
+			case k.Buggy() && k.Explored != "":
+				t.ExploreAny++
+			case !k.Buggy() && k.Explored == "":
+				t.ExploreSilent++
+			}
+		}
 		if k.Buggy() {
 			t.Buggy++
 			if k.Exact() {
@@ -236,9 +315,19 @@ func (b *Board) Totals() Totals {
 // WriteMarkdown writes the board as a Markdown table with totals.
 func (b *Board) WriteMarkdown(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
-	fmt.Fprintf(tw, "| kernel\t| category\t| expected\t| found\t| verdict\t|\n")
-	fmt.Fprintf(tw, "|---\t|---\t|---\t|---\t|---\t|\n")
+	explored := len(b.Kernels) > 0 && b.Kernels[0].Explore
+	if explored {
+		fmt.Fprintf(tw, "| kernel\t| category\t| expected\t| found\t| verdict\t| explore\t|\n")
+		fmt.Fprintf(tw, "|---\t|---\t|---\t|---\t|---\t|---\t|\n")
+	} else {
+		fmt.Fprintf(tw, "| kernel\t| category\t| expected\t| found\t| verdict\t|\n")
+		fmt.Fprintf(tw, "|---\t|---\t|---\t|---\t|---\t|\n")
+	}
 	for _, k := range b.Kernels {
+		if explored {
+			fmt.Fprintf(tw, "| %s\t| %s\t| %s\t| %s\t| %s\t| %s\t|\n", k.Path, k.Category, kinds(k.Want), kinds(k.Found), k.Verdict(), k.ExploreVerdict())
+			continue
+		}
 		fmt.Fprintf(tw, "| %s\t| %s\t| %s\t| %s\t| %s\t|\n", k.Path, k.Category, kinds(k.Want), kinds(k.Found), k.Verdict())
 	}
 	if err := tw.Flush(); err != nil {
@@ -247,6 +336,10 @@ func (b *Board) WriteMarkdown(w io.Writer) error {
 	t := b.Totals()
 	_, err := fmt.Fprintf(w, "\nbuggy kernels: %d of %d found with exactly the expected kinds, %d of %d with some finding; correct kernels: %d of %d silent (%v)\n",
 		t.BuggyExact, t.Buggy, t.BuggyFound, t.Buggy, t.CorrectSilent, t.Correct, b.Elapsed.Round(time.Second))
+	if err == nil && explored {
+		_, err = fmt.Fprintf(w, "gridlock explore (default settings): buggy kernels: %d of %d stopped on an expected kind, %d of %d on some finding or failure; correct kernels: %d of %d silent\n",
+			t.ExploreFound, t.Buggy, t.ExploreAny, t.Buggy, t.ExploreSilent, t.Correct)
+	}
 	return err
 }
 

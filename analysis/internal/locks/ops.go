@@ -73,6 +73,17 @@ func LockOp(call *ssa.CallCommon) (Op, ssa.Value) {
 		}
 		return NoOp, nil
 	}
+	if mc, ok := call.Value.(*ssa.MakeClosure); ok && len(mc.Bindings) == 1 && len(call.Args) == 0 {
+		// A method value called at once, or through a local variable:
+		// lock := mu.Lock; lock().
+		if fn, ok := mc.Fn.(*ssa.Function); ok && strings.HasPrefix(fn.Synthetic, "bound method wrapper") {
+			if m, ok := fn.Object().(*types.Func); ok {
+				if r := m.Type().(*types.Signature).Recv(); r != nil && isMutex(r.Type()) {
+					return opNamed(m.Name()), mc.Bindings[0]
+				}
+			}
+		}
+	}
 	fn := call.StaticCallee()
 	if fn == nil || fn.Signature.Recv() == nil || len(call.Args) == 0 {
 		return NoOp, nil

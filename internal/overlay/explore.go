@@ -1,0 +1,64 @@
+package overlay
+
+import (
+	"go/ast"
+	"strings"
+)
+
+// ExplorePath is the import path of the package whose ExploreTest runs a
+// test under gridlock explore's scheduler.
+const ExplorePath = "github.com/gridlock-go/gridlock/gridlocktest"
+
+// ExploreTests is the step of gridlock explore: every test function of a
+// test file (func TestXxx(t *testing.T)) starts by running the test under
+// the next schedule, on the line of its opening brace:
+//
+//	func TestX(t *testing.T) {      func TestX(t *testing.T) { defer gridlockExplore.ExploreTest(t)();
+//
+// Out of gridlock explore, ExploreTest does nothing.
+func ExploreTests(f *File) error {
+	if !strings.HasSuffix(f.Path, "_test.go") {
+		return nil
+	}
+	testing := f.ImportName("testing", "testing")
+	if testing == "" {
+		return nil
+	}
+	for _, d := range f.AST.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Recv != nil || fd.Body == nil || !isTestName(fd.Name.Name) {
+			continue
+		}
+		ps := fd.Type.Params.List
+		if len(ps) != 1 || len(ps[0].Names) != 1 || ps[0].Names[0].Name == "_" || fd.Type.Results != nil || fd.Type.TypeParams != nil {
+			continue
+		}
+		star, ok := ps[0].Type.(*ast.StarExpr)
+		if !ok {
+			continue
+		}
+		sel, ok := star.X.(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "T" {
+			continue
+		}
+		if x, ok := sel.X.(*ast.Ident); !ok || x.Name != testing {
+			continue
+		}
+		f.AddImport("gridlockExplore", ExplorePath)
+		f.Buf.Insert(f.Offset(fd.Body.Lbrace)+1, " defer gridlockExplore.ExploreTest("+ps[0].Names[0].Name+")();")
+	}
+	return nil
+}
+
+// isTestName reports whether name is a test's, as go test sees it: Test
+// followed by nothing or by a character that is not a lower-case letter.
+func isTestName(name string) bool {
+	if !strings.HasPrefix(name, "Test") || name == "TestMain" {
+		return false
+	}
+	if len(name) == 4 {
+		return true
+	}
+	c := name[4]
+	return !('a' <= c && c <= 'z')
+}

@@ -1,0 +1,657 @@
+package sched
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/gridlock-go/gridlock/report"
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// quiet is how long a schedule in which code out of its control used a
+// hook waits, once every goroutine it controls is blocked, for that code
+// to release one, before it reports them.
+const quiet = 200 * time.Millisecond
+
+// checkStuck is called when no goroutine can run. If some are out of
+// control, they will come back; otherwise the blocked ones are blocked
+// for good. Called with s.mu held.
+func (s *Sched) checkStuck() {
+	stuck := s.stuckSet()
+	if len(stuck) == 0 {
+		s.maybeLeakCheck()
+		return
+	}
+	if s.outside.Load() {
+		p := s.progress.Load()
+		time.AfterFunc(quiet, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if !s.over && s.cur == nil && s.progress.Load() == p {
+				if st := s.stuckSet(); len(st) > 0 {
+					s.depend("code the schedule does not control used the same primitives")
+					s.report(st)
+				}
+			}
+		})
+		return
+	}
+	s.report(stuck)
+}
+
+// stuckSet returns the blocked goroutines if every goroutine of the
+// schedule is blocked or finished. Called with s.mu held.
+func (s *Sched) stuckSet() []*G {
+	var stuck []*G
+	for _, g := range s.gs {
+		switch g.st {
+		case blocked:
+			stuck = append(stuck, g)
+		case finished:
+		default:
+			return nil
+		}
+	}
+	return stuck
+}
+
+// report ends the schedule with a finding for the stuck goroutines: the
+// root, which is among them or has ended, is aborted. Called with s.mu
+// held.
+func (s *Sched) report(stuck []*G) {
+	s.finding = s.build(stuck, "")
+	s.abort()
+}
+
+// build returns the finding for the stuck goroutines; why, if not empty,
+// replaces the summary's opening. Called with s.mu held.
+func (s *Sched) build(stuck []*G, why string) *report.Finding {
+	gr := s.graph(stuck)
+	groups := gr.Stuck()
+	kind := report.PartialDeadlock
+	var cycle []int64
+	// A goroutine that waits for a lock it holds: a recursive lock,
+	// whatever else waits on it.
+	for _, g := range stuck {
+		if s.waitsForItself(g) == string(report.RecursiveLock) {
+			kind, cycle = report.RecursiveLock, []int64{int64(g.id)}
+			break
+		}
+	}
+	for _, grp := range groups {
+		if len(grp.Cycle) > 0 && len(cycle) == 0 {
+			kind, cycle = report.Deadlock, grp.Cycle
+			break
+		}
+	}
+	// A goroutine that waits for itself alone: a channel only it can
+	// reach.
+	for _, g := range stuck {
+		if self := s.waitsForItself(g); self != "" && len(cycle) == 0 {
+			kind, cycle = report.Kind(self), []int64{int64(g.id)}
+			break
+		}
+	}
+	f := &report.Finding{Kind: kind, Source: "explore", Certainty: report.Certain, Hint: kind.Info().Hint, Time: time.Now()}
+	order := append([]int64(nil), cycle...)
+	// Then those that wait for nobody live (the cause), then the rest.
+	for _, g := range stuck {
+		if x := gr.Goroutine(int64(g.id)); !containsID(order, x.ID) && len(gr.Needs(x).By) == 0 {
+			order = append(order, x.ID)
+		}
+	}
+	for _, g := range stuck {
+		if !containsID(order, int64(g.id)) {
+			order = append(order, int64(g.id))
+		}
+	}
+	used := map[string]bool{}
+	var steps []string
+	for _, id := range order {
+		x := gr.Goroutine(id)
+		f.Goroutines = append(f.Goroutines, x)
+		for _, h := range x.Holds {
+			used[h.Resource] = true
+		}
+		if x.Wait != nil {
+			used[x.Wait.Resource] = true
+			f.Positions = append(f.Positions, x.Wait.Stack.Top().Pos())
+			what := x.Wait.Resource
+			if r := gr.Resource(what); r != nil {
+				what = r.Label()
+			}
+			steps = append(steps, fmt.Sprintf("%s %s %s at %s", x.Label(), verb(x.Wait.Mode), what, x.Wait.Stack.Top()))
+		}
+	}
+	for _, r := range gr.Resources {
+		if used[r.ID] {
+			f.Resources = append(f.Resources, r)
+		}
+	}
+	if kind == report.Deadlock {
+		f.Summary = "under a controlled schedule, no goroutine of the test can run: " + strings.Join(steps, "; ")
+	} else {
+		f.Summary = "under a controlled schedule, goroutines wait for good with no circular wait: " + strings.Join(steps, "; ")
+	}
+	if why != "" {
+		f.Summary = why + ": " + strings.Join(steps, "; ")
+	}
+	f.Key = report.Identity(f)
+	return f
+}
+
+// waitsForItself returns the kind of finding if g waits for itself alone:
+// recursive-lock for a lock it holds, deadlock for a channel it made and
+// no other goroutine of the schedule used or was given; "" otherwise.
+// Called with s.mu held.
+func (s *Sched) waitsForItself(g *G) string {
+	if len(g.why.ops) != 1 {
+		return ""
+	}
+	o := g.why.ops[0]
+	switch o.Kind {
+	case Mutex, WLock, RLock:
+		if l := s.locks[o.Key]; l != nil && (l.writer == g || o.Kind == WLock && slices.Contains(l.readers, g)) {
+			return string(report.RecursiveLock)
+		}
+	case Chan:
+		if s.makers[o.Key] != g || len(s.given[o.Key]) > 0 {
+			return ""
+		}
+		for _, u := range s.users[o.Key] {
+			if u != g {
+				return ""
+			}
+		}
+		return string(report.Deadlock)
+	}
+	return ""
+}
+
+// abort ends a schedule that found something: the stuck goroutines stay
+// parked; the root ends. Called with s.mu held.
+func (s *Sched) abort() {
+	s.over = true
+	active.CompareAndSwap(s, nil)
+	if s.watch != nil {
+		s.watch.Stop()
+	}
+	root := s.gs[0]
+	for _, g := range s.gs {
+		if g.st != finished && g != root {
+			g.st = blocked
+		}
+	}
+	close(s.done)
+	parked := root.st == runnable || root.st == blocked && (len(root.why.ops) == 0 || root.why.ops[0].Kind != Leaked)
+	switch {
+	case parked:
+		select {
+		case <-root.wake: // a turn it has not taken yet
+		default:
+		}
+		root.wake <- msgAbort
+	case root.st != finished && s.unabortable != nil:
+		go s.unabortable(s.finding)
+	}
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// graph builds the wait-for graph of the schedule's goroutines. Called
+// with s.mu held.
+func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
+	gr := &waitgraph.Graph{}
+	ids := map[unsafe.Pointer]*waitgraph.Resource{}
+	counts := map[waitgraph.ResourceKind]int{}
+	res := func(key unsafe.Pointer, k Kind) *waitgraph.Resource {
+		if r := ids[key]; r != nil {
+			return r
+		}
+		kind := resKind(k)
+		if l := s.locks[key]; l != nil && l.rw {
+			kind = waitgraph.RWMutex
+		}
+		counts[kind]++
+		r := &waitgraph.Resource{ID: fmt.Sprintf("%s#%d", kind, counts[kind]), Kind: kind, Exact: true}
+		if (kind == waitgraph.Mutex || kind == waitgraph.RWMutex) && LockName != nil {
+			if n := LockName(key); n != "" {
+				r.Name = n
+				r.ID = fmt.Sprintf("%s#%d", n, counts[kind])
+			}
+		}
+		ids[key] = r
+		gr.Resources = append(gr.Resources, r)
+		return r
+	}
+	for _, g := range s.gs {
+		if g.st == finished {
+			continue
+		}
+		x := &waitgraph.Goroutine{ID: int64(g.id), Name: g.name, State: "blocked (explore)"}
+		for _, l := range g.holds {
+			mode := waitgraph.Lock
+			if l.writer != g {
+				mode = waitgraph.RLock
+			}
+			x.Holds = append(x.Holds, waitgraph.Hold{Resource: res(l.key, Mutex).ID, Mode: mode})
+		}
+		if g.st == blocked && len(g.why.ops) > 0 && g.why.ops[0].Kind == Leaked {
+			counts[waitgraph.Unknown]++
+			r := &waitgraph.Resource{ID: fmt.Sprintf("unknown#%d", counts[waitgraph.Unknown]), Kind: waitgraph.Unknown, Name: g.why.op, Exact: true}
+			gr.Resources = append(gr.Resources, r)
+			x.Wait = &waitgraph.WaitFor{Resource: r.ID, Mode: waitgraph.Wait, Stack: g.stack}
+			x.State = g.why.op
+		} else if g.st == blocked && len(g.why.ops) > 0 {
+			o := g.why.ops[0]
+			r := res(o.Key, o.Kind)
+			x.Wait = &waitgraph.WaitFor{Resource: r.ID, Mode: waitMode(o), Stack: frames(g.pcs)}
+		} else {
+			x.Runnable = true
+		}
+		gr.Goroutines = append(gr.Goroutines, x)
+	}
+	// Releasers of what is not a lock: the other goroutines that used a
+	// channel; any other goroutine for a wait group or condition.
+	for _, g := range stuck {
+		for _, o := range g.why.ops {
+			if o.Kind == Mutex || o.Kind == RLock || o.Kind == WLock || o.Outside {
+				continue
+			}
+			r := res(o.Key, o.Kind)
+			var cands []*G
+			switch o.Kind {
+			case Chan:
+				// Those that used it, were given it, or made it (and
+				// so hold its other end): who never touched a channel
+				// is not waited for.
+				cands = append(append(slices.Clone(s.users[o.Key]), s.given[o.Key]...), s.makers[o.Key])
+			case Cond:
+				cands = s.users[o.Key]
+			default:
+				cands = s.gs
+			}
+			for _, c := range cands {
+				if c != nil && c != g && c.st != finished && !hasRel(r.Releasers, int64(c.id)) {
+					why := "used it in this schedule"
+					if o.Kind == WaitGroup {
+						why = "may still call Done"
+					} else if o.Kind == Semaphore {
+						why = "may still release permits"
+					}
+					r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: int64(c.id), Why: why})
+				}
+			}
+		}
+	}
+	return gr
+}
+
+func hasRel(rs []waitgraph.Releaser, id int64) bool {
+	for _, r := range rs {
+		if r.Goroutine == id {
+			return true
+		}
+	}
+	return false
+}
+
+func resKind(k Kind) waitgraph.ResourceKind {
+	switch k {
+	case Mutex:
+		return waitgraph.Mutex
+	case RLock, WLock:
+		return waitgraph.RWMutex
+	case WaitGroup:
+		return waitgraph.WaitGroup
+	case Cond:
+		return waitgraph.Cond
+	case Semaphore:
+		return waitgraph.Semaphore
+	}
+	return waitgraph.Chan
+}
+
+func waitMode(o Op) waitgraph.Mode {
+	switch o.Kind {
+	case Mutex, WLock:
+		return waitgraph.Lock
+	case RLock:
+		return waitgraph.RLock
+	case Semaphore:
+		return waitgraph.Acquire
+	case Chan:
+		if o.Send {
+			return waitgraph.Send
+		}
+		return waitgraph.Recv
+	}
+	return waitgraph.Wait
+}
+
+// frames turns pcs into a stack, leaving out gridlock's own frames.
+func frames(pcs []uintptr) waitgraph.Stack {
+	var st waitgraph.Stack
+	fs := runtime.CallersFrames(pcs)
+	for {
+		f, more := fs.Next()
+		if !own(f.Function) {
+			st = append(st, waitgraph.Frame{Func: f.Function, File: f.File, Line: f.Line})
+		}
+		if !more || len(st) >= 16 {
+			break
+		}
+	}
+	return st
+}
+
+// own reports whether fn is gridlock's: a hook, the mirror, the scheduler.
+func own(fn string) bool {
+	for _, p := range []string{"github.com/gridlock-go/gridlock.", "github.com/gridlock-go/gridlock/sync.", "github.com/gridlock-go/gridlock/internal/", "runtime."} {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// verb says what a goroutine waiting in mode m does.
+func verb(m waitgraph.Mode) string {
+	switch m {
+	case waitgraph.Lock:
+		return "waits to lock"
+	case waitgraph.RLock:
+		return "waits to read-lock"
+	case waitgraph.Send:
+		return "waits to send on"
+	case waitgraph.Recv:
+		return "waits to receive from"
+	case waitgraph.Acquire:
+		return "waits to acquire"
+	}
+	return "waits on"
+}
+
+// drainWait is how long Drain waits for goroutines out of control to come
+// back.
+const drainWait = 50 * time.Millisecond
+
+// anySlept reports whether a goroutine of the schedule is out of control
+// because it held the processor too long (asleep, computing): it may well
+// come back soon. Called with s.mu held.
+func (s *Sched) anySlept() bool {
+	for _, x := range s.gs {
+		if x.st == out && x.slept {
+			return true
+		}
+	}
+	return false
+}
+
+// anyOut reports whether a goroutine of the schedule is out of control.
+// Called with s.mu held.
+func (s *Sched) anyOut() bool {
+	for _, x := range s.gs {
+		if x.st == out || x.st == handing {
+			return true
+		}
+	}
+	return false
+}
+
+// drainSteps bounds the steps the goroutines left by a returned root may
+// take before Drain gives up on them.
+const drainSteps = 10000
+
+// Drain is called by the root when the test returns (its cleanups run):
+// the goroutines it leaves run until none can; those then blocked for
+// good on what the schedule made and nothing live can reach are reported
+// (partial-deadlock: a leak). Goroutines out of control make the question
+// undecidable: nothing is reported then.
+func (s *Sched) Drain(gid uint64) {
+	s.mu.Lock()
+	g := s.byID[gid]
+	if g == nil || s.over {
+		s.mu.Unlock()
+		return
+	}
+	s.comeBack(g) // if it slept out of control
+	if s.over || g.st != running {
+		s.mu.Unlock()
+		return
+	}
+	ch := make(chan struct{})
+	s.draining, s.drainEnd = ch, s.steps+drainSteps
+	g.st = finished
+	s.cur = nil
+	s.progress.Add(1)
+	s.dispatch(nil)
+	s.mu.Unlock()
+	<-ch
+	// Goroutines out of control (asleep, in a real wait) may come back
+	// soon: wait a little for them.
+	deadline := time.Now().Add(drainWait)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for !s.over && s.anySlept() && time.Now().Before(deadline) {
+		ch = make(chan struct{})
+		s.draining = ch
+		s.mu.Unlock()
+		t := time.NewTimer(time.Until(deadline))
+		select {
+		case <-ch:
+		case <-t.C:
+		}
+		t.Stop()
+		s.mu.Lock()
+	}
+	s.draining = nil
+	if s.over {
+		return
+	}
+	// Take the processor back from whoever has it: nobody runs on.
+	g.st = running
+	if s.cur != nil && s.cur != g {
+		s.cur.st = runnable
+	}
+	s.cur = g
+	for _, x := range s.gs {
+		if x.st == runnable && x != g {
+			return
+		}
+	}
+	if s.anyOut() {
+		// Waiting for real: only the runtime's leak detector can tell
+		// whether they wait for good.
+		if f := s.leakedOut(); f != nil {
+			s.finding = f
+		}
+		return
+	}
+	var leaked []*G
+	for _, x := range s.gs {
+		if x.st == blocked && s.unreachable(x) {
+			leaked = append(leaked, x)
+		}
+	}
+	if len(leaked) > 0 {
+		s.finding = s.build(leaked, "when the test returned, goroutines it started wait for good: nothing live can release them")
+	}
+}
+
+// unreachable reports whether what x waits for was made in the schedule
+// and no goroutine but blocked ones can release it. Called with s.mu held
+// once every goroutine of the schedule is blocked or finished.
+func (s *Sched) unreachable(x *G) bool {
+	for _, o := range x.why.ops {
+		if o.Outside {
+			return false
+		}
+		if o.Kind == Chan && o.Key != nil && !s.known[o.Key] {
+			return false
+		}
+	}
+	return len(x.why.ops) > 0
+}
+
+// leakedOut asks the runtime's goroutine leak detector (a build with
+// GOEXPERIMENT=goroutineleakprofile) which of the goroutines out of
+// control are blocked for good, and returns the finding for them, or nil.
+// Called with s.mu held, once the root has returned and nothing else of
+// the schedule can run.
+func (s *Sched) leakedOut() *report.Finding {
+	p := pprof.Lookup("goroutineleak")
+	if p == nil {
+		return nil
+	}
+	// The schedule is over but for this: drop its references to the
+	// program's channels and locks, which would keep what the goroutines
+	// wait on reachable, and so them not leaked.
+	s.end()
+	s.known, s.users, s.makers, s.given, s.locks, s.conds = nil, nil, nil, nil, nil, nil
+	for _, x := range s.gs {
+		x.on, x.why.ops, x.holds = nil, nil, nil
+	}
+	if p.WriteTo(io.Discard, 0) != nil {
+		return nil
+	}
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	f := &report.Finding{Kind: report.PartialDeadlock, Source: "explore", Certainty: report.Certain, Hint: report.PartialDeadlock.Info().Hint, Time: time.Now()}
+	var steps []string
+	for _, x := range s.gs {
+		if x.st != out {
+			continue
+		}
+		state, stack, ok := leakedStack(buf, x.id)
+		if !ok {
+			continue
+		}
+		gr := &waitgraph.Goroutine{ID: int64(x.id), Name: x.name, State: state, Stack: stack}
+		f.Goroutines = append(f.Goroutines, gr)
+		f.Positions = append(f.Positions, stack.Top().Pos())
+		steps = append(steps, fmt.Sprintf("%s [%s] at %s", gr.Label(), state, stack.Top()))
+	}
+	if len(f.Goroutines) == 0 {
+		return nil
+	}
+	f.Summary = "when the test returned, goroutines it started wait for good (proven by the runtime's leak detector): " + strings.Join(steps, "; ")
+	f.Key = report.Identity(f)
+	return f
+}
+
+// leakedStack finds goroutine id in a dump of all stacks and returns its
+// state and stack if the leak detector marked it leaked.
+func leakedStack(dump []byte, id uint64) (string, waitgraph.Stack, bool) {
+	head := []byte(fmt.Sprintf("goroutine %d [", id))
+	i := bytes.Index(dump, head)
+	if i < 0 {
+		return "", nil, false
+	}
+	block := dump[i+len(head):]
+	if j := bytes.Index(block, []byte("\n\n")); j >= 0 {
+		block = block[:j]
+	}
+	lines := strings.Split(string(block), "\n")
+	state, _, _ := strings.Cut(lines[0], "]:")
+	if !strings.Contains(state, "(leaked)") {
+		return "", nil, false
+	}
+	var st waitgraph.Stack
+	for k := 1; k+1 < len(lines); k += 2 {
+		fn := lines[k]
+		if strings.HasPrefix(fn, "created by ") {
+			break
+		}
+		if p := strings.LastIndexByte(fn, '('); p > 0 {
+			fn = fn[:p]
+		}
+		loc := strings.TrimSpace(lines[k+1])
+		if sp := strings.IndexByte(loc, ' '); sp > 0 {
+			loc = loc[:sp]
+		}
+		file, line := loc, 0
+		if c := strings.LastIndexByte(loc, ':'); c > 0 {
+			file = loc[:c]
+			fmt.Sscan(loc[c+1:], &line)
+		}
+		if !own(fn) {
+			st = append(st, waitgraph.Frame{Func: fn, File: file, Line: line})
+		}
+	}
+	return state, st, len(st) > 0
+}
+
+// leakAfter is how long nothing of a schedule must have moved, every
+// goroutine it controls blocked but some out of control, before the
+// runtime's leak detector is asked whether those are blocked for good.
+const leakAfter = 200 * time.Millisecond
+
+// maybeLeakCheck arranges a leak check when the goroutines out of control
+// are all that keeps the schedule from a verdict. Called with s.mu held.
+func (s *Sched) maybeLeakCheck() {
+	if s.leakCheck || s.over || s.draining != nil {
+		return
+	}
+	blockedAny := false
+	for _, x := range s.gs {
+		switch x.st {
+		case blocked:
+			blockedAny = true
+		case runnable, running, handing:
+			return
+		}
+	}
+	if !blockedAny || !s.anyOut() {
+		return
+	}
+	s.leakCheck = true
+	time.AfterFunc(leakAfter, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.leakCheck = false
+		// No check of progress: the watchdog's polls make some. The
+		// verdict is the leak detector's, and the rest is decided
+		// again below, under s.mu.
+		if s.over || s.cur != nil || s.draining != nil {
+			return
+		}
+		prof := pprof.Lookup("goroutineleak")
+		if prof == nil || prof.WriteTo(io.Discard, 0) != nil {
+			return
+		}
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		for _, x := range s.gs {
+			if x.st != out {
+				continue
+			}
+			state, stack, ok := leakedStack(buf, x.id)
+			if !ok {
+				continue
+			}
+			x.st = blocked
+			x.on = nil
+			x.stack = stack
+			x.why = wait{op: state, ops: []Op{{Kind: Leaked}}}
+		}
+		if st := s.stuckSet(); len(st) > 0 {
+			s.depend("a goroutine waited out of the scheduler's control; the runtime's leak detector proved it blocked for good")
+			s.report(st)
+		}
+	})
+}

@@ -1,0 +1,111 @@
+//go:build !gridlock_off
+
+package sync
+
+import (
+	"unsafe"
+
+	"github.com/gridlock-go/gridlock/internal/engine"
+	"github.com/gridlock-go/gridlock/internal/sched"
+)
+
+// Under gridlock explore (internal/sched), every operation below is a
+// scheduling point; a lock that cannot be taken at once blocks in the
+// schedule, not in the runtime. These are called after one check of
+// sched.On, so that they cost nothing when no schedule runs.
+
+func init() {
+	sched.LockName = func(p unsafe.Pointer) string {
+		if h := peekHome(p); h != nil {
+			if l := h.ref.Peek(); l != nil {
+				return l.Label()
+			}
+		}
+		return ""
+	}
+}
+
+//go:noinline
+func (m *Mutex) schedLock(pc uintptr) {
+	if s := sched.Active(); s != nil {
+		s.Lock(engine.Goid(), unsafe.Pointer(m), sched.Mutex, func() bool {
+			return m.state.Load()&(mutexLocked|mutexHandoff) == 0
+		}, pc)
+	}
+}
+
+//go:noinline
+func schedUnlocked(p unsafe.Pointer, k sched.Kind) {
+	if s := sched.Active(); s != nil {
+		s.Unlocked(engine.Goid(), p, k)
+	}
+}
+
+//go:noinline
+func schedTried(p unsafe.Pointer, k sched.Kind) {
+	if s := sched.Active(); s != nil {
+		s.Tried(engine.Goid(), p, k)
+	}
+}
+
+//go:noinline
+func (rw *RWMutex) schedLock(pc uintptr) {
+	if s := sched.Active(); s != nil {
+		s.Lock(engine.Goid(), unsafe.Pointer(rw), sched.WLock, func() bool {
+			return rw.state.Load() == 0
+		}, pc)
+	}
+}
+
+//go:noinline
+func (rw *RWMutex) schedRLock(pc uintptr) {
+	if s := sched.Active(); s != nil {
+		s.Lock(engine.Goid(), unsafe.Pointer(rw), sched.RLock, func() bool {
+			return rw.state.Load()&(rwWriter|rwPending) == 0
+		}, pc)
+	}
+}
+
+//go:noinline
+func (wg *WaitGroup) schedWait(pc uintptr) {
+	if s := sched.Active(); s != nil {
+		s.WaitFor(engine.Goid(), unsafe.Pointer(wg), func() bool { return wg.n.Load() == 0 }, pc)
+	}
+}
+
+//go:noinline
+func schedPoint(p unsafe.Pointer) {
+	if s := sched.Active(); s != nil {
+		s.Point(engine.Goid(), p)
+	}
+}
+
+// schedCondWait waits on c under a schedule, and reports whether it did.
+//
+//go:noinline
+func (c *Cond) schedWait(gid uint64, pc uintptr) bool {
+	s := sched.Active()
+	if s == nil || !s.CondWait(engine.Goid(), unsafe.Pointer(c), c.L.Unlock, pc) {
+		return false
+	}
+	c.relock(gid, pc)
+	return true
+}
+
+//go:noinline
+func (c *Cond) schedSignal(all bool) bool {
+	s := sched.Active()
+	return s != nil && s.Signal(engine.Goid(), unsafe.Pointer(c), all)
+}
+
+// schedSpawn registers a goroutine about to start under a schedule.
+//
+//go:noinline
+func schedSpawn(name string) (*sched.Sched, *sched.G) {
+	if s := sched.Active(); s != nil {
+		if g := s.Spawn(engine.Goid(), name); g != nil {
+			return s, g
+		}
+	}
+	return nil, nil
+}
