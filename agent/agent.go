@@ -48,6 +48,12 @@ import (
 // DirEnv is the environment variable that names the agent's directory.
 const DirEnv = "GRIDLOCK_AGENT_DIR"
 
+// HTTPEnv is the environment variable that holds the address on which
+// package agent/serve serves the live view (gridlock run -http). The
+// server writes the address it listens on to <pid>.http in the agent's
+// directory.
+const HTTPEnv = "GRIDLOCK_HTTP"
+
 // Hello is what Start writes: which process runs which package.
 type Hello struct {
 	PID  int    `json:"pid"`

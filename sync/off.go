@@ -29,6 +29,18 @@ func (rw *RWMutex) RLockContext(ctx context.Context) error { return poll(ctx, rw
 // gridlock_off), with WaitContext.
 type WaitGroup struct{ sync.WaitGroup }
 
+// Go calls f in a new goroutine and adds that task to the WaitGroup, as
+// the standard library's WaitGroup.Go does from Go 1.25 on; it is defined
+// here so that code written against the mirror builds on every release
+// the module supports (Go 1.24 too).
+func (wg *WaitGroup) Go(f func()) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f()
+	}()
+}
+
 // WaitContext waits for the counter to reach zero or ctx to be done.
 func (wg *WaitGroup) WaitContext(ctx context.Context) error {
 	done := make(chan struct{})

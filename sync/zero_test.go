@@ -96,7 +96,12 @@ func TestIdleEqualsZero(t *testing.T) {
 			go u.wg.Done()
 			u.wg.Wait()
 		}},
-		{"WaitGroup/Go", func(u *used) { u.wg.Go(func() {}); u.wg.Wait() }, func(u *usedStd) { u.wg.Go(func() {}); u.wg.Wait() }},
+		{"WaitGroup/Go", func(u *used) { u.wg.Go(func() {}); u.wg.Wait() }, func(u *usedStd) {
+			// What the standard WaitGroup.Go (Go 1.25) does.
+			u.wg.Add(1)
+			go func() { defer u.wg.Done() }()
+			u.wg.Wait()
+		}},
 		{"Once", func(u *used) { u.once.Do(func() {}) }, func(u *usedStd) { u.once.Do(func() {}) }},
 		{"Cond", func(u *used) {
 			u.cond = sync.NewCond(&u.mu)

@@ -29,6 +29,7 @@ type commonFlags struct {
 	verbose bool
 	leaks   bool
 	dir     string
+	http    string // gridlock run -http: the address the program serves its live view on
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -173,6 +174,7 @@ func newSession(ctx *env, flags *commonFlags, patterns, goFlags []string, tests 
 		Tests:      tests,
 		BuildFlags: buildFlags(goFlags),
 		Temp:       s.temp,
+		Serve:      flags.http != "",
 		Steps:      steps,
 	})
 	if err != nil {

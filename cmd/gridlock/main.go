@@ -37,7 +37,7 @@ type env struct {
 }
 
 // commands is the table of subcommands.
-var commands = []*command{testCmd, exploreCmd, runCmd, vetCmd, analyzeCmd, findingsCmd}
+var commands = []*command{testCmd, exploreCmd, runCmd, vetCmd, analyzeCmd, topCmd, findingsCmd}
 
 // exitUsage is the exit status for a bad command line.
 const exitUsage = 2

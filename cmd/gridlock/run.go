@@ -3,12 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gridlock-go/gridlock/agent"
 )
 
 var runCmd = &command{
@@ -29,6 +34,19 @@ program none of whose goroutines can run any more (a frozen program, which
 gridlock's watching keeps the runtime from calling a deadlock itself) is
 reported and stopped.
 
+-http ADDR serves the program's live view on ADDR while it runs, as if it
+imported package debughttp: the page at http://ADDR/debug/gridlock/ (the
+goroutines grouped by stack and state, the locks and channels they hold and
+wait for, the wait-for graph with its cycles, the findings), its JSON
+(api/snapshot, api/findings, which gridlock top reads) and Prometheus
+metrics. An address without a host, such as :6060, is served on the
+loopback interface only (127.0.0.1:6060); give 0.0.0.0:6060 to serve on
+every interface, and never on a network you do not trust: the view shows
+what a goroutine dump shows. Port 0 picks a free port. When the server
+listens, gridlock prints "gridlock: serving http://ADDR/debug/gridlock/" on
+standard error. With -http a frozen program is reported but not stopped:
+it is left running to be looked at, until you interrupt it.
+
 The exit status is 1 if anything was found, 2 if the package does not load
 or build, and otherwise the program's.`,
 	run: runRun,
@@ -38,6 +56,7 @@ func runRun(ctx *env, args []string) (int, error) {
 	fs := newFlagSet(ctx)
 	var flags commonFlags
 	flags.register(fs)
+	fs.StringVar(&flags.http, "http", "", "serve the program's live view (/debug/gridlock/) on `ADDR`, such as :6060 (loopback) or 127.0.0.1:0")
 	if code, err := parseFlags(fs, args); err != nil {
 		return code, err
 	}
@@ -55,6 +74,11 @@ func runRun(ctx *env, args []string) (int, error) {
 	}
 	if flags.wait <= 0 {
 		return exitUsage, errors.New("-wait must be positive")
+	}
+	if flags.http != "" {
+		if _, _, err := net.SplitHostPort(flags.http); err != nil {
+			return exitUsage, fmt.Errorf("-http %s: want host:port or :port (%v)", flags.http, err)
+		}
 	}
 	s, code, err := newSession(ctx, &flags, rest, nil, false)
 	if err != nil {
@@ -74,6 +98,9 @@ func runRun(ctx *env, args []string) (int, error) {
 	}
 	prog := exec.Command(bin, progArgs...)
 	prog.Env = s.env
+	if flags.http != "" {
+		prog.Env = append(slices.Clip(s.env), agent.HTTPEnv+"="+flags.http)
+	}
 	prog.Stdin, prog.Stdout, prog.Stderr = ctx.stdin, ctx.stdout, ctx.stderr
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt)
@@ -85,6 +112,12 @@ func runRun(ctx *env, args []string) (int, error) {
 	go func() { exited <- prog.Wait() }()
 	sup := s.supervisor()
 	sup.Program = true
+	served := flags.http == ""
+	if !served {
+		sup.Keep = func(key, msg string) {
+			fmt.Fprintf(ctx.stderr, "gridlock: %s; left running to be looked at: interrupt it to stop\n", msg)
+		}
+	}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -105,6 +138,13 @@ func runRun(ctx *env, args []string) (int, error) {
 			s.logf("gridlock: %s exited with status %d", strings.Join(prog.Args, " "), status)
 			return s.finish(status)
 		case <-tick.C:
+			if !served {
+				// The program's server writes the address it listens on.
+				if b, err := os.ReadFile(filepath.Join(s.temp, "agent", strconv.Itoa(prog.Process.Pid)+".http")); err == nil {
+					served = true
+					fmt.Fprintf(ctx.stderr, "gridlock: serving http://%s/debug/gridlock/\n", b)
+				}
+			}
 			sup.Poll()
 		case <-sigs:
 			// The program got the interrupt too; wait for it to end.

@@ -101,6 +101,12 @@ func runVet(ctx *env, args []string) (int, error) {
 		goArgs = append(goArgs, "-tags="+*tags)
 	}
 	if *fix {
+		// go vet -fix came with Go 1.26.
+		if out, err := goCommand(*dir, []string{"env", "GOVERSION"}).Output(); err == nil {
+			if v := strings.TrimSpace(string(out)); goMinor(v) < 26 {
+				return exitUsage, fmt.Errorf("-fix needs the go vet of Go 1.26 or newer (the go command is %s)", v)
+			}
+		}
 		goArgs = append(goArgs, "-fix")
 		if *diff {
 			goArgs = append(goArgs, "-diff")
@@ -298,4 +304,20 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// goMinor returns N of a Go version "go1.N[.P]" (or "go1.Nrc1"), or 0.
+func goMinor(v string) int {
+	rest, ok := strings.CutPrefix(v, "go1.")
+	if !ok {
+		return 0
+	}
+	n := 0
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }

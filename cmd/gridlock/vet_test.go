@@ -198,6 +198,13 @@ func TestVet(t *testing.T) {
 
 	t.Run("fix", func(t *testing.T) {
 		fixed := copyDir(t, "testdata/vetmod")
+		if out, err := exec.Command("go", "env", "GOVERSION").Output(); err == nil && goMinor(strings.TrimSpace(string(out))) < 26 {
+			_, stderr, code := run1(t, fixed, nil, gridlock, "vet", "-fix", "./store")
+			if code != exitUsage || !strings.Contains(stderr, "-fix needs the go vet of Go 1.26") {
+				t.Errorf("-fix with %s: exit %d, want %d and a line saying why:\n%s", out, code, exitUsage, stderr)
+			}
+			t.Skipf("go vet -fix needs Go 1.26; the go command is %s", out)
+		}
 		stdout, stderr, _ := run1(t, fixed, nil, gridlock, "vet", "-fix", "-diff", "./store")
 		if !strings.Contains(stdout+stderr, "+\t\ts.mu.Unlock()") {
 			t.Errorf("-fix -diff does not release s.mu before the return:\n%s%s", stdout, stderr)

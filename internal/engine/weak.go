@@ -2,7 +2,6 @@ package engine
 
 import (
 	"unsafe"
-	"weak"
 
 	"github.com/gridlock-go/gridlock/internal/rt"
 )
@@ -14,14 +13,14 @@ import (
 // holding many locks (an array of a million) from costing time quadratic
 // in their number, and the locks of one object share one record.
 type weakIn[T any] struct {
-	base weak.Pointer[byte]
+	base wbase
 	off  uintptr
 }
 
 // makeWeakIn returns a weak pointer to p.
 func makeWeakIn[T any](p *T) weakIn[T] {
 	b := rt.Base(unsafe.Pointer(p))
-	return weakIn[T]{base: weak.Make((*byte)(b)), off: uintptr(unsafe.Pointer(p)) - uintptr(b)}
+	return weakIn[T]{base: makeWbase((*byte)(b)), off: uintptr(unsafe.Pointer(p)) - uintptr(b)}
 }
 
 // weakAt returns a weak pointer to p, in the object of w, whose byte is
@@ -33,7 +32,7 @@ func weakAt[U any](w weakIn[byte], p *U, addr uintptr) weakIn[U] {
 	return weakIn[U]{base: w.base, off: w.off + uintptr(unsafe.Pointer(p)) - addr}
 }
 
-func (w weakIn[T]) isZero() bool { return w.base == weak.Pointer[byte]{} }
+func (w weakIn[T]) isZero() bool { return w.base == wbase{} }
 
 // Value returns the pointer, or nil once its object is garbage.
 func (w weakIn[T]) Value() *T {

@@ -12,10 +12,15 @@ const SyncPath = Module + "/sync"
 // runs inside an instrumented program.
 const AgentPath = Module + "/agent"
 
+// ServePath is the import path of the live view's server that gridlock
+// run -http links into a program.
+const ServePath = AgentPath + "/serve"
+
 // Machinery reports whether the package with the given import path is part
 // of gridlock's own machinery: the packages that an instrumented program
 // links in addition to its own (the root package, the sync mirror, the
-// agent, the model, the findings, the live view and everything internal). Their imports
+// agent and its server, the model, the findings, the live view and
+// everything internal). Their imports
 // are never rewritten (the mirror is built on the real sync package) and
 // their frames are not the user's.
 func Machinery(path string) bool {
@@ -27,7 +32,7 @@ func Machinery(path string) bool {
 	case rest == "", rest == "/sync", rest == "/agent", rest == "/report", rest == "/waitgraph",
 		rest == "/debughttp", rest == "/debughttp/api":
 		return true
-	case strings.HasPrefix(rest, "/internal/"):
+	case strings.HasPrefix(rest, "/internal/"), strings.HasPrefix(rest, "/agent/"), strings.HasPrefix(rest, "/debughttp/"):
 		return true
 	}
 	return false

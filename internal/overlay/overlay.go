@@ -39,6 +39,9 @@ type Options struct {
 	Steps []Step
 	// Temp is the directory in which the overlay's files are written.
 	Temp string
+	// Serve links the live view's server into the program (gridlock run
+	// -http): the file added to the main package starts it too.
+	Serve bool
 }
 
 // A Target is a package named by the patterns.
@@ -210,7 +213,7 @@ func Build(o Options) (*Plan, error) {
 				}
 			}
 		case !o.Tests:
-			if err := p.add(o.Temp, newFile(t.Dir, "zz_gridlock_agent.go"), "agent_"+sanitize(t.Path)+".go", programFile(t.Path)); err != nil {
+			if err := p.add(o.Temp, newFile(t.Dir, "zz_gridlock_agent.go"), "agent_"+sanitize(t.Path)+".go", programFile(t.Path, o.Serve)); err != nil {
 				return nil, err
 			}
 		}

@@ -3,7 +3,10 @@ package overlay
 import (
 	"bytes"
 	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -212,7 +215,7 @@ func TestFuncPackage(t *testing.T) {
 // TestMachinery checks that Machinery covers every package of gridlock's
 // module that an instrumented program links.
 func TestMachinery(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", AgentPath, SyncPath).Output()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", AgentPath, ServePath, SyncPath).Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
@@ -224,6 +227,30 @@ func TestMachinery(t *testing.T) {
 	for _, p := range []string{Module + "/kernels/abba", Module + "/examples/transfer", "example.com/m"} {
 		if Machinery(p) {
 			t.Errorf("Machinery(%q) = true", p)
+		}
+	}
+}
+
+// TestProgramFile checks the file added to a main package: it starts the
+// agent, and links the live view's server only when asked to (gridlock
+// run -http), so that a plain run links no HTTP server.
+func TestProgramFile(t *testing.T) {
+	for _, serve := range []bool{false, true} {
+		src := programFile("example.com/m/cmd/app", serve)
+		f, err := parser.ParseFile(token.NewFileSet(), "zz_gridlock_agent.go", src, parser.ImportsOnly)
+		if err != nil {
+			t.Fatalf("serve=%v: %v\n%s", serve, err, src)
+		}
+		var imports []string
+		for _, is := range f.Imports {
+			imports = append(imports, strings.Trim(is.Path.Value, `"`))
+		}
+		want := []string{AgentPath}
+		if serve {
+			want = append(want, ServePath)
+		}
+		if !slices.Equal(imports, want) || !strings.Contains(string(src), `.Start("example.com/m/cmd/app")`) {
+			t.Errorf("serve=%v: imports %v, want %v\n%s", serve, imports, want, src)
 		}
 	}
 }

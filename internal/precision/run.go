@@ -216,7 +216,9 @@ func Run(ctx context.Context, o Options) ([]*Result, error) {
 		}
 	}
 	for range o.Jobs {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for i := range next {
 				if ctx.Err() != nil {
 					continue // interrupted: leave results[i] nil
@@ -242,7 +244,7 @@ func Run(ctx context.Context, o Options) ([]*Result, error) {
 					mu.Unlock()
 				}
 			}
-		})
+		}()
 	}
 	for i := range o.Modules {
 		if ctx.Err() != nil {

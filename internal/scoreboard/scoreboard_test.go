@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gridlock-go/gridlock/internal/testutil"
 )
 
 // Floors of the scoreboard: raise them as gridlock finds more. Every
@@ -53,6 +55,11 @@ func TestScoreboard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs gridlock test on the whole corpus (about a minute)")
 	}
+	// The corpus's expectations are those of a toolchain with the
+	// runtime's leak detector: on Go 1.24, 40 of the 49 buggy kernels are
+	// found (the others are goroutines left blocked on channels while the
+	// test binary runs on), and the 18 correct ones stay silent.
+	testutil.SkipWithoutLeakProfile(t)
 	b, err := Run(Options{Root: root(t), Wait: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -109,6 +109,17 @@ func parseDump(stacks []byte) map[int64]*dumpG {
 	for id, g := range rt.ParseStacks(stacks) {
 		out[id] = classify(g)
 	}
+	// A goroutine started by one of gridlock's is gridlock's too: the
+	// connections of the live view's server (gridlock run -http), started
+	// by its accept loop, run net/http's code only.
+	for changed := true; changed; {
+		changed = false
+		for _, d := range out {
+			if c := out[d.Creator]; d.class != internal && d.Creator != 0 && c != nil && c.class == internal {
+				d.class, changed = internal, true
+			}
+		}
+	}
 	return out
 }
 
@@ -142,7 +153,7 @@ func classify(g *rt.Goroutine) *dumpG {
 	d.forever = strings.HasSuffix(reason, "(nil chan)") || reason == "select (no cases)"
 	for _, f := range g.Frames {
 		pkg := overlay.FuncPackage(f.Func)
-		if pkg == overlay.AgentPath || pkg == "os/signal" {
+		if pkg == overlay.AgentPath || strings.HasPrefix(pkg, overlay.AgentPath+"/") || pkg == "os/signal" {
 			d.class = internal
 			return d
 		}

@@ -46,6 +46,26 @@ example.com/m.poll()
 created by example.com/m.TestHang in goroutine 20
 	/m/m_test.go:15 +0x98
 `
+	// The live view's server of gridlock run -http: its accept loop and
+	// a connection it started.
+	serverG = `goroutine 8 [IO wait]:
+internal/poll.(*FD).Accept(0xc000180000)
+	/go/src/internal/poll/fd_unix.go:613 +0x28c
+net/http.(*Server).Serve(0xc000182000, {0x8b1d40, 0xc000190000})
+	/go/src/net/http/server.go:3424 +0x30c
+github.com/gridlock-go/gridlock/agent/serve.serve(0xc000182000, {0x8b1d40, 0xc000190000})
+	/gl/agent/serve/serve.go:66 +0x2f
+created by github.com/gridlock-go/gridlock/agent/serve.Start in goroutine 1
+	/gl/agent/serve/serve.go:61 +0x3a5
+`
+	connG = `goroutine %d [IO wait]:
+internal/poll.(*FD).Read(0xc000200000, {0xc000210000, 0x1000, 0x1000})
+	/go/src/internal/poll/fd_unix.go:165 +0x27a
+net/http.(*conn).serve(0xc000220000, {0x8b2300, 0xc000230000})
+	/go/src/net/http/server.go:2102 +0x625
+created by net/http.(*Server).Serve in goroutine %d
+	/go/src/net/http/server.go:3454 +0x485
+`
 	nilChanG = `goroutine 23 [chan send (nil chan)]:
 example.com/m.emit()
 	/m/m.go:40 +0x45
@@ -217,6 +237,16 @@ func TestDecide(t *testing.T) {
 		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
 		positions: []string{"/m/m_test.go:16", "/m/m.go:12"},
 		frozen:    true, mainStuck: true,
+	}, {
+		name:      "hung: nothing can run, the live view's server and its connection aside",
+		still:     true,
+		in:        Input{Stacks: dump(harnessG, agentG, serverG, sprintf(testG, ""), sprintf(workerG, ""), sprintf(connG, 24, 8)), Hung: true},
+		want:      []report.Kind{report.PartialDeadlock, report.PartialDeadlock},
+		positions: []string{"/m/m_test.go:16", "/m/m.go:12"},
+		frozen:    true, mainStuck: true,
+	}, {
+		name: "hung, but the program's own server waits for a connection",
+		in:   Input{Stacks: dump(harnessG, agentG, serverG, sprintf(testG, ""), sprintf(workerG, ""), sprintf(connG, 24, 20)), Hung: true},
 	}, {
 		name: "hung, but a goroutine sleeps: it may release the others",
 		in:   Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, ""), sleeperG), Hung: true},

@@ -43,6 +43,10 @@ type Supervisor struct {
 	Program bool
 	// GOROOT tells the standard library's frames from the user's.
 	GOROOT string
+	// Keep, if set, is called instead of stopping a process found stuck,
+	// which is left running (gridlock run -http: a frozen program is
+	// there to be looked at); the process is not examined again.
+	Keep func(key, msg string)
 	// Off lists kinds of findings not to report.
 	Off []report.Kind
 	// Report is called with each finding and the key (package or
@@ -70,6 +74,7 @@ type proc struct {
 	seen      map[string]bool
 	deadlock  bool // the detector reported a deadlock
 	stopped   bool
+	kept      bool // found stuck and left running (Keep)
 	done      bool
 	nextCheck time.Time
 	// prev is the dump of the last snapshot examined, taken at prevAt.
@@ -118,7 +123,7 @@ func (s *Supervisor) Poll() {
 		}
 		s.relay(p)
 		if s.Program {
-			if now.After(p.nextCheck) {
+			if !p.kept && now.After(p.nextCheck) {
 				p.nextCheck = now.Add(s.Wait)
 				s.examine(p, s.Wait)
 			}
@@ -323,6 +328,11 @@ func (s *Supervisor) examine(p *proc, idle time.Duration) {
 	// and an earlier snapshot shows nothing moved since.
 	if !res.Frozen && !res.MainStuck {
 		return // some goroutines may be stuck, but the process goes on
+	}
+	if s.Keep != nil {
+		p.kept = true
+		s.Keep(p.hello.Key, fmt.Sprintf("%s made no progress for %v and its goroutines are blocked for good (see the findings)", p.hello.Key, idle.Round(time.Second)))
+		return
 	}
 	s.stop(p, fmt.Sprintf("stopped %s: it made no progress for %v and its goroutines are blocked for good (see the findings)", p.hello.Key, idle.Round(time.Second)))
 }

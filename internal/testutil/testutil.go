@@ -4,6 +4,7 @@ package testutil
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,4 +38,20 @@ func Line(t testing.TB, file, marker string) int {
 // Pos returns "base(file):line" of the marked line.
 func Pos(t testing.TB, file, marker string) string {
 	return fmt.Sprintf("%s:%d", filepath.Base(file), Line(t, file, marker))
+}
+
+// SkipWithoutLeakProfile skips t when the go command's toolchain has no
+// goroutine leak profile (GOEXPERIMENT=goroutineleakprofile, Go 1.26):
+// what t expects, goroutines proven blocked for good while others run,
+// needs the runtime's proof.
+func SkipWithoutLeakProfile(t testing.TB) {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Skipf("go env GOROOT: %v", err)
+	}
+	goroot := strings.TrimSpace(string(out))
+	if _, err := os.Stat(filepath.Join(goroot, "src", "internal", "goexperiment", "exp_goroutineleakprofile_on.go")); err != nil {
+		t.Skipf("the toolchain in %s has no goroutine leak profile (Go 1.26): the runtime cannot prove the goroutines blocked for good", goroot)
+	}
 }

@@ -1,3 +1,3 @@
 module example.com/vetmod
 
-go 1.26
+go 1.24
