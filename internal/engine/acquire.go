@@ -105,8 +105,10 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	if g == nil {
 		g = goroutine(gid)
 		g.noteTaken(l, pc)
-		if m == Write {
-			// Readers would take turns writing it: a shared cache line.
+		if m == Write || l.noLast() {
+			// Readers would take turns writing it, a shared cache line:
+			// a read lock caches the first reader only, which is enough
+			// for a lock read by one goroutine at a time.
 			l.setLast(g)
 		}
 	}
@@ -327,7 +329,12 @@ func ReleaseRead(r *Ref) {
 	if l == nil {
 		return
 	}
-	if g := e.gtab.Load().lookup(Goid()); g != nil && g.remove(l, Read) {
+	gid := Goid()
+	g := l.lastFor(gid)
+	if g == nil {
+		g = e.gtab.Load().lookup(gid)
+	}
+	if g != nil && g.remove(l, Read) {
 		return
 	}
 	remoteReadRelease(l)

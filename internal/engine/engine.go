@@ -162,7 +162,8 @@ func initSlow() bool {
 	e.waiters = make(map[*G]*waitRec)
 	e.byRes = make(map[waitable][]*G)
 	e.heldBy = make(map[*Lock][]*G)
-	e.gtab.Store(newGTable(1 << 10))
+	e.gtab.Store(newGTable(minGTable))
+	armSweep()
 	if o.Level == LevelOff {
 		e.state.Store(stateOff)
 		return false
@@ -285,12 +286,18 @@ func newG(id uint64) *G {
 	if g := t.lookup(id); g != nil {
 		return g
 	}
+	if t.created >= max(sweepEvery, t.live) {
+		t = sweepLocked(t)
+	}
 	if t.used+1 > len(t.slots)/2 {
 		t = maintainGTable(t)
 	}
 	// The goroutine's own state is created by the goroutine itself: its
 	// clock says whether it runs in a bubble.
 	g := &G{id: id, epoch: e.epoch.Load(), bubbled: InBubble(time.Now())}
+	if e.fastIDs && rt.Goid() == id {
+		g.rg = rt.Self()
+	}
 	t.insert(g)
 	e.stats.Goroutines.Add(1)
 	return g
@@ -335,6 +342,7 @@ func maintainGTable(t *gtable) *gtable {
 			nt.insert(s.g.Load())
 		}
 	}
+	nt.created = t.created
 	e.gtab.Store(nt)
 	return nt
 }

@@ -75,6 +75,9 @@ type G struct {
 	// stack address lies between them is the owner's, without asking for
 	// the goroutine's id. Written by the owner, read by anyone (norace).
 	stackLo, stackHi uintptr
+	// rg is the goroutine's runtime handle (rt.Self), by which the sweep
+	// of exited goroutines sees that it has exited; 0 if unknown.
+	rg uintptr
 
 	// remote is set when another goroutine released a lock this goroutine
 	// holds; the owner applies remoteLocks (read locks) and drops entries
@@ -417,6 +420,9 @@ type gtable struct {
 	mask  uint64
 	used  int // live entries plus tombstones; guarded by Engine.gmu
 	live  int
+	// created counts the entries inserted since the last sweep of exited
+	// goroutines (sweep.go); guarded by Engine.gmu.
+	created int
 }
 
 type gslot struct {
@@ -459,6 +465,7 @@ func (t *gtable) insert(g *G) {
 			s.g.Store(g)
 			s.key.Store(g.id)
 			t.live++
+			t.created++
 			return
 		}
 		i = (i + 1) & t.mask

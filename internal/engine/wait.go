@@ -167,7 +167,11 @@ func BeginWaitOn(gid uint64, pc uintptr, cancelable bool, on ...WaitOn) *Wait {
 func prepare(g *G, pc uintptr, cancelable bool) *Wait {
 	g.waitSeq++
 	w := &g.w
-	*w = Wait{g: g, on: w.on[:0], pc: pc, cancelable: cancelable, since: time.Now(), seq: g.waitSeq}
+	*w = Wait{g: g, on: w.on[:0], pc: pc, cancelable: cancelable, seq: g.waitSeq}
+	if cancelable {
+		// Its error tells how long it waited, even if less than grace.
+		w.since = time.Now()
+	}
 	w.reset(grace)
 	return w
 }
@@ -184,6 +188,13 @@ func prepare(g *G, pc uintptr, cancelable bool) *Wait {
 // them if the wait ended meanwhile.
 func (w *Wait) register() (fs []*report.Finding) {
 	g := w.g
+	if w.since.IsZero() {
+		// The wait began a grace period ago, or a little more if the
+		// timer ran late: reading the clock here, not in prepare, keeps
+		// it off the path of the waits that end sooner (a Cond's, a
+		// contended lock's).
+		w.since = time.Now().Add(-grace)
+	}
 	rec := &waitRec{g: g, on: slices.Clone(w.on), since: w.since, pc: w.pc, cancelable: w.cancelable, next: firstCheck, async: w.async, outside: w.outside}
 	if l := rec.lock(); l != nil {
 		rec.recursive = g.recursiveOn == l

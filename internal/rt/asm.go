@@ -25,3 +25,12 @@ func Enter() (goid uint64, pc uintptr)
 // stack as they are now (the stack moves when it grows). Valid only when
 // StackOK reports true.
 func GoidStack() (goid uint64, lo, hi uintptr)
+
+// self returns the address of the running goroutine's runtime g.
+func self() uintptr
+
+// readAt returns the word at address addr, which must be readable.
+func readAt(addr uintptr) uint64
+
+// readAt32 returns the 32-bit word at address addr, which must be readable.
+func readAt32(addr uintptr) uint32

@@ -42,3 +42,23 @@ TEXT ·GoidStack(SB),NOSPLIT,$0-24
 	MOVQ 8(AX), BX
 	MOVQ BX, hi+16(FP)
 	RET
+
+// func self() uintptr
+TEXT ·self(SB),NOSPLIT,$0-8
+	MOVQ (TLS), AX
+	MOVQ AX, ret+0(FP)
+	RET
+
+// func readAt(addr uintptr) uint64
+TEXT ·readAt(SB),NOSPLIT,$0-16
+	MOVQ addr+0(FP), AX
+	MOVQ (AX), AX
+	MOVQ AX, ret+8(FP)
+	RET
+
+// func readAt32(addr uintptr) uint32
+TEXT ·readAt32(SB),NOSPLIT,$0-12
+	MOVQ addr+0(FP), AX
+	MOVL (AX), AX
+	MOVL AX, ret+8(FP)
+	RET

@@ -37,3 +37,23 @@ TEXT ·GoidStack(SB),NOSPLIT,$0-24
 	MOVD 8(g), R0
 	MOVD R0, hi+16(FP)
 	RET
+
+// func self() uintptr
+TEXT ·self(SB),NOSPLIT,$0-8
+	MOVD g, R0
+	MOVD R0, ret+0(FP)
+	RET
+
+// func readAt(addr uintptr) uint64
+TEXT ·readAt(SB),NOSPLIT,$0-16
+	MOVD addr+0(FP), R1
+	MOVD (R1), R0
+	MOVD R0, ret+8(FP)
+	RET
+
+// func readAt32(addr uintptr) uint32
+TEXT ·readAt32(SB),NOSPLIT,$0-12
+	MOVD addr+0(FP), R1
+	MOVWU (R1), R0
+	MOVW R0, ret+8(FP)
+	RET

@@ -124,3 +124,39 @@ func TestBase(t *testing.T) {
 }
 
 var globalWord uint64
+
+func TestExited(t *testing.T) {
+	if Self() == 0 {
+		t.Skip("goroutine exits are not observable here")
+	}
+	if Exited(Self(), Goid()) {
+		t.Fatal("Exited reports the running goroutine")
+	}
+	type handle struct {
+		h  uintptr
+		id uint64
+	}
+	got := make(chan handle)
+	release := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		got <- handle{Self(), Goid()}
+		<-release
+	}()
+	h := <-got
+	if Exited(h.h, h.id) {
+		t.Fatal("Exited reports a parked goroutine")
+	}
+	close(release)
+	<-done
+	for i := 0; !Exited(h.h, h.id); i++ {
+		if i == 10000 {
+			t.Fatal("Exited does not report an exited goroutine")
+		}
+		runtime.Gosched()
+	}
+	if Exited(0, 1) {
+		t.Fatal("Exited reports a zero handle")
+	}
+}

@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// TestSweepFreesExitedGoroutines checks that the states of goroutines
+// that have exited are dropped by a sweep, with no goroutine created since
+// (the table does not grow), while those of goroutines still running, or
+// of one that exited holding a lock, stay.
+func TestSweepFreesExitedGoroutines(t *testing.T) {
+	Enabled()
+	if rt.Self() == 0 {
+		t.Skip("goroutine exits are not observable here")
+	}
+	const n = 300
+	var took, exited sync.WaitGroup
+	ids := make(chan uint64, n)
+	for range n {
+		took.Add(1)
+		exited.Add(1)
+		go func() {
+			defer exited.Done()
+			var r Ref
+			Acquired(Goid(), &r, waitgraph.Mutex, Write, 0, nil)
+			ReleaseWrite(&r)
+			ids <- Goid()
+			took.Done()
+		}()
+	}
+	// One goroutine still running, idle, and one that exits holding a lock.
+	release := make(chan struct{})
+	liveID, leakID := make(chan uint64), make(chan uint64)
+	go func() {
+		var r Ref
+		Acquired(Goid(), &r, waitgraph.Mutex, Write, 0, nil)
+		ReleaseWrite(&r)
+		liveID <- Goid()
+		<-release
+	}()
+	var leaked Ref
+	go func() {
+		Acquired(Goid(), &leaked, waitgraph.Mutex, Write, 0, nil)
+		leakID <- Goid()
+	}()
+	live, leak := <-liveID, <-leakID
+	defer close(release)
+	took.Wait()
+	exited.Wait()
+	close(ids)
+	// Exits are seen once the goroutines are dead: retry a few sweeps.
+	var left []uint64
+	for id := range ids {
+		left = append(left, id)
+	}
+	for try := 0; try < 100; try++ {
+		sweepExited()
+		k := 0
+		for _, id := range left {
+			if e.gtab.Load().lookup(id) != nil {
+				k++
+			}
+		}
+		if k == 0 {
+			break
+		}
+		if try == 99 {
+			t.Fatalf("%d of %d exited goroutines keep their state after sweeps", k, n)
+		}
+		runtime.Gosched()
+	}
+	if e.gtab.Load().lookup(live) == nil {
+		t.Error("the sweep dropped the state of a running goroutine")
+	}
+	if e.gtab.Load().lookup(leak) == nil {
+		t.Error("the sweep dropped the state of a goroutine that exited holding a lock")
+	}
+}
