@@ -276,10 +276,21 @@ func (m *Mutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx context.Co
 		if requeue && time.Since(w.start) > starvation {
 			w.starving = true
 		}
-		if q.head.starving {
-			m.setBits(mutexHandoff, 0)
+		if q.head.starving && !m.setHandoff() {
+			// The lock was released since it was seen held, by an
+			// Unlock that took no queue: hand it over, or wake the head,
+			// as that Unlock would have.
+			next, msg := m.dispatch(q)
+			q.mu.Unlock()
+			if next == w {
+				return nil // the starving head: handed the lock
+			}
+			if next != nil {
+				next.ch <- msg
+			}
+		} else {
+			q.mu.Unlock()
 		}
-		q.mu.Unlock()
 		if wt == nil && l != nil {
 			wt = engine.BeginWait(g, l, engine.Write, pc, done != nil)
 		}
@@ -362,17 +373,33 @@ func (m *Mutex) dispatch(q *waitq) (*waiter, uint8) {
 }
 
 // fixBits makes the queued and hand-off bits match the queue. Called with
-// q.mu held.
+// q.mu held. A hand-off is asked only of a held lock (see setHandoff).
 func (m *Mutex) fixBits(q *waitq) {
-	var clear, set int32
-	if q.head == nil {
-		clear = mutexQueued | mutexHandoff
-	} else if !q.head.starving {
-		clear = mutexHandoff
-	} else {
-		set = mutexHandoff
+	switch {
+	case q.head == nil:
+		m.setBits(0, mutexQueued|mutexHandoff)
+	case !q.head.starving:
+		m.setBits(0, mutexHandoff)
+	default:
+		m.setHandoff()
 	}
-	m.setBits(set, clear)
+}
+
+// setHandoff asks the holder to hand the lock to the head waiter, which is
+// starving, when it unlocks. It reports false if the lock is not held: an
+// Unlock with no waiter to wake takes no queue (see unlockSlow), so the
+// hand-off bit is set only on a held lock, and the caller, which holds
+// q.mu, dispatches a free one itself.
+func (m *Mutex) setHandoff() bool {
+	for {
+		old := m.state.Load()
+		if old&mutexLocked == 0 {
+			return false
+		}
+		if old&mutexHandoff != 0 || m.state.CompareAndSwap(old, old|mutexHandoff) {
+			return true
+		}
+	}
 }
 
 func (m *Mutex) unlockSlow() {

@@ -380,3 +380,41 @@ func TestRLocker(t *testing.T) {
 	}
 	rw.Unlock()
 }
+
+// Unlocks that take no queue race with waiters that queue, starve and ask
+// for a hand-off: eight goroutines contend on one mutex, some holding it
+// long enough for waiters to starve, and all must finish. (A lost wake-up
+// leaves them all parked on an unlocked mutex.)
+func TestMutexContendedNoLostWakeup(t *testing.T) {
+	modes(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		n := 0
+		const workers, iters = 8, 200000
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range iters {
+					mu.Lock()
+					n++
+					if w == 0 && i%20000 == 0 {
+						time.Sleep(2 * time.Millisecond) // the waiters starve
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Minute):
+			buf := make([]byte, 1<<20)
+			t.Fatalf("contending goroutines never finished:\n%s", buf[:runtime.Stack(buf, true)])
+		}
+		if n != workers*iters {
+			t.Errorf("n = %d, want %d", n, workers*iters)
+		}
+	})
+}
