@@ -45,8 +45,6 @@ const (
 var (
 	homeCache [1 << homeCacheBits]atomic.Pointer[home]
 	homeMaps  [homeShards]homeShard
-	// sweeping is set once homes are swept after each collection.
-	sweeping atomic.Bool
 )
 
 // A homeShard is one of the maps of homes, by address.
@@ -98,9 +96,6 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 		}
 		s.m[a] = h
 		s.mu.Unlock()
-		if !sweeping.Load() && sweeping.CompareAndSwap(false, true) {
-			sweepAfterGC()
-		}
 	} else {
 		s.mu.Unlock()
 	}
@@ -121,27 +116,17 @@ func sweepShard(s *homeShard) {
 	}
 }
 
-// gcTick is an object made to be garbage: its cleanup runs after the
-// collection that found it so.
-type gcTick struct {
-	_ *byte // not a tiny allocation, which would share its block
-	_ [2]uintptr
-}
-
-// sweepAfterGC sweeps every shard after the next collection, and so on
-// after each: the homes of values that became garbage are forgotten
-// promptly even when no lock is created any more. Its cost is a pass over
-// the homes, as the collection's own is over the values.
-func sweepAfterGC() {
-	runtime.AddCleanup(new(gcTick), func(struct{}) {
-		for i := range homeMaps {
-			s := &homeMaps[i]
-			s.mu.Lock()
-			sweepShard(s)
-			s.mu.Unlock()
-		}
-		sweepAfterGC()
-	}, struct{}{})
+// sweepHomes sweeps every shard; the engine runs it after each
+// collection (engine.AfterGC): the homes of values that became garbage are
+// forgotten promptly even when no lock is created any more. Its cost is a
+// pass over the homes, as the collection's own is over the values.
+func sweepHomes() {
+	for i := range homeMaps {
+		s := &homeMaps[i]
+		s.mu.Lock()
+		sweepShard(s)
+		s.mu.Unlock()
+	}
 }
 
 // A lock's or wait group's queue of parked waiters hangs from the value
@@ -212,6 +197,7 @@ func leaveQueue(slot *atomic.Pointer[lockq], q *lockq) {
 }
 
 func init() {
+	engine.AfterGC = sweepHomes
 	engine.DropStale = func(addr uintptr, l *engine.Lock) {
 		s := &homeMaps[(uint64(addr)*0x9E3779B97F4A7C15)>>(64-6)]
 		s.mu.Lock()

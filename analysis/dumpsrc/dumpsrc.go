@@ -704,9 +704,33 @@ func isNewCond(c *ssa.CallCommon) bool {
 // to none.
 func (p *Program) indexConds() {
 	p.condL = map[string]string{}
+	p.eachInstr(func(res *locks.Result, fn *ssa.Function, ins ssa.Instruction) {
+		st, ok := ins.(*ssa.Store)
+		if !ok {
+			return
+		}
+		c, ok := st.Val.(*ssa.Call)
+		if !ok || !isNewCond(c.Common()) {
+			return
+		}
+		cc := res.Ref(fn, st.Addr).Class
+		lc := res.Ref(fn, c.Common().Args[0]).Class
+		if cc == "" {
+			return
+		}
+		if old, ok := p.condL[cc]; ok && old != lc {
+			lc = ""
+		}
+		p.condL[cc] = lc
+	})
+}
+
+// eachInstr calls f for each instruction of each function of the
+// program's packages, each package once.
+func (p *Program) eachInstr(f func(res *locks.Result, fn *ssa.Function, ins ssa.Instruction)) {
 	done := map[*locks.Result]bool{}
-	for _, f := range p.files {
-		res := f.pkg.res
+	for _, file := range p.files {
+		res := file.pkg.res
 		if done[res] {
 			continue
 		}
@@ -714,23 +738,7 @@ func (p *Program) indexConds() {
 		for _, fn := range res.Funcs {
 			for _, b := range fn.Blocks {
 				for _, ins := range b.Instrs {
-					st, ok := ins.(*ssa.Store)
-					if !ok {
-						continue
-					}
-					c, ok := st.Val.(*ssa.Call)
-					if !ok || !isNewCond(c.Common()) {
-						continue
-					}
-					cc := res.Ref(fn, st.Addr).Class
-					lc := res.Ref(fn, c.Common().Args[0]).Class
-					if cc == "" {
-						continue
-					}
-					if old, ok := p.condL[cc]; ok && old != lc {
-						lc = ""
-					}
-					p.condL[cc] = lc
+					f(res, fn, ins)
 				}
 			}
 		}

@@ -147,63 +147,51 @@ func (p *Program) index() {
 			}
 		}
 	}
-	done := map[*locks.Result]bool{}
-	for _, f := range p.files {
-		res := f.pkg.res
-		if done[res] {
-			continue
-		}
-		done[res] = true
-		for _, fn := range res.Funcs {
-			for _, b := range fn.Blocks {
-				for _, ins := range b.Instrs {
-					switch ins := ins.(type) {
-					case *ssa.Send:
-						add(res, fn, "send", ins.Chan, "sends on")
-					case *ssa.UnOp:
-						if ins.Op == token.ARROW {
-							add(res, fn, "recv", ins.X, "receives from")
-						}
-					case *ssa.Select:
-						for _, s := range ins.States {
-							if s.Dir == types.SendOnly {
-								add(res, fn, "send", s.Chan, "sends on")
-							} else {
-								add(res, fn, "recv", s.Chan, "receives from")
-							}
-						}
-					case *ssa.MakeInterface:
-						p.escape(res, fn, ins.X)
-					case ssa.CallInstruction:
-						c := ins.Common()
-						if b, ok := c.Value.(*ssa.Builtin); ok && b.Name() == "close" && len(c.Args) == 1 {
-							add(res, fn, "close", c.Args[0], "closes")
-							continue
-						}
-						if _, ok := c.Value.(*ssa.Builtin); !ok {
-							if cl := c.StaticCallee(); cl == nil || !p.mine(cl) {
-								// Handed to code the source does not show:
-								// it may end waits on it, at any time.
-								for _, a := range c.Args {
-									p.escape(res, fn, a)
-								}
-							}
-						}
-						callee := c.StaticCallee()
-						if callee == nil || len(c.Args) == 0 {
-							continue
-						}
-						switch {
-						case (callee.Name() == "Done" || callee.Name() == "Add" || callee.Name() == "Go") && recvIs(callee, "WaitGroup"):
-							add(res, fn, "done", c.Args[0], "calls "+callee.Name()+" on")
-						case (callee.Name() == "Signal" || callee.Name() == "Broadcast") && recvIs(callee, "Cond"):
-							add(res, fn, "signal", c.Args[0], "calls "+callee.Name()+" on")
-						}
+	p.eachInstr(func(res *locks.Result, fn *ssa.Function, ins ssa.Instruction) {
+		switch ins := ins.(type) {
+		case *ssa.Send:
+			add(res, fn, "send", ins.Chan, "sends on")
+		case *ssa.UnOp:
+			if ins.Op == token.ARROW {
+				add(res, fn, "recv", ins.X, "receives from")
+			}
+		case *ssa.Select:
+			for _, s := range ins.States {
+				if s.Dir == types.SendOnly {
+					add(res, fn, "send", s.Chan, "sends on")
+				} else {
+					add(res, fn, "recv", s.Chan, "receives from")
+				}
+			}
+		case *ssa.MakeInterface:
+			p.escape(res, fn, ins.X)
+		case ssa.CallInstruction:
+			c := ins.Common()
+			if b, ok := c.Value.(*ssa.Builtin); ok && b.Name() == "close" && len(c.Args) == 1 {
+				add(res, fn, "close", c.Args[0], "closes")
+				return
+			}
+			if _, ok := c.Value.(*ssa.Builtin); !ok {
+				if cl := c.StaticCallee(); cl == nil || !p.mine(cl) {
+					// Handed to code the source does not show:
+					// it may end waits on it, at any time.
+					for _, a := range c.Args {
+						p.escape(res, fn, a)
 					}
 				}
 			}
+			callee := c.StaticCallee()
+			if callee == nil || len(c.Args) == 0 {
+				return
+			}
+			switch {
+			case (callee.Name() == "Done" || callee.Name() == "Add" || callee.Name() == "Go") && recvIs(callee, "WaitGroup"):
+				add(res, fn, "done", c.Args[0], "calls "+callee.Name()+" on")
+			case (callee.Name() == "Signal" || callee.Name() == "Broadcast") && recvIs(callee, "Cond"):
+				add(res, fn, "signal", c.Args[0], "calls "+callee.Name()+" on")
+			}
 		}
-	}
+	})
 }
 
 // escape notes that v, if a channel, WaitGroup or Cond, is handed to code

@@ -321,13 +321,7 @@ func maintainGTable(t *gtable) *gtable {
 		if g == nil || g.wait != nil || !idle(g, epoch) {
 			continue
 		}
-		markDead(g)
-		for _, p := range g.semas {
-			p.forget(g.id)
-		}
-		s.g.Store(nil)
-		s.key.Store(tombstone)
-		t.live--
+		t.drop(s, g)
 		e.stats.Reclaimed.Add(1)
 	}
 	e.wmu.Unlock()

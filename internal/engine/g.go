@@ -430,6 +430,18 @@ type gslot struct {
 	g   atomic.Pointer[G]
 }
 
+// drop removes g, in slot s of t, from the table: its goroutine is gone.
+// Called with Engine.gmu and Engine.wmu held.
+func (t *gtable) drop(s *gslot, g *G) {
+	markDead(g)
+	for _, p := range g.semas {
+		p.forget(g.id)
+	}
+	s.g.Store(nil)
+	s.key.Store(tombstone)
+	t.live--
+}
+
 const tombstone = ^uint64(0)
 
 func newGTable(size int) *gtable {

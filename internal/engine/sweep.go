@@ -27,10 +27,19 @@ const minGTable = 1 << 10
 // sweepToken is an object whose collection runs a sweep.
 type sweepToken struct{ _ [32]byte }
 
-// armSweep makes the next garbage collection sweep the goroutine table.
+// AfterGC, set by the mirror, runs after each garbage collection, after
+// the sweep of the goroutine table: the mirror sweeps the homes of its
+// locks whose values are garbage.
+var AfterGC func()
+
+// armSweep makes the next garbage collection sweep the goroutine table and
+// run AfterGC.
 func armSweep() {
 	runtime.AddCleanup(new(sweepToken), func(struct{}) {
 		sweepExited()
+		if AfterGC != nil {
+			AfterGC()
+		}
 		armSweep()
 	}, struct{}{})
 }
@@ -65,13 +74,7 @@ func sweepLocked(t *gtable) *gtable {
 		if g == nil || g.wait != nil || !rt.Exited(g.rg, k) || !freeable(g) {
 			continue
 		}
-		markDead(g)
-		for _, p := range g.semas {
-			p.forget(g.id)
-		}
-		s.g.Store(nil)
-		s.key.Store(tombstone)
-		t.live--
+		t.drop(s, g)
 		dropped++
 	}
 	e.wmu.Unlock()
