@@ -77,24 +77,29 @@ func (m *Mutex) Lock() {
 	// uncontended path makes no call but rt.Enter.
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
-			// homeOf, by hand.
 			a := uintptr(unsafe.Pointer(m))
-			h := homeCache[homeIndex(a)].Load()
-			if h == nil || h.addr != a {
-				h = homeSlow(unsafe.Pointer(m), true)
-			}
-			if l := h.ref.Peek(); l != nil {
+			slot := &lockCache[homeIndex(a)]
+			if l := slot.Load(); l != nil && l.Addr() == a {
 				if g := l.Fast(gid); g != nil && (g.Push1(l, pc) || g.PushNested(l, pc)) {
 					m.l = l
 					return
 				}
 			}
-			engine.Acquired(gid, &h.ref, waitgraph.Mutex, engine.Write, pc, nil)
-			m.l = h.ref.Peek()
+			m.acquiredSlow(gid, pc, slot)
 		}
 		return
 	}
 	m.lockContended(gid, pc, waitgraph.Mutex, nil, "")
+}
+
+// acquiredSlow is acquired for Lock, when its cached record did not do:
+// it caches the record in slot.
+func (m *Mutex) acquiredSlow(gid uint64, pc uintptr, slot *atomic.Pointer[engine.Lock]) {
+	h := m.home()
+	engine.Acquired(gid, &h.ref, waitgraph.Mutex, engine.Write, pc, nil)
+	l := h.ref.Peek()
+	m.l = l
+	slot.Store(l)
 }
 
 // LockContext locks m, or gives up when ctx is done. It returns nil if it

@@ -69,7 +69,7 @@ func (rw *RWMutex) RLock() {
 		rw.schedRLock(pc)
 	}
 	// rlock, by hand: one call less on the uncontended path.
-	if rw.tryRLock() {
+	if rw.fastRLock() {
 		if engine.Enabled() {
 			// homeOf, by hand.
 			a := uintptr(unsafe.Pointer(rw))
@@ -88,7 +88,7 @@ func (rw *RWMutex) rlock(gid uint64, pc uintptr) {
 	if sched.On() {
 		rw.schedRLock(pc)
 	}
-	if rw.tryRLock() {
+	if rw.fastRLock() {
 		if engine.Enabled() {
 			// homeOf, by hand.
 			a := uintptr(unsafe.Pointer(rw))
@@ -109,7 +109,7 @@ func (rw *RWMutex) rlock(gid uint64, pc uintptr) {
 //go:noinline
 func (rw *RWMutex) RLockContext(ctx context.Context) error {
 	gid, pc := rt.Enter()
-	if rw.tryRLock() {
+	if rw.fastRLock() {
 		if engine.Enabled() {
 			// homeOf, by hand.
 			a := uintptr(unsafe.Pointer(rw))
@@ -136,6 +136,35 @@ func (rw *RWMutex) rlockContended(gid uint64, pc uintptr, ctx context.Context, o
 	return nil
 }
 
+// fastRLock takes a read lock with one atomic add, as the standard
+// library's RLock does: under contention among readers an add always
+// succeeds where a compare-and-swap loop retries. If a writer holds the
+// lock or waits for it, the add is undone as an RUnlock would (the last
+// reader out hands the lock to a waiting writer) and it reports false; a
+// reader counted for that moment is one that came and went.
+func (rw *RWMutex) fastRLock() bool {
+	if rw.state.Add(1)&(rwWriter|rwPending) == 0 {
+		return true
+	}
+	rw.releaseRead()
+	return false
+}
+
+// releaseRead drops one reader; the last one out while a writer waits
+// hands the lock to it.
+func (rw *RWMutex) releaseRead() {
+	n := rw.state.Add(^uint64(0))
+	if n&rwReaders == rwReaders {
+		rw.state.Add(1)
+		panic("sync: RUnlock of unlocked RWMutex")
+	}
+	if n&(rwReaders|rwWriter) == 0 && n&rwPending != 0 {
+		rw.handToWriter()
+	}
+}
+
+// tryRLock takes a read lock if no writer holds or waits for it, and
+// changes nothing otherwise (TryRLock, and readers in a slow path).
 func (rw *RWMutex) tryRLock() bool {
 	for {
 		old := rw.state.Load()
@@ -176,24 +205,9 @@ func (rw *RWMutex) RUnlock() {
 			engine.ReleaseRead(&h.ref)
 		}
 	}
-	for {
-		old := rw.state.Load()
-		if old&rwReaders == 0 {
-			panic("sync: RUnlock of unlocked RWMutex")
-		}
-		if old&rwPending != 0 {
-			rw.runlockSlow()
-			if sched.On() {
-				schedUnlocked(unsafe.Pointer(rw), sched.RLock)
-			}
-			return
-		}
-		if rw.state.CompareAndSwap(old, old-1) {
-			if sched.On() {
-				schedUnlocked(unsafe.Pointer(rw), sched.RLock)
-			}
-			return
-		}
+	rw.releaseRead()
+	if sched.On() {
+		schedUnlocked(unsafe.Pointer(rw), sched.RLock)
 	}
 }
 
@@ -425,32 +439,30 @@ func (rw *RWMutex) admitReaders(q *rwq) []*waiter {
 	}
 }
 
-func (rw *RWMutex) runlockSlow() {
-	lq := enterQueue(&rw.q)
+// handToWriter gives the lock to the first queued writer if no reader or
+// writer holds it: the last reader out calls it.
+func (rw *RWMutex) handToWriter() {
+	// A pending writer is in a slow path: the queue hangs from rw, unless
+	// the writer gave up meanwhile (and then it cleared rwPending).
+	lq := enterExistingQueue(&rw.q)
+	if lq == nil {
+		return
+	}
 	defer leaveQueue(&rw.q, lq)
 	q := &lq.rwq
 	q.readers.mu.Lock()
 	var next *waiter
 	for {
 		old := rw.state.Load()
-		if old&rwReaders == 0 {
-			q.readers.mu.Unlock()
-			panic("sync: RUnlock of unlocked RWMutex")
+		if old&(rwReaders|rwWriter) != 0 || q.writers.head == nil {
+			break
 		}
-		n := old - 1
-		if n&rwReaders == 0 && n&rwWriter == 0 && q.writers.head != nil {
-			// The last reader out hands the lock to the first writer.
-			n |= rwWriter
-			if q.writers.n == 1 {
-				n &^= rwPending
-			}
-			if rw.state.CompareAndSwap(old, n) {
-				next = q.writers.pop()
-				break
-			}
-			continue
+		n := old | rwWriter
+		if q.writers.n == 1 {
+			n &^= rwPending
 		}
 		if rw.state.CompareAndSwap(old, n) {
+			next = q.writers.pop()
 			break
 		}
 	}

@@ -164,7 +164,7 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 // collected it fails: Acquired counts.
 func (l *Lock) Fast(gid uint64) *G {
 	g := l.lastFor(gid)
-	if g == nil || g.remote.Load() || !e.fastIDs || metricsOn.Load() {
+	if g == nil || g.remote.Load() || slowAcquire.Load() {
 		return nil
 	}
 	return g
@@ -281,9 +281,9 @@ func (l *Lock) ClearOwner() {
 // PopTop pops l from the top of g's held list, if it is there. Only g's
 // own goroutine calls it.
 func (g *G) PopTop(l *Lock) bool {
-	if n := g.n - 1; n >= 0 && n < inlineHeld && g.held[n].lock == l {
+	if n := uint(g.n - 1); n < inlineHeld && g.held[n].lock == l {
 		g.held[n].lock = nil
-		g.n = n
+		g.n = int(n)
 		return true
 	}
 	return false

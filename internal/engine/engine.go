@@ -124,10 +124,14 @@ var e Engine
 // Enabled reports whether detection is on, reading the environment and
 // applying the configuration on first use.
 func Enabled() bool {
-	switch e.state.Load() {
-	case stateOn:
-		return true
-	case stateOff:
+	return e.state.Load() == stateOn || enabledSlow()
+}
+
+// enabledSlow is Enabled when detection is off or not yet initialized.
+//
+//go:noinline
+func enabledSlow() bool {
+	if e.state.Load() == stateOff {
 		return false
 	}
 	return initSlow()
@@ -145,6 +149,9 @@ func initSlow() bool {
 	}
 	rt.Init()
 	e.fastIDs = rt.Supported()
+	if !e.fastIDs {
+		slowAcquire.Store(true)
+	}
 	o := e.opts.Load()
 	if o == nil {
 		o = envOptions()
@@ -294,7 +301,7 @@ func newG(id uint64) *G {
 	}
 	// The goroutine's own state is created by the goroutine itself: its
 	// clock says whether it runs in a bubble.
-	g := &G{id: id, epoch: e.epoch.Load(), bubbled: InBubble(time.Now())}
+	g := &G{id: id, idLive: id, epoch: e.epoch.Load(), bubbled: InBubble(time.Now())}
 	if e.fastIDs && rt.Goid() == id {
 		g.rg = rt.Self()
 	}
@@ -342,7 +349,7 @@ func maintainGTable(t *gtable) *gtable {
 }
 
 //go:norace
-func markDead(g *G) { g.dead = true }
+func markDead(g *G) { g.dead, g.idLive = true, 0 }
 
 // idle reports whether g's state can be dropped: it has not taken a lock
 // since the last maintenance round and holds nothing, or holds only locks that

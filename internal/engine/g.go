@@ -58,12 +58,13 @@ const inlineHeld = 16
 // the writes through the wait registry's lock) or through the norace
 // accessors, which tolerate stale values.
 type G struct {
-	id    uint64
-	n     int // number of held locks
-	held  [inlineHeld]held
-	more  []held // held locks beyond inlineHeld
-	epoch uint32 // engine epoch at the last outermost acquisition
-	dead  bool   // dropped from the goroutine table
+	id     uint64
+	idLive uint64 // id while in the goroutine table, 0 once dropped (see Lock.lastFor)
+	n      int    // number of held locks
+	held   [inlineHeld]held
+	more   []held // held locks beyond inlineHeld
+	epoch  uint32 // engine epoch at the last outermost acquisition
+	dead   bool   // dropped from the goroutine table
 	// bubbled is set for a goroutine of a testing/synctest bubble. Its
 	// waits are not registered: registration and re-checks run from
 	// timers, which in a bubble would fire in the bubble's fake time, keep

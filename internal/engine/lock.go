@@ -86,6 +86,9 @@ func (l *Lock) readerCount() int {
 // isRW reports whether l is an RWMutex's: it counts readers.
 func (l *Lock) isRW() bool { return !l.readers.isZero() }
 
+// Addr returns the address of the lock value the record is of.
+func (l *Lock) Addr() uintptr { return l.addr }
+
 // ID returns the lock's instance id, unique for the life of the process.
 func (l *Lock) ID() uint64 { return l.id }
 
@@ -121,7 +124,7 @@ func (l *Lock) setOwner(g *G) { l.owner = g }
 //
 //go:norace
 func (l *Lock) lastFor(gid uint64) *G {
-	if g := l.last; g != nil && g.id == gid && !g.dead {
+	if g := l.last; g != nil && g.idLive == gid {
 		return g
 	}
 	return nil

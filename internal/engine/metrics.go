@@ -25,7 +25,15 @@ import (
 var metricsOn atomic.Bool
 
 // EnableMetrics starts collecting per-class metrics. It cannot be undone.
-func EnableMetrics() { metricsOn.Store(true) }
+func EnableMetrics() {
+	metricsOn.Store(true)
+	slowAcquire.Store(true)
+}
+
+// slowAcquire is set when the uncontended path must go through Acquired:
+// goroutine ids from rt.Enter are not valid, or metrics are collected.
+// One flag, so that Lock.Fast loads one word for both.
+var slowAcquire atomic.Bool
 
 // MetricsEnabled reports whether per-class metrics are collected.
 func MetricsEnabled() bool { return metricsOn.Load() }
