@@ -271,6 +271,72 @@ func TestRWMutexHammer(t *testing.T) {
 	})
 }
 
+// TestRWMutexWritersAmongChurningReaders has readers that take and drop
+// the lock without pause while writers, some of them giving up through a
+// context, take it in turn: a reader that finds a writer undoes its count
+// as an RUnlock would, and the last one out must hand the lock to the
+// waiting writer. A lost hand-off leaves a writer parked for good; the
+// test then never ends (go test's -timeout reports it with every stack).
+func TestRWMutexWritersAmongChurningReaders(t *testing.T) {
+	modes(t, func(t *testing.T) {
+		var rw sync.RWMutex
+		var activity atomic.Int32
+		stop := make(chan struct{})
+		var readers stdsync.WaitGroup
+		for range 6 {
+			readers.Add(1)
+			go func() {
+				defer readers.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					rw.RLock()
+					if n := activity.Add(1); n < 1 || n >= 10000 {
+						t.Errorf("reader sees activity %d", n)
+					}
+					activity.Add(-1)
+					rw.RUnlock()
+				}
+			}()
+		}
+		var writers stdsync.WaitGroup
+		for w := range 3 {
+			writers.Add(1)
+			go func() {
+				defer writers.Done()
+				for i := range 300 {
+					if w == 0 && i%3 == 0 {
+						ctx, cancel := context.WithTimeout(context.Background(), 50*time.Microsecond)
+						err := rw.LockContext(ctx)
+						cancel()
+						if err != nil {
+							continue
+						}
+					} else {
+						rw.Lock()
+					}
+					if n := activity.Add(10000); n != 10000 {
+						t.Errorf("writer sees activity %d", n)
+					}
+					activity.Add(-10000)
+					rw.Unlock()
+				}
+			}()
+		}
+		writers.Wait()
+		close(stop)
+		readers.Wait()
+		if rw.TryLock() {
+			rw.Unlock()
+		} else {
+			t.Error("the lock is not free once everyone left")
+		}
+	})
+}
+
 func TestRWMutexWriterBlocksNewReaders(t *testing.T) {
 	modes(t, func(t *testing.T) {
 		var rw sync.RWMutex
