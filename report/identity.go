@@ -19,8 +19,11 @@ import (
 // goroutines wait and took what they hold, the order edges' sites).
 // Goroutine ids, instance numbers and durations are not part of it: the
 // same bug hit in every iteration of a loop over fresh locks, by several
-// instances or in several tests has one identity. It reads "kind:hash",
-// e.g. "deadlock:9f86d081884c7d65".
+// instances or in several tests has one identity. A partial deadlock is
+// where goroutines are stuck: its resources count by kind and name, not by
+// where they were made, so goroutines stuck at one place on objects that
+// several callers made (a helper that waits on what each test gives it)
+// are one bug. It reads "kind:hash", e.g. "deadlock:9f86d081884c7d65".
 //
 // A finding that carries Key (set by the runtime engine, which computed
 // the identity before trimming the finding) has that identity.
@@ -42,7 +45,7 @@ func Identity(f *Finding) string {
 	}
 	class := map[string]string{}
 	for _, r := range f.Resources {
-		c := resourceClass(r)
+		c := resourceClass(r, f.Kind != PartialDeadlock)
 		class[r.ID] = c
 		add("r " + c)
 	}
@@ -80,14 +83,14 @@ func Identity(f *Finding) string {
 var instance = regexp.MustCompile(`#\d+|@\d+|0x[0-9a-fA-F]+`)
 
 // resourceClass names r's class: its name, else its id, without instance
-// numbers or addresses, with its kind and creation site.
-func resourceClass(r *waitgraph.Resource) string {
+// numbers or addresses, with its kind and, if site, its creation site.
+func resourceClass(r *waitgraph.Resource, site bool) string {
 	name := r.Name
 	if name == "" {
 		name = r.ID
 	}
 	s := string(r.Kind) + " " + instance.ReplaceAllString(name, "")
-	if r.Site != nil {
+	if site && r.Site != nil {
 		s += " " + r.Site.Pos()
 	}
 	return s

@@ -42,6 +42,21 @@ func TestIdentity(t *testing.T) {
 		{"another instance", leak(1, 3, 40), leak(2, 3, 40), true},
 		{"another pool size", leak(1, 3, 40), leak(2, 8, 40), true},
 		{"another site", leak(1, 3, 40), leak(1, 3, 41), false},
+		{"stuck at one place on channels made at two", leak(1, 3, 40), func() *report.Finding {
+			f := leak(2, 3, 40)
+			f.Resources[0].Site = &waitgraph.Frame{Func: "pool.NewOther", File: "/src/pool.go", Line: 90}
+			return f
+		}(), true},
+		{"stuck on another kind of object", leak(1, 3, 40), func() *report.Finding {
+			f := leak(1, 3, 40)
+			f.Resources[0].Kind = waitgraph.WaitGroup
+			return f
+		}(), false},
+		{"an inversion through a lock made at another site", inversion(), func() *report.Finding {
+			f := inversion()
+			f.Resources[0].Site = &waitgraph.Frame{Func: "bank.Other", File: "/src/bank.go", Line: 99}
+			return f
+		}(), false},
 		{"another kind", leak(1, 3, 40), func() *report.Finding { f := leak(1, 3, 40); f.Kind = report.LongWait; return f }(), false},
 		{"another class", inversion(), func() *report.Finding {
 			f := inversion()

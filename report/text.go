@@ -203,7 +203,7 @@ func goroutineShape(g *waitgraph.Goroutine, res map[string]*waitgraph.Resource) 
 	var b strings.Builder
 	class := func(id string) string {
 		if r := res[id]; r != nil {
-			return resourceClass(r)
+			return resourceClass(r, true)
 		}
 		return instance.ReplaceAllString(id, "")
 	}
@@ -230,7 +230,7 @@ func groupResources(rs []*waitgraph.Resource) [][]*waitgraph.Resource {
 	var groups [][]*waitgraph.Resource
 	index := map[string]int{}
 	for _, r := range rs {
-		k := fmt.Sprintf("%s|%d|%v", resourceClass(r), r.Level, r.HoldersUnknown)
+		k := fmt.Sprintf("%s|%d|%v", resourceClass(r, true), r.Level, r.HoldersUnknown)
 		if i, ok := index[k]; ok {
 			groups[i] = append(groups[i], r)
 			continue

@@ -61,6 +61,9 @@ type Input struct {
 	// of this process (from the runtime detector); groups made only of
 	// them are not reported again.
 	Reported map[int64]bool
+	// Leaked lists goroutines already described by a partial-deadlock
+	// finding of this process: they are not reported again.
+	Leaked map[int64]bool
 	// GOROOT tells the standard library's frames from the user's.
 	GOROOT string
 }
@@ -202,7 +205,7 @@ func Decide(in Input) Result {
 			continue
 		}
 		for _, id := range grp.Goroutines {
-			if m.reportable([]int64{id}) {
+			if !in.Leaked[id] && m.reportable([]int64{id}) {
 				partial = append(partial, m.byID[id])
 			}
 		}

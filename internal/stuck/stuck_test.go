@@ -228,6 +228,9 @@ func TestDecide(t *testing.T) {
 		want:      []report.Kind{report.PartialDeadlock},
 		positions: []string{"/m/m.go:12"},
 	}, {
+		name: "leaked goroutine already in a partial-deadlock finding",
+		in:   Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, " (leaked)")), Leaks: true, Leaked: map[int64]bool{21: true}},
+	}, {
 		name: "blocked but not provably, no hang",
 		in:   Input{Stacks: dump(harnessG, agentG, sprintf(testG, ""), sprintf(workerG, "")), Leaks: true},
 	}, {

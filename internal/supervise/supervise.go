@@ -71,6 +71,7 @@ type proc struct {
 	offset    int64     // of the findings file read so far
 	partial   []byte    // an incomplete last line of it
 	reported  map[int64]bool
+	leaked    map[int64]bool // goroutines already in a partial-deadlock finding
 	seen      map[string]bool
 	deadlock  bool // the detector reported a deadlock
 	stopped   bool
@@ -216,7 +217,7 @@ func (s *Supervisor) discover() {
 		if err := readJSON(name, &h); err != nil {
 			continue
 		}
-		p := &proc{hello: h, progress: h.Time, reported: make(map[int64]bool), seen: make(map[string]bool)}
+		p := &proc{hello: h, progress: h.Time, reported: make(map[int64]bool), leaked: make(map[int64]bool), seen: make(map[string]bool)}
 		if t, ok := s.early[h.Key]; ok && t.After(p.progress) {
 			p.progress = t
 		}
@@ -261,6 +262,11 @@ func (s *Supervisor) relay(p *proc) {
 			p.deadlock = true
 			for _, g := range fd.Goroutines {
 				p.reported[g.ID] = true
+			}
+		}
+		if fd.Kind == report.PartialDeadlock {
+			for _, g := range fd.Goroutines {
+				p.leaked[g.ID] = true
 			}
 		}
 		s.emit(p, &fd)
@@ -347,12 +353,18 @@ func (s *Supervisor) decide(p *proc, snap agent.Snapshot, hung bool, idle time.D
 		Hang:     idle.Round(time.Second),
 		Prev:     prev,
 		Reported: p.reported,
+		Leaked:   p.leaked,
 		GOROOT:   s.GOROOT,
 	})
 	for _, f := range res.Findings {
 		if f.Kind == report.Deadlock {
 			for _, g := range f.Goroutines {
 				p.reported[g.ID] = true
+			}
+		}
+		if f.Kind == report.PartialDeadlock {
+			for _, g := range f.Goroutines {
+				p.leaked[g.ID] = true
 			}
 		}
 		s.emit(p, f)
