@@ -527,6 +527,42 @@ func TestOther(t *testing.T) { t.Fatal("not selected by -run") }
 	}
 }
 
+// TestGodebugOfTheUsersModule checks that the instrumented build keeps the
+// run-time behaviour the module's go line and godebug lines give it: the
+// generated workspace's go line is the toolchain's, and without care a go
+// 1.21 module would run with Go 1.24's default of a rand.Seed that does
+// nothing (gorilla/websocket's TestPreparedMessage relies on it).
+func TestGodebugOfTheUsersModule(t *testing.T) {
+	const seeded = `package m
+
+import (
+	"math/rand"
+	"testing"
+)
+
+func TestSeedRepeats(t *testing.T) {
+	rand.Seed(1234)
+	a := rand.Int63()
+	rand.Seed(1234)
+	if b := rand.Int63(); a != b {
+		t.Fatalf("rand.Seed did not repeat the sequence: %d then %d", a, b)
+	}
+}
+
+`
+	for _, tc := range []struct{ name, gomod string }{
+		{"go line", "module example.com/m\n\ngo 1.21\n"},
+		{"godebug line", "module example.com/m\n\ngo 1.25\n\ngodebug randseednop=0\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := module(t, map[string]string{"go.mod": tc.gomod, "m_test.go": seeded})
+			if r := gridlock(t, dir, "test", ".", "--", "-run", "TestSeedRepeats", "-count=1"); r.code != 0 {
+				t.Fatalf("want exit 0\n%s", r)
+			}
+		})
+	}
+}
+
 // TestAgentIsInvisible checks that the tests' own code sees the process
 // as under go test: no goroutine of gridlock's, no frame of gridlock's on
 // the main goroutine's stack (examples run there), with or without a

@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"golang.org/x/mod/modfile"
 )
 
 // SourceEnv is the environment variable that names the directory of
@@ -137,6 +139,7 @@ func Workspace(dir, source, temp string, env []string) (string, error) {
 			return "", err
 		}
 		var w struct {
+			Go        string
 			Toolchain string
 			Use       []struct{ DiskPath string }
 			Replace   []struct {
@@ -149,6 +152,20 @@ func Workspace(dir, source, temp string, env []string) (string, error) {
 		for _, u := range w.Use {
 			uses = append(uses, absFrom(filepath.Dir(gowork), u.DiskPath))
 		}
+		// go work edit -json leaves the godebug lines out.
+		src, err := os.ReadFile(gowork)
+		if err != nil {
+			return "", err
+		}
+		wf, err := modfile.ParseWork(gowork, src, nil)
+		if err != nil {
+			return "", err
+		}
+		var debug []godebug
+		for _, d := range wf.Godebug {
+			debug = append(debug, godebug{d.Key, d.Value})
+		}
+		writeGodebug(&body, w.Go, debug)
 		for _, r := range w.Replace {
 			old := r.Old.Path
 			if r.Old.Version != "" {
@@ -172,6 +189,18 @@ func Workspace(dir, source, temp string, env []string) (string, error) {
 			return "", nil // gridlock itself: its own packages are at hand
 		}
 		uses = append(uses, root)
+		out, err := goCmd(root, env, "mod", "edit", "-json", gomod)
+		if err != nil {
+			return "", err
+		}
+		var m struct {
+			Go      string
+			Godebug []godebug
+		}
+		if err := json.Unmarshal(out, &m); err != nil {
+			return "", fmt.Errorf("reading %s: %w", gomod, err)
+		}
+		writeGodebug(&body, m.Go, m.Godebug)
 	}
 	for _, u := range uses {
 		if b, err := os.ReadFile(filepath.Join(u, "go.mod")); err == nil && modulePath(b) == Module {
@@ -192,6 +221,33 @@ func Workspace(dir, source, temp string, env []string) (string, error) {
 		return "", err
 	}
 	return path, nil
+}
+
+// A godebug is a godebug line of a go.mod or go.work.
+type godebug struct{ Key, Value string }
+
+// writeGodebug writes the godebug lines that keep, in the generated
+// workspace, the run-time behaviour the user's build has: a main package's
+// default GODEBUG settings follow the go line of its module (or of the
+// user's workspace), and the generated go.work's go line is the
+// toolchain's. A module at go 1.12 that seeds math/rand with rand.Seed, or
+// relies on timers' channels before Go 1.23, must not run as go 1.26 code.
+// goLine is the user's go line ("" for none: Go 1.16, as the go command
+// assumes), debug their godebug lines.
+func writeGodebug(w *bytes.Buffer, goLine string, debug []godebug) {
+	if goLine == "" {
+		goLine = "1.16"
+	}
+	set := false
+	for _, d := range debug {
+		set = set || d.Key == "default"
+	}
+	if !set {
+		fmt.Fprintf(w, "godebug default=go%s\n", goLine)
+	}
+	for _, d := range debug {
+		fmt.Fprintf(w, "godebug %s=%s\n", d.Key, d.Value)
+	}
 }
 
 func absFrom(base, path string) string {
