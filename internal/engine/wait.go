@@ -305,9 +305,19 @@ func (w *Wait) C() <-chan time.Time {
 func (w *Wait) reset(d time.Duration) {
 	if w.g.timer == nil {
 		w.g.timer = time.NewTimer(d)
-	} else {
-		w.g.timer.Reset(d)
+		return
 	}
+	// A module whose go line predates Go 1.23 runs with asynchronous
+	// timer channels (GODEBUG asynctimerchan=1): a tick not received
+	// stays in the channel across Reset. Drained, it cannot wake the
+	// next wait early.
+	if !w.g.timer.Stop() {
+		select {
+		case <-w.g.timer.C:
+		default:
+		}
+	}
+	w.g.timer.Reset(d)
 }
 
 func (w *Wait) arm() { w.reset(nextCheck(w.rec)) }
