@@ -35,6 +35,8 @@ type home struct {
 	addr uintptr
 	ref  engine.Ref     // Mutex, RWMutex
 	prim engine.PrimRef // WaitGroup
+	// rec is where ref's record is made: one allocation for both.
+	rec engine.Space
 }
 
 const (
@@ -84,13 +86,23 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 	s := &homeMaps[(uint64(a)*0x9E3779B97F4A7C15)>>(64-6)]
 	s.mu.Lock()
 	h := s.m[a]
+	var old *engine.Lock
+	if h != nil && h.prim.Peek() == nil && h.ref.Unknown() {
+		// Made in an epoch that has ended, and not held: the lock at a
+		// may be another (see engine.Epoch). It gets a home of its own.
+		old = h.ref.Peek()
+		delete(s.m, a)
+		homeSlot(a).CompareAndSwap(h, nil)
+		h = nil
+	}
 	if h == nil {
 		if !create {
 			s.mu.Unlock()
 			return nil
 		}
 		h = &home{addr: a}
-		h.ref.SetValue(p)
+		h.ref.SetHome(p, &h.rec)
+		h.ref.Inherit(old)
 		if s.m == nil {
 			s.m = make(map[uintptr]*home)
 		}
@@ -98,22 +110,32 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 		s.mu.Unlock()
 	} else {
 		s.mu.Unlock()
+		h.ref.Anchor(p)
 	}
 	homeSlot(a).Store(h)
 	return h
 }
 
-// sweepShard forgets the homes of s whose values are garbage: their
-// addresses may be reused by new values. (A new value that finds such a
-// home before it is swept tells it by its record's weak pointer, see
-// engine.Lock.stale, and gets a record of its own.) Called with s.mu held.
+// sweepShard forgets the homes of s whose values are garbage, or may be
+// (see engine.Ref.Gone): their addresses may be reused by new values. (A
+// new value that finds such a home before it is swept tells it by its
+// record's weak pointer or epoch, see engine.Lock.stale, and gets a record
+// of its own.) Called with s.mu held.
 func sweepShard(s *homeShard) {
 	for a, h := range s.m {
-		if h.ref.Dead() {
+		if h.gone() {
 			delete(s.m, a)
 			homeSlot(a).CompareAndSwap(h, nil)
 		}
 	}
+}
+
+// gone reports whether h's value is garbage, or may be.
+func (h *home) gone() bool {
+	if h.prim.Peek() != nil {
+		return h.prim.Dead() // a WaitGroup's: its record has a weak pointer
+	}
+	return h.ref.Gone()
 }
 
 // sweepHomes sweeps every shard; the engine runs it after each
@@ -198,6 +220,11 @@ func leaveQueue(slot *atomic.Pointer[lockq], q *lockq) {
 
 func init() {
 	engine.AfterGC = sweepHomes
+	engine.EvictHome = func(addr uintptr, l *engine.Lock) {
+		if h := homeSlot(addr).Load(); h != nil && h.addr == addr && h.ref.Peek() == l {
+			homeSlot(addr).CompareAndSwap(h, nil)
+		}
+	}
 	engine.DropStale = func(addr uintptr, l *engine.Lock) {
 		s := &homeMaps[(uint64(addr)*0x9E3779B97F4A7C15)>>(64-6)]
 		s.mu.Lock()

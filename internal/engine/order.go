@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/gridlock-go/gridlock/internal/rt"
 	"github.com/gridlock-go/gridlock/report"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -63,6 +64,7 @@ func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
 			hc.chained = true
 			if hc == nc {
 				flags |= sameClass
+				nc.instances.Store(true)
 				if hc.level != 0 && !hc.nestable {
 					fs = appendNew(fs, hierarchyFinding(g, h, l, m, capture()))
 				}
@@ -110,6 +112,11 @@ func checkInstances(g *G, l *Lock, m Mode, pc uintptr) {
 			}
 			continue
 		}
+		// The pair's order must outlive the epoch (see Epoch): l is the
+		// lock the caller operates on, the held one is anchored at its
+		// next use.
+		l.anchor(rt.PointerAt(l.addr))
+		h.lock.anchorLater()
 		var fs []*report.Finding
 		func() {
 			defer guard()
@@ -400,10 +407,16 @@ func recursive(g *G, l *Lock, m Mode, pc uintptr, heldMode Mode) {
 }
 
 // dropStale reports whether l is stale, and if so has the mirror forget
-// it.
+// it. An unknown record (see Epoch) that a goroutine holds is kept: its
+// lock may well be live, and its holder still uses it.
 func dropStale(l *Lock) bool {
-	if !l.stale() {
+	switch l.liveness() {
+	case recAlive:
 		return false
+	case recUnknown:
+		if l.ownerOf() != nil {
+			return true
+		}
 	}
 	if DropStale != nil {
 		DropStale(l.addr, l)
