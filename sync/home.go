@@ -94,6 +94,9 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 		delete(s.m, a)
 		homeSlot(a).CompareAndSwap(h, nil)
 		h = nil
+		if old != nil && old.Graphed() {
+			defer engine.Forget([]*engine.Lock{old})
+		}
 	}
 	if h == nil {
 		if !create {
@@ -121,13 +124,44 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 // new value that finds such a home before it is swept tells it by its
 // record's weak pointer or epoch, see engine.Lock.stale, and gets a record
 // of its own.) Called with s.mu held.
-func sweepShard(s *homeShard) {
-	for a, h := range s.m {
-		if h.gone() {
-			delete(s.m, a)
-			homeSlot(a).CompareAndSwap(h, nil)
+// It returns, appended to graphed, the records of the homes it forgot
+// that have nodes in the order graphs.
+func sweepShard(s *homeShard, graphed []*engine.Lock) []*engine.Lock {
+	// In batches: the homes are scattered in memory, and a first pass
+	// that only loads from each lets the processor wait for many of them
+	// at once.
+	var batch [32]*home
+	n := 0
+	for _, h := range s.m {
+		batch[n] = h
+		if n++; n == len(batch) {
+			graphed = sweepBatch(s, batch[:n], graphed)
+			n = 0
 		}
 	}
+	return sweepBatch(s, batch[:n], graphed)
+}
+
+// touched is written by sweepBatch so that its loads are not optimized
+// away.
+var touched uintptr
+
+func sweepBatch(s *homeShard, batch []*home, graphed []*engine.Lock) []*engine.Lock {
+	var x uintptr
+	for _, h := range batch {
+		x += h.addr + h.rec.Touch()
+	}
+	touched = x
+	for _, h := range batch {
+		if h.gone() {
+			delete(s.m, h.addr)
+			homeSlot(h.addr).CompareAndSwap(h, nil)
+			if l := h.ref.Peek(); l != nil && l.Graphed() {
+				graphed = append(graphed, l)
+			}
+		}
+	}
+	return graphed
 }
 
 // gone reports whether h's value is garbage, or may be.
@@ -143,11 +177,15 @@ func (h *home) gone() bool {
 // forgotten promptly even when no lock is created any more. Its cost is a
 // pass over the homes, as the collection's own is over the values.
 func sweepHomes() {
+	var graphed []*engine.Lock
 	for i := range homeMaps {
 		s := &homeMaps[i]
 		s.mu.Lock()
-		sweepShard(s)
+		graphed = sweepShard(s, graphed)
 		s.mu.Unlock()
+	}
+	if len(graphed) > 0 {
+		engine.Forget(graphed)
 	}
 }
 
@@ -237,6 +275,9 @@ func init() {
 		s.mu.Unlock()
 		if h != nil {
 			homeSlot(addr).CompareAndSwap(h, nil)
+			if l.Graphed() {
+				engine.Forget([]*engine.Lock{l})
+			}
 		}
 	}
 }

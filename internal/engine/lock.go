@@ -58,6 +58,9 @@ type Lock struct {
 	epoch      *Epoch
 	late       atomic.Pointer[weakIn[byte]]
 	wantAnchor atomic.Bool
+	// homed is set for a record kept outside its lock (see SetHome): it
+	// leaves the order graphs with its home (Forget).
+	homed bool
 	// owner is the goroutine holding the lock for writing, nil if none. The
 	// owner writes it after acquiring and clears it before releasing; others
 	// read it through ownerOf, which tolerates stale values.
@@ -171,6 +174,15 @@ type Space struct {
 	taken atomic.Bool
 }
 
+// Touch loads the fields of the record in sp that a sweep reads, and
+// returns a value made of them: a sweep touches many scattered records
+// first, so that the processor fetches them together.
+//
+//go:norace
+func (sp *Space) Touch() uintptr {
+	return uintptr(unsafe.Pointer(sp.l.epoch)) + uintptr(unsafe.Pointer(sp.l.owner))
+}
+
 // SetHome records that r is the Ref of the lock value at p, kept outside
 // it: findings name the lock by its address, and a record of a lock that
 // is garbage is told from one of a new lock at the same address (see
@@ -200,7 +212,7 @@ func (r *Ref) Inherit(old *Lock) {
 func (r *Ref) Gone() bool {
 	l := r.p.Load()
 	if l == nil {
-		return r.epoch != nil && !r.epoch.Live()
+		return r.epoch != nil && (r.epoch != curEpoch.Load() || !r.epoch.Live())
 	}
 	switch l.liveness() {
 	case recDead:
@@ -274,8 +286,8 @@ func (l *Lock) liveness() int {
 		}
 		return recAlive
 	}
-	if !l.epoch.Live() {
-		return recUnknown
+	if ep := l.epoch; ep != curEpoch.Load() || !ep.Live() {
+		return recUnknown // an epoch is replaced once it has ended
 	}
 	return recAlive
 }
@@ -354,6 +366,7 @@ func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Ui
 	}
 	if r.epoch != nil {
 		// Kept outside its lock value, which the caller operates on.
+		l.homed = true
 		if kind == waitgraph.Mutex && l.class.decl != nil && !l.class.instances.Load() {
 			// Of a declaration class, whose instances are not ordered:
 			// no state that must outlive the epoch, yet.

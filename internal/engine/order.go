@@ -155,12 +155,32 @@ func watchClass(c *Class, l *Lock) {
 }
 
 func watchLock(l *Lock) {
-	if l.graphed.Swap(true) {
-		return
+	if l.graphed.Swap(true) || l.homed {
+		return // a home's record is forgotten with its home (Forget)
 	}
 	e.cleanups++
 	runtime.AddCleanup(l, forget, l.id)
 }
+
+// Forget removes from the order graphs the nodes of records whose homes
+// the mirror dropped (see SetHome): their locks are garbage, or another
+// record will stand for them. A record kept outside its lock leaves the
+// graphs with its home, a collection earlier than a cleanup on the record
+// would, and without the cost of one.
+func Forget(ls []*Lock) {
+	defer guard()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, l := range ls {
+		if l.graphed.Load() {
+			e.classGraph.remove(l.id)
+			e.instGraph.remove(l.id)
+		}
+	}
+}
+
+// Graphed reports whether l has a node in an order graph.
+func (l *Lock) Graphed() bool { return l.graphed.Load() }
 
 // forget removes a garbage lock from the order graphs.
 func forget(id uint64) {
