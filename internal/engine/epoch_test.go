@@ -166,3 +166,36 @@ func TestRecursiveLockAfterItsEpoch(t *testing.T) {
 		t.Fatalf("findings %v, want one recursive-lock", fs)
 	}
 }
+
+// A record kept outside its lock leaves the order graphs when the mirror
+// drops its home (Forget), with no cleanup of its own.
+func TestForgetRemovesHomedRecords(t *testing.T) {
+	recording(t, func() {
+		nodes := func() int {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return len(e.classGraph.nodes)
+		}
+		before := nodes()
+		var ls []*Lock
+		var vs []*value
+		for range 10 {
+			a, va := homed()
+			b, vb := homed()
+			lock(a, 0)
+			lock(b, 0)
+			ReleaseWrite(b)
+			ReleaseWrite(a)
+			ls = append(ls, a.Peek(), b.Peek())
+			vs = append(vs, va, vb)
+		}
+		if nodes() < before+20 || !ls[0].Graphed() {
+			t.Fatalf("%d nodes after nesting 10 pairs, want %d", nodes(), before+20)
+		}
+		Forget(ls)
+		if nodes() != before {
+			t.Errorf("%d nodes after Forget, want %d", nodes(), before)
+		}
+		runtime.KeepAlive(vs)
+	})
+}
