@@ -1,5 +1,7 @@
 //go:build !gridlock_off
 
+//lint:file-ignore SA2001 the test takes locks for the order they show
+
 package sync_test
 
 import (

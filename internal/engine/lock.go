@@ -206,13 +206,15 @@ func (r *Ref) Inherit(old *Lock) {
 }
 
 // Gone reports whether r, a Ref kept outside its lock value (see
-// SetHome), is that of a lock that is garbage, or may be: its record was
-// never made or is unknown (see Epoch), and no goroutine holds it. A
-// held record whose epoch ended is kept: its holder may still use it.
+// SetHome), is that of a lock that is garbage, or may be: its record is
+// unknown (see Epoch) and no goroutine holds it. A held record whose
+// epoch ended is kept: its holder may still use it. So is a Ref with no
+// record yet, which its maker is about to give one (the home of a wait
+// group holds a record of its own, see PrimRef.Dead).
 func (r *Ref) Gone() bool {
 	l := r.p.Load()
 	if l == nil {
-		return r.epoch != nil && (r.epoch != curEpoch.Load() || !r.epoch.Live())
+		return false
 	}
 	switch l.liveness() {
 	case recDead:
@@ -224,14 +226,10 @@ func (r *Ref) Gone() bool {
 }
 
 // Unknown reports whether r's record is unknown (see Epoch) and held by
-// no goroutine: the lock at r's address needs a new one. For r with no
-// record, it reports whether r's epoch ended.
+// no goroutine: the lock at r's address needs a new one.
 func (r *Ref) Unknown() bool {
 	l := r.p.Load()
-	if l == nil {
-		return r.epoch != nil && !r.epoch.Live()
-	}
-	return l.liveness() == recUnknown && l.ownerOf() == nil
+	return l != nil && l.liveness() == recUnknown && l.ownerOf() == nil
 }
 
 // Anchor gives r's record a weak pointer to p, its lock value, if it
