@@ -119,6 +119,8 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 		s.mu.Unlock()
 	} else {
 		s.mu.Unlock()
+		// Anchor also makes p escape: a value with a home lives in the
+		// heap (or is a global), never on a stack, whose addresses move.
 		h.ref.Anchor(p)
 	}
 	homeSlot(a).Store(h)
