@@ -24,7 +24,7 @@ func homed() (*Ref, *value) {
 	return r, v
 }
 
-// endEpoch runs collections until the epoch of ep has ended.
+// endEpoch runs a collection: the epoch of ep ends.
 func endEpoch(t *testing.T, ep *Epoch) {
 	t.Helper()
 	for i := 0; ep.Live(); i++ {
@@ -140,7 +140,7 @@ func TestInheritKeepsRemote(t *testing.T) {
 		ReleaseWrite(old)
 		old.Peek().remote.Store(true)
 		r := new(Ref)
-		r.SetHome(unsafe.Pointer(v), nil)
+		r.SetHome(unsafe.Pointer(v), new(Space))
 		r.Inherit(old.Peek())
 		lock(r, connPC)
 		ReleaseWrite(r)

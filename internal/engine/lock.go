@@ -54,13 +54,9 @@ type Lock struct {
 	value weakIn[byte] // the lock value, if kept outside it: see stale
 	// epoch is the epoch of a record kept outside its lock value with no
 	// weak pointer made at once (see Epoch); late is its weak pointer once
-	// made (anchor), and wantAnchor asks the mirror for one.
-	epoch      *Epoch
-	late       atomic.Pointer[weakIn[byte]]
-	wantAnchor atomic.Bool
-	// homed is set for a record kept outside its lock (see SetHome): it
-	// leaves the order graphs with its home (Forget).
-	homed bool
+	// made (anchor), and wantAnchor (below) asks the mirror for one.
+	epoch *Epoch
+	late  atomic.Pointer[weakIn[byte]]
 	// owner is the goroutine holding the lock for writing, nil if none. The
 	// owner writes it after acquiring and clears it before releasing; others
 	// read it through ownerOf, which tolerates stale values.
@@ -78,7 +74,10 @@ type Lock struct {
 	remote atomic.Bool
 	// graphed is set when the lock has a node in an order graph and a cleanup
 	// that removes the node once the lock is garbage.
-	graphed atomic.Bool
+	graphed    atomic.Bool
+	wantAnchor atomic.Bool
+	// claimed is set on the record in a Space once a Ref made it.
+	claimed atomic.Bool
 	// readers is an RWMutex's state word, whose low 32 bits count the
 	// goroutines holding the read lock; zero for a Mutex. It is weak: the
 	// mirror keeps the record outside the lock, as long as the lock lives
@@ -160,9 +159,6 @@ type Ref struct {
 	// address (see Epoch).
 	addr  uintptr
 	epoch *Epoch
-	// remote is carried over from the record of an earlier lock at the
-	// address that may have been this one (see Inherit).
-	remote bool
 	// space is where r's record is made, if the caller gave one.
 	space *Space
 }
@@ -170,8 +166,7 @@ type Ref struct {
 // Space is room for a lock's record next to its Ref (see SetHome), which
 // saves an allocation per lock.
 type Space struct {
-	l     Lock
-	taken atomic.Bool
+	l Lock
 }
 
 // Touch loads the fields of the record in sp that a sweep reads, and
@@ -199,9 +194,10 @@ func (r *Ref) SetHome(p unsafe.Pointer, sp *Space) {
 // old is unknown (its epoch ended, see Epoch), so its lock may be r's.
 // It must be called before r's record is created, by the goroutine that
 // made r.
+// r must have a Space (see SetHome).
 func (r *Ref) Inherit(old *Lock) {
-	if old != nil && old.remote.Load() {
-		r.remote = true
+	if old != nil && old.remote.Load() && r.space != nil {
+		r.space.l.remote.Store(true) // kept by create
 	}
 }
 
@@ -216,7 +212,7 @@ func (r *Ref) Gone() bool {
 	if l == nil {
 		return false
 	}
-	switch l.liveness() {
+	switch l.livenessNow() {
 	case recDead:
 		return true
 	case recUnknown:
@@ -268,7 +264,14 @@ const (
 	recUnknown        // made in an epoch that ended, with no weak pointer
 )
 
-func (l *Lock) liveness() int {
+func (l *Lock) liveness() int { return l.livenessOf(false) }
+
+// livenessNow is liveness for a caller that keeps what may be live (the
+// sweep): a record of the current epoch is taken as live, without
+// counting collections.
+func (l *Lock) livenessNow() int { return l.livenessOf(true) }
+
+func (l *Lock) livenessOf(cheap bool) int {
 	if !l.value.isZero() {
 		if l.value.Value() == nil {
 			return recDead
@@ -284,11 +287,15 @@ func (l *Lock) liveness() int {
 		}
 		return recAlive
 	}
-	if ep := l.epoch; ep != curEpoch.Load() || !ep.Live() {
+	if ep := l.epoch; !ep.current() || !cheap && !ep.Live() {
 		return recUnknown // an epoch is replaced once it has ended
 	}
 	return recAlive
 }
+
+// homed reports whether l is kept outside its lock (see SetHome): it
+// leaves the order graphs with its home (Forget).
+func (l *Lock) homed() bool { return l.epoch != nil || !l.value.isZero() }
 
 // anchor gives l, a record made with no weak pointer (see Epoch), one to
 // its lock value p, on which the caller operates, while l's epoch lives:
@@ -332,7 +339,7 @@ func (r *Ref) Peek() *Lock { return r.p.Load() }
 func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
 	c := declClass(kind, pc)
 	var l *Lock
-	if sp := r.space; sp != nil && sp.taken.CompareAndSwap(false, true) {
+	if sp := r.space; sp != nil && sp.l.claimed.CompareAndSwap(false, true) {
 		l = &sp.l
 	} else if c == nil {
 		lo := new(lockOwn)
@@ -359,12 +366,8 @@ func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Ui
 	if l.addr == 0 {
 		l.addr = uintptr(unsafe.Pointer(r))
 	}
-	if r.remote {
-		l.remote.Store(true)
-	}
 	if r.epoch != nil {
 		// Kept outside its lock value, which the caller operates on.
-		l.homed = true
 		if kind == waitgraph.Mutex && l.class.decl != nil && !l.class.instances.Load() {
 			// Of a declaration class, whose instances are not ordered:
 			// no state that must outlive the epoch, yet.

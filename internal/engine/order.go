@@ -155,7 +155,7 @@ func watchClass(c *Class, l *Lock) {
 }
 
 func watchLock(l *Lock) {
-	if l.graphed.Swap(true) || l.homed {
+	if l.graphed.Swap(true) || l.homed() {
 		return // a home's record is forgotten with its home (Forget)
 	}
 	e.cleanups++
