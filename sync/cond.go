@@ -57,7 +57,7 @@ func (c *Cond) prim(pc uintptr) *engine.Prim {
 	p := c.ref.Get(waitgraph.Cond, pc)
 	if first && engine.RefOf != nil {
 		if li := engine.RefOf(c.L); li.Ref != nil {
-			p.SetLock(li.Ref.Lock(li.Kind, pc, li.Readers))
+			p.SetLock(li.Ref.LockAnchored(li.Kind, pc, li.Readers, li.Ptr))
 		}
 	}
 	return p

@@ -20,11 +20,17 @@ import (
 //   - its home: the engine's record of it (its identity in the lock-order
 //     graph and in findings), for as long as the value lives. The record is
 //     found on every operation with the engine on, through a direct-mapped
-//     cache of homes in front of a sharded map. A home holds a weak pointer
-//     to the value's object, and homes whose objects are garbage are swept
-//     from the map after each collection. (A cleanup per value would cost more: the
-//     runtime keeps one per address in a list per span, which each new one
-//     walks; an array of a million locks would take quadratic time.);
+//     cache of homes in front of a sharded map, and made inside the home
+//     (one allocation). A new value at the address of a freed one must
+//     never take its record: the record tells them apart by a weak pointer
+//     to the value's object, or, for a Mutex of a declaration class whose
+//     instances are not ordered, by the collector's epoch it was made in
+//     (see engine.Epoch), which spares a weak pointer per lock created (a
+//     lock per connection): the runtime keeps weak pointers, as cleanups,
+//     in a list per span that each new one walks. Homes whose values are
+//     garbage, or whose records' epochs ended with no goroutine holding
+//     them, are swept from the map after each collection, and their
+//     records leave the order graphs with them.
 //   - its queue of parked waiters hangs from the value only while some
 //     goroutine is in a slow path (see lockq).
 //
@@ -35,6 +41,8 @@ type home struct {
 	addr uintptr
 	ref  engine.Ref     // Mutex, RWMutex
 	prim engine.PrimRef // WaitGroup
+	// rec is where ref's record is made: one allocation for both.
+	rec engine.Space
 }
 
 const (
@@ -47,9 +55,18 @@ var (
 	homeMaps  [homeShards]homeShard
 	// lockCache maps a Mutex's address to its record for Lock's
 	// uncontended path: one dependent load fewer than through the home.
-	// Filled by Lock's other paths, emptied with the home.
+	// Filled by Lock's other paths, emptied with the home (forget).
 	lockCache [1 << homeCacheBits]atomic.Pointer[engine.Lock]
 )
+
+// forget empties the caches' slots of address a if they hold h or its
+// record.
+func forget(a uintptr, h *home) {
+	homeSlot(a).CompareAndSwap(h, nil)
+	if l := h.ref.Peek(); l != nil {
+		lockCache[homeIndex(a)].CompareAndSwap(l, nil)
+	}
+}
 
 // A homeShard is one of the maps of homes, by address.
 type homeShard struct {
@@ -88,13 +105,26 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 	s := &homeMaps[(uint64(a)*0x9E3779B97F4A7C15)>>(64-6)]
 	s.mu.Lock()
 	h := s.m[a]
+	var old *engine.Lock
+	if h != nil && h.ref.Unknown() {
+		// Made in an epoch that has ended, and not held: the lock at a
+		// may be another (see engine.Epoch). It gets a home of its own.
+		old = h.ref.Peek()
+		delete(s.m, a)
+		forget(a, h)
+		h = nil
+		if old != nil && old.Graphed() {
+			defer engine.Forget([]*engine.Lock{old})
+		}
+	}
 	if h == nil {
 		if !create {
 			s.mu.Unlock()
 			return nil
 		}
 		h = &home{addr: a}
-		h.ref.SetValue(p)
+		h.ref.SetHome(p, &h.rec)
+		h.ref.Inherit(old)
 		if s.m == nil {
 			s.m = make(map[uintptr]*home)
 		}
@@ -102,31 +132,67 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 		s.mu.Unlock()
 	} else {
 		s.mu.Unlock()
+		// Anchor also makes p escape: a value with a home lives in the
+		// heap (or is a global), never on a stack, whose addresses move.
+		h.ref.Anchor(p)
 	}
 	homeSlot(a).Store(h)
 	return h
 }
 
-// sweepShard forgets the homes of s whose values are garbage: their
-// addresses may be reused by new values. (A new value that finds such a
-// home before it is swept tells it by its record's weak pointer, see
-// engine.Lock.stale, and gets a record of its own.) Called with s.mu held.
-func sweepShard(s *homeShard) {
-	for a, h := range s.m {
-		if h.ref.Dead() {
-			delete(s.m, a)
-			forget(a, h)
+// sweepShard forgets the homes of s whose values are garbage, or may be
+// (see engine.Ref.Gone): their addresses may be reused by new values. (A
+// new value that finds such a home before it is swept tells it by its
+// record's weak pointer or epoch, see engine.Lock.stale, and gets a record
+// of its own.) Called with s.mu held.
+// It returns, appended to graphed, the records of the homes it forgot
+// that have nodes in the order graphs.
+func sweepShard(s *homeShard, graphed []*engine.Lock) []*engine.Lock {
+	// In batches: the homes are scattered in memory, and a first pass
+	// that only loads from each lets the processor wait for many of them
+	// at once.
+	var batch [32]*home
+	n := 0
+	for _, h := range s.m {
+		batch[n] = h
+		if n++; n == len(batch) {
+			graphed = sweepBatch(s, batch[:n], graphed)
+			n = 0
 		}
 	}
+	return sweepBatch(s, batch[:n], graphed)
 }
 
-// forget empties the caches' slots of address a if they hold h or its
-// record.
-func forget(a uintptr, h *home) {
-	homeSlot(a).CompareAndSwap(h, nil)
-	if l := h.ref.Peek(); l != nil {
-		lockCache[homeIndex(a)].CompareAndSwap(l, nil)
+// touched is written by sweepBatch so that its loads are not optimized
+// away.
+//
+//lint:ignore U1000 written, never read: see above.
+var touched uintptr
+
+func sweepBatch(s *homeShard, batch []*home, graphed []*engine.Lock) []*engine.Lock {
+	var x uintptr
+	for _, h := range batch {
+		x += h.addr + h.rec.Touch()
 	}
+	touched = x
+	for _, h := range batch {
+		if h.gone() {
+			delete(s.m, h.addr)
+			forget(h.addr, h)
+			if l := h.ref.Peek(); l != nil && l.Graphed() {
+				graphed = append(graphed, l)
+			}
+		}
+	}
+	return graphed
+}
+
+// gone reports whether h's value is garbage, or may be.
+func (h *home) gone() bool {
+	if h.prim.Peek() != nil {
+		return h.prim.Dead() // a WaitGroup's: its record has a weak pointer
+	}
+	return h.ref.Gone()
 }
 
 // sweepHomes sweeps every shard; the engine runs it after each
@@ -134,11 +200,15 @@ func forget(a uintptr, h *home) {
 // forgotten promptly even when no lock is created any more. Its cost is a
 // pass over the homes, as the collection's own is over the values.
 func sweepHomes() {
+	var graphed []*engine.Lock
 	for i := range homeMaps {
 		s := &homeMaps[i]
 		s.mu.Lock()
-		sweepShard(s)
+		graphed = sweepShard(s, graphed)
 		s.mu.Unlock()
+	}
+	if len(graphed) > 0 {
+		engine.Forget(graphed)
 	}
 }
 
@@ -211,6 +281,11 @@ func leaveQueue(slot *atomic.Pointer[lockq], q *lockq) {
 
 func init() {
 	engine.AfterGC = sweepHomes
+	engine.EvictHome = func(addr uintptr, l *engine.Lock) {
+		if h := homeSlot(addr).Load(); h != nil && h.addr == addr && h.ref.Peek() == l {
+			homeSlot(addr).CompareAndSwap(h, nil)
+		}
+	}
 	engine.DropStale = func(addr uintptr, l *engine.Lock) {
 		s := &homeMaps[(uint64(addr)*0x9E3779B97F4A7C15)>>(64-6)]
 		s.mu.Lock()
@@ -223,6 +298,9 @@ func init() {
 		s.mu.Unlock()
 		if h != nil {
 			forget(addr, h)
+			if l.Graphed() {
+				engine.Forget([]*engine.Lock{l})
+			}
 		}
 	}
 }

@@ -103,7 +103,8 @@ func BenchmarkOnceFirst(b *testing.B) {
 // in the one order of the locks' indices, then exiting. It reports the
 // memory in use (heap objects and stacks) once every goroutine has taken
 // its locks and before any exits (peak-MB), and the live heap once they
-// have exited and the locks are dropped (after-MB), both after a GC.
+// have exited and the locks are dropped (after-MB), both after a GC, and
+// of the peak the goroutine stacks alone (stacks-MB).
 func BenchmarkScale(b *testing.B) {
 	b.Run("impl=sync", func(b *testing.B) { scale[stdsync.Mutex](b) })
 	b.Run("impl=gridlock", func(b *testing.B) { scale[gsync.Mutex](b) })
@@ -115,7 +116,7 @@ const (
 )
 
 func scale[M any, PM mutex[M]](b *testing.B) {
-	var peak, after float64
+	var peak, after, stk float64
 	for b.Loop() {
 		locks := make([]M, scaleLocks)
 		var took, exited stdsync.WaitGroup
@@ -142,6 +143,7 @@ func scale[M any, PM mutex[M]](b *testing.B) {
 		took.Wait()
 		b.StopTimer()
 		peak = max(peak, inUseMB())
+		stk = max(stk, readMB("/memory/classes/heap/stacks:bytes"))
 		b.StartTimer()
 		close(exit)
 		exited.Wait()
@@ -152,6 +154,7 @@ func scale[M any, PM mutex[M]](b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(peak, "peak-MB")
+	b.ReportMetric(stk, "stacks-MB")
 	b.ReportMetric(after, "after-MB")
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -18,6 +19,7 @@ type LockInfo struct {
 	Ref     *Ref
 	Kind    waitgraph.ResourceKind
 	Readers *atomic.Uint64 // an RWMutex's state word
+	Ptr     unsafe.Pointer // the lock value
 }
 
 // Declaration is what the program declares about a lock's class.
@@ -40,7 +42,7 @@ func Declare(l any, d Declaration, pc uintptr) bool {
 	}
 	kind := li.Kind
 	Enabled()
-	lk := li.Ref.Lock(kind, pc, li.Readers)
+	lk := li.Ref.LockAnchored(kind, pc, li.Readers, li.Ptr)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c := lk.class

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/gridlock-go/gridlock/internal/rt"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
@@ -36,6 +37,10 @@ type Class struct {
 	// its level or nestability then makes cached chains stale. Guarded by
 	// Engine.mu.
 	chained bool
+	// instances is set once two locks of the class were held together:
+	// their order is then checked by instance, which must outlive an
+	// epoch, so new locks of the class get a weak pointer at once.
+	instances atomic.Bool
 }
 
 // Lock is the engine's record of one lock instance. The mirror's Mutex and
@@ -47,6 +52,11 @@ type Lock struct {
 	site  uintptr
 	addr  uintptr      // the address of the lock value, to name the lock by it
 	value weakIn[byte] // the lock value, if kept outside it: see stale
+	// epoch is the epoch of a record kept outside its lock value with no
+	// weak pointer made at once (see Epoch); late is its weak pointer once
+	// made (anchor), and wantAnchor (below) asks the mirror for one.
+	epoch *Epoch
+	late  atomic.Pointer[weakIn[byte]]
 	// owner is the goroutine holding the lock for writing, nil if none. The
 	// owner writes it after acquiring and clears it before releasing; others
 	// read it through ownerOf, which tolerates stale values.
@@ -64,7 +74,10 @@ type Lock struct {
 	remote atomic.Bool
 	// graphed is set when the lock has a node in an order graph and a cleanup
 	// that removes the node once the lock is garbage.
-	graphed atomic.Bool
+	graphed    atomic.Bool
+	wantAnchor atomic.Bool
+	// claimed is set on the record in a Space once a Ref made it.
+	claimed atomic.Bool
 	// readers is an RWMutex's state word, whose low 32 bits count the
 	// goroutines holding the read lock; zero for a Mutex. It is weak: the
 	// mirror keeps the record outside the lock, as long as the lock lives
@@ -144,24 +157,98 @@ func (l *Lock) noLast() bool { return l.last == nil || l.last.dead }
 type Ref struct {
 	p atomic.Pointer[Lock]
 	// addr is the address of the lock value, for a Ref kept outside it
-	// (see SetValue); 0 for a Ref inside its lock value. value tells the
-	// lock from a later one at the same address.
+	// (see SetHome); 0 for a Ref inside its lock value. epoch is the epoch
+	// r was made in: it tells the lock from a later one at the same
+	// address (see Epoch).
 	addr  uintptr
-	value weakIn[byte]
+	epoch *Epoch
+	// space is where r's record is made, if the caller gave one.
+	space *Space
 }
 
-// SetValue records that r is the Ref of the lock value at p, kept outside
+// Space is room for a lock's record next to its Ref (see SetHome), which
+// saves an allocation per lock.
+type Space struct {
+	l Lock
+}
+
+// Touch loads the fields of the record in sp that a sweep reads, and
+// returns a value made of them: a sweep touches many scattered records
+// first, so that the processor fetches them together.
+//
+//go:norace
+func (sp *Space) Touch() uintptr {
+	return uintptr(unsafe.Pointer(sp.l.epoch)) + uintptr(unsafe.Pointer(sp.l.owner))
+}
+
+// SetHome records that r is the Ref of the lock value at p, kept outside
 // it: findings name the lock by its address, and a record of a lock that
 // is garbage is told from one of a new lock at the same address (see
-// Lock.stale). It must be called before r's record is created.
-func (r *Ref) SetValue(p unsafe.Pointer) {
+// Lock.stale). It must be called before r's record is created, by the
+// goroutine that made r. The record is made in sp if it is not nil.
+func (r *Ref) SetHome(p unsafe.Pointer, sp *Space) {
 	r.addr = uintptr(p)
-	r.value = makeWeakIn((*byte)(p))
+	r.epoch = CurrentEpoch()
+	r.space = sp
 }
 
-// Dead reports whether r is the Ref of a lock value kept outside it (see
-// SetValue) that is garbage.
-func (r *Ref) Dead() bool { return !r.value.isZero() && r.value.Value() == nil }
+// Inherit makes r's record, when created, take what old, the record of
+// the lock last seen at r's address, knew that can only silence findings:
+// old is unknown (its epoch ended, see Epoch), so its lock may be r's.
+// It must be called before r's record is created, by the goroutine that
+// made r.
+// r must have a Space (see SetHome).
+func (r *Ref) Inherit(old *Lock) {
+	if old != nil && old.remote.Load() && r.space != nil {
+		r.space.l.remote.Store(true) // kept by create
+	}
+}
+
+// Gone reports whether r, a Ref kept outside its lock value (see
+// SetHome), is that of a lock that is garbage, or may be: its record is
+// unknown (see Epoch) and no goroutine holds it. A held record whose
+// epoch ended is kept: its holder may still use it. So is a Ref with no
+// record yet, which its maker is about to give one (the home of a wait
+// group holds a record of its own, see PrimRef.Dead).
+func (r *Ref) Gone() bool {
+	l := r.p.Load()
+	if l == nil {
+		return false
+	}
+	switch l.livenessNow() {
+	case recDead:
+		return true
+	case recUnknown:
+		return l.ownerOf() == nil
+	}
+	return false
+}
+
+// Unknown reports whether r's record is unknown (see Epoch) and held by
+// no goroutine: the lock at r's address needs a new one.
+func (r *Ref) Unknown() bool {
+	l := r.p.Load()
+	return l != nil && l.liveness() == recUnknown && l.ownerOf() == nil
+}
+
+// Anchor gives r's record a weak pointer to p, its lock value, if it
+// asked for one (see Lock.anchor). The caller operates on p.
+func (r *Ref) Anchor(p unsafe.Pointer) {
+	if l := r.p.Load(); l != nil && l.wantAnchor.Load() {
+		l.anchor(p)
+	}
+}
+
+// LockAnchored is Lock for a caller that keeps the record for longer than
+// an operation on the lock value p (a declaration, a condition variable's
+// locker): the record gets a weak pointer.
+func (r *Ref) LockAnchored(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64, p unsafe.Pointer) *Lock {
+	l := r.Lock(kind, pc, readers)
+	if r.addr != 0 {
+		l.anchor(p)
+	}
+	return l
+}
 
 // DropStale, set by the mirror, makes it forget the record l of the lock
 // at address addr, which is garbage: the lock now at that address gets a
@@ -169,11 +256,77 @@ func (r *Ref) Dead() bool { return !r.value.isZero() && r.value.Value() == nil }
 var DropStale func(addr uintptr, l *Lock)
 
 // stale reports whether l is the record of a lock that is garbage, found
-// by a new lock at the same address before the mirror forgot it (a
-// cleanup runs some time after its value is freed).
-func (l *Lock) stale() bool {
-	return !l.value.isZero() && l.value.Value() == nil
+// by a new lock at the same address before the mirror forgot it (its sweep
+// runs some time after its value is freed), or may be (unknown).
+func (l *Lock) stale() bool { return l.liveness() != recAlive }
+
+// Liveness of a record.
+const (
+	recAlive   = iota // its lock is live, or the record is inside its lock
+	recDead           // its lock is garbage
+	recUnknown        // made in an epoch that ended, with no weak pointer
+)
+
+func (l *Lock) liveness() int { return l.livenessOf(false) }
+
+// livenessNow is liveness for a caller that keeps what may be live (the
+// sweep): a record of the current epoch is taken as live, without
+// counting collections.
+func (l *Lock) livenessNow() int { return l.livenessOf(true) }
+
+func (l *Lock) livenessOf(cheap bool) int {
+	if !l.value.isZero() {
+		if l.value.Value() == nil {
+			return recDead
+		}
+		return recAlive
+	}
+	if l.epoch == nil {
+		return recAlive
+	}
+	if w := l.late.Load(); w != nil {
+		if w.Value() == nil {
+			return recDead
+		}
+		return recAlive
+	}
+	if ep := l.epoch; !ep.current() || !cheap && !ep.Live() {
+		return recUnknown // an epoch is replaced once it has ended
+	}
+	return recAlive
 }
+
+// homed reports whether l is kept outside its lock (see SetHome): it
+// leaves the order graphs with its home (Forget).
+func (l *Lock) homed() bool { return l.epoch != nil || !l.value.isZero() }
+
+// anchor gives l, a record made with no weak pointer (see Epoch), one to
+// its lock value p, on which the caller operates, while l's epoch lives:
+// l then outlives the epoch. Once the epoch has ended it is too late: the
+// lock at l's address may be another.
+func (l *Lock) anchor(p unsafe.Pointer) {
+	if l.epoch == nil || l.late.Load() != nil || !l.epoch.Live() {
+		return
+	}
+	w := makeWeakIn((*byte)(p))
+	l.late.CompareAndSwap(nil, &w)
+}
+
+// anchorLater asks that l, held by the calling goroutine but not the lock
+// it operates on, get a weak pointer at the next use of its lock (see
+// EvictHome).
+func (l *Lock) anchorLater() {
+	if l.epoch == nil || l.late.Load() != nil || l.wantAnchor.Swap(true) {
+		return
+	}
+	if EvictHome != nil {
+		EvictHome(l.addr, l)
+	}
+}
+
+// EvictHome, set by the mirror, makes the next use of the lock at addr,
+// whose record is l, look its home up in full, where it is anchored.
+var EvictHome func(addr uintptr, l *Lock)
 
 // Lock returns r's record, creating it on first use at call site pc.
 func (r *Ref) Lock(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
@@ -187,27 +340,47 @@ func (r *Ref) Lock(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint
 func (r *Ref) Peek() *Lock { return r.p.Load() }
 
 func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
+	c := declClass(kind, pc)
 	var l *Lock
-	if c := declClass(kind, pc); c != nil {
-		l = &Lock{class: c, cid: c.id, key0: chainKey(0, c.id)}
-	} else {
-		// A class of its own, allocated with the lock.
+	if sp := r.space; sp != nil && sp.l.claimed.CompareAndSwap(false, true) {
+		l = &sp.l
+	} else if c == nil {
 		lo := new(lockOwn)
 		l = &lo.Lock
-		l.id = e.nextID.Add(1)
-		lo.own = Class{id: l.id, singleton: true, kind: kind, site: pc, writer: writerFlag(kind)}
 		l.class = &lo.own
+	} else {
+		l = new(Lock)
+	}
+	if c != nil {
+		l.class, l.cid, l.key0 = c, c.id, chainKey(0, c.id)
+	} else {
+		// A class of its own.
+		l.id = e.nextID.Add(1)
+		if l.class == nil {
+			l.class = new(Class)
+		}
+		*l.class = Class{id: l.id, singleton: true, kind: kind, site: pc, writer: writerFlag(kind)}
 		l.cid, l.key0 = l.id, chainKey(0, l.id)
 	}
 	if l.id == 0 {
 		l.id = e.nextID.Add(1)
 	}
-	l.kind, l.site, l.addr, l.value = kind, pc, r.addr, r.value
+	l.kind, l.site, l.addr = kind, pc, r.addr
 	if l.addr == 0 {
 		l.addr = uintptr(unsafe.Pointer(r))
 	}
+	if r.epoch != nil {
+		// Kept outside its lock value, which the caller operates on.
+		if kind == waitgraph.Mutex && l.class.decl != nil && !l.class.instances.Load() {
+			// Of a declaration class, whose instances are not ordered:
+			// no state that must outlive the epoch, yet.
+			l.epoch = r.epoch
+		} else {
+			l.value = makeWeakIn((*byte)(rt.PointerAt(r.addr)))
+		}
+	}
 	if readers != nil {
-		l.readers = weakAt(r.value, readers, r.addr)
+		l.readers = weakAt(l.value, readers, r.addr)
 		if l.readers.isZero() {
 			l.readers = makeWeakIn(readers)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/gridlock-go/gridlock/internal/rt"
 	"github.com/gridlock-go/gridlock/report"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -63,6 +64,7 @@ func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
 			hc.chained = true
 			if hc == nc {
 				flags |= sameClass
+				nc.instances.Store(true)
 				if hc.level != 0 && !hc.nestable {
 					fs = appendNew(fs, hierarchyFinding(g, h, l, m, capture()))
 				}
@@ -110,6 +112,11 @@ func checkInstances(g *G, l *Lock, m Mode, pc uintptr) {
 			}
 			continue
 		}
+		// The pair's order must outlive the epoch (see Epoch): l is the
+		// lock the caller operates on, the held one is anchored at its
+		// next use.
+		l.anchor(rt.PointerAt(l.addr))
+		h.lock.anchorLater()
 		var fs []*report.Finding
 		func() {
 			defer guard()
@@ -148,12 +155,32 @@ func watchClass(c *Class, l *Lock) {
 }
 
 func watchLock(l *Lock) {
-	if l.graphed.Swap(true) {
-		return
+	if l.graphed.Swap(true) || l.homed() {
+		return // a home's record is forgotten with its home (Forget)
 	}
 	e.cleanups++
 	runtime.AddCleanup(l, forget, l.id)
 }
+
+// Forget removes from the order graphs the nodes of records whose homes
+// the mirror dropped (see SetHome): their locks are garbage, or another
+// record will stand for them. A record kept outside its lock leaves the
+// graphs with its home, a collection earlier than a cleanup on the record
+// would, and without the cost of one.
+func Forget(ls []*Lock) {
+	defer guard()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, l := range ls {
+		if l.graphed.Load() {
+			e.classGraph.remove(l.id)
+			e.instGraph.remove(l.id)
+		}
+	}
+}
+
+// Graphed reports whether l has a node in an order graph.
+func (l *Lock) Graphed() bool { return l.graphed.Load() }
 
 // forget removes a garbage lock from the order graphs.
 func forget(id uint64) {
@@ -400,10 +427,16 @@ func recursive(g *G, l *Lock, m Mode, pc uintptr, heldMode Mode) {
 }
 
 // dropStale reports whether l is stale, and if so has the mirror forget
-// it.
+// it. An unknown record (see Epoch) that a goroutine holds is kept: its
+// lock may well be live, and its holder still uses it.
 func dropStale(l *Lock) bool {
-	if !l.stale() {
+	switch l.liveness() {
+	case recAlive:
 		return false
+	case recUnknown:
+		if l.ownerOf() != nil {
+			return true
+		}
 	}
 	if DropStale != nil {
 		DropStale(l.addr, l)

@@ -91,6 +91,13 @@ func (r *PrimRef) GetCounter(kind waitgraph.ResourceKind, pc uintptr, counter *a
 // Peek returns the record or nil.
 func (r *PrimRef) Peek() *Prim { return r.p.Load() }
 
+// Dead reports whether r's record is that of a wait group that is
+// garbage (its counter's weak pointer is nil).
+func (r *PrimRef) Dead() bool {
+	p := r.p.Load()
+	return p != nil && !p.counter.isZero() && p.counter.Value() == nil
+}
+
 // Label returns the name findings use for p.
 func (p *Prim) Label() string { return fmt.Sprintf("%s#%d", p.kind, p.id) }
 

@@ -37,6 +37,7 @@ var AfterGC func()
 func armSweep() {
 	runtime.AddCleanup(new(sweepToken), func(struct{}) {
 		sweepExited()
+		nextEpoch()
 		if AfterGC != nil {
 			AfterGC()
 		}

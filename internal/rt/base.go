@@ -23,3 +23,8 @@ func Base(p unsafe.Pointer) unsafe.Pointer {
 	// Derived from p, so that the result is p's object to the collector.
 	return unsafe.Add(p, -int(uintptr(p)-b))
 }
+
+// PointerAt returns the address a as a pointer, for the runtime's weak
+// pointers, which take one. The caller must hold a pointer to the object at
+// a (it operates on it): the result keeps nothing alive by itself.
+func PointerAt(a uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&a)) }
