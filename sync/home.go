@@ -283,8 +283,9 @@ func init() {
 	engine.AfterGC = sweepHomes
 	engine.EvictHome = func(addr uintptr, l *engine.Lock) {
 		if h := homeSlot(addr).Load(); h != nil && h.addr == addr && h.ref.Peek() == l {
-			homeSlot(addr).CompareAndSwap(h, nil)
+			forget(addr, h)
 		}
+		lockCache[homeIndex(addr)].CompareAndSwap(l, nil)
 	}
 	engine.DropStale = func(addr uintptr, l *engine.Lock) {
 		s := &homeMaps[(uint64(addr)*0x9E3779B97F4A7C15)>>(64-6)]
