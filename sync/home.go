@@ -167,14 +167,14 @@ func sweepShard(s *homeShard, graphed []*engine.Lock) []*engine.Lock {
 // away.
 //
 //lint:ignore U1000 written, never read: see above.
-var touched uintptr
+var touched atomic.Uintptr
 
 func sweepBatch(s *homeShard, batch []*home, graphed []*engine.Lock) []*engine.Lock {
 	var x uintptr
 	for _, h := range batch {
 		x += h.addr + h.rec.Touch()
 	}
-	touched = x
+	touched.Store(x)
 	for _, h := range batch {
 		if h.gone() {
 			delete(s.m, h.addr)
@@ -195,11 +195,15 @@ func (h *home) gone() bool {
 	return h.ref.Gone()
 }
 
+var sweepMu sync.Mutex
+
 // sweepHomes sweeps every shard; the engine runs it after each
 // collection (engine.AfterGC): the homes of values that became garbage are
 // forgotten promptly even when no lock is created any more. Its cost is a
 // pass over the homes, as the collection's own is over the values.
 func sweepHomes() {
+	sweepMu.Lock() // one sweep at a time: the engine's, or Reset's
+	defer sweepMu.Unlock()
 	var graphed []*engine.Lock
 	for i := range homeMaps {
 		s := &homeMaps[i]

@@ -1,12 +1,22 @@
 package engine
 
+import "runtime"
+
 // Reset forgets what the engine has learned: lock classes by name, order
 // graphs, validated chains and the findings already reported (and their
 // counts), so that a test starts from a clean slate. Locks created before
 // keep their classes.
-// Goroutines and waits in progress are kept.
+// Goroutines and waits in progress are kept. It collects garbage and
+// sweeps the mirror's homes first: a lock of the new test made at the
+// address of a freed one from an earlier test must not find its record
+// (it would be told stale only at its first new chain, whose orders would
+// then be lost).
 func Reset() {
 	Enabled()
+	runtime.GC()
+	if AfterGC != nil {
+		AfterGC()
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.classes = make(map[string]*Class)
