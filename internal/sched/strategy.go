@@ -9,6 +9,9 @@ import (
 type strategy interface {
 	newG(g *G)
 	pick(s *Sched, g *G, rs []*G) *G
+	// slept tells that g went to sleep: under PCT it then gives way to
+	// every goroutine that can run, as a sleep means to.
+	slept(g *G)
 }
 
 func newStrategy(t Token) strategy {
@@ -30,7 +33,9 @@ func newStrategy(t Token) strategy {
 
 type randomStrat struct{ rng *rand.Rand }
 
-func (r *randomStrat) newG(*G) {}
+func (r *randomStrat) newG(*G)  {}
+func (r *randomStrat) slept(*G) {}
+func (d *dfsStrat) slept(*G)    {}
 
 func (r *randomStrat) pick(_ *Sched, _ *G, rs []*G) *G { return rs[r.rng.IntN(len(rs))] }
 
@@ -41,9 +46,22 @@ type pctStrat struct {
 	rng    *rand.Rand
 	depth  int
 	points []int // steps at which a priority changes
+	low    int64 // the priority of the last goroutine to sleep
 }
 
-func (p *pctStrat) newG(g *G) { g.prio = int64(p.depth) + 1 + p.rng.Int64N(1<<40) }
+// Priorities: change points use 0..depth-1; goroutines that slept, from
+// depth+2^40 down; the others are drawn above.
+func (p *pctStrat) newG(g *G) { g.prio = int64(p.depth) + 2<<40 + p.rng.Int64N(1<<40) }
+
+func (p *pctStrat) slept(g *G) {
+	if p.low == 0 {
+		p.low = int64(p.depth) + 1<<40
+	}
+	if g.prio > p.low { // not below a change point's
+		g.prio = p.low
+		p.low--
+	}
+}
 
 func (p *pctStrat) pick(s *Sched, g *G, rs []*G) *G {
 	if g != nil {

@@ -501,7 +501,10 @@ func (s *Sched) unreachable(x *G) bool {
 		if o.Outside {
 			return false
 		}
-		if o.Kind == Chan && o.Key != nil && !s.known[o.Key] {
+		if o.Kind == Chan && o.Key != nil && (!s.known[o.Key] || s.unfired(o.Key)) {
+			return false // a channel from outside, or a timer's yet to fire
+		}
+		if o.Kind == Sleep || o.Kind == Subtest {
 			return false
 		}
 	}
