@@ -5,7 +5,9 @@ import (
 	"unsafe"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
+	"github.com/gridlock-go/gridlock/internal/rt"
 	"github.com/gridlock-go/gridlock/internal/sched"
+	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
 // Under gridlock explore (internal/sched) the channel operations, selects
@@ -78,4 +80,35 @@ func chanKey(v reflect.Value) unsafe.Pointer {
 		return nil
 	}
 	return v.UnsafePointer()
+}
+
+// Exploring reports whether a controlled schedule (or gridlock test
+// -jitter) runs: the check gridlock explore's rewrite of a select with a
+// default case makes before it calls SelectPoll. It is one atomic load.
+func Exploring() bool { return sched.On() }
+
+// SelectPoll is a scheduling point before a select statement with a
+// default case, over the given channels (see SelectStart): the schedule
+// may run other goroutines first, and a goroutine that waits in the
+// schedule to complete one of the cases is let into the channel, as the
+// runtime would find it there. Each case of the select then calls Case
+// on the result (nil if nothing was handed over).
+//
+//go:noinline
+func SelectPoll(ops ...SelectOp) *SelectWait {
+	gid, pc := rt.Enter()
+	s := sched.Active()
+	if s == nil {
+		return nil
+	}
+	sops := make([]sched.Op, len(ops))
+	for i, op := range ops {
+		sops[i] = sched.Op{Key: op.ch, Send: op.mode == waitgraph.Send, Outside: op.mode == waitgraph.Wait}
+	}
+	gid = goid(gid)
+	m := s.Poll(gid, pc, sops)
+	if m == sched.Free {
+		return nil
+	}
+	return &SelectWait{gid: gid, ops: ops, s: s, mode: m}
 }

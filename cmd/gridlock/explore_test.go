@@ -19,7 +19,7 @@ import (
 func exploreModule(t *testing.T) string {
 	t.Helper()
 	files := map[string]string{}
-	for _, name := range []string{"bugs.go", "bugs_test.go"} {
+	for _, name := range []string{"bugs.go", "bugs_test.go", "more_test.go"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "explore", name+".txt"))
 		if err != nil {
 			t.Fatal(err)

@@ -35,11 +35,29 @@ import (
 // it stays legal); a label stays on the select, inside the block, so that
 // break and continue keep their meaning; a select whose label is the
 // target of a goto is left alone, since the goto would jump into the block.
-func Selects(f *File) error {
+func Selects(f *File) error { return selects(f, false) }
+
+// PollSelects is the step of gridlock explore that makes the select
+// statements with a default case (a non-blocking attempt) scheduling
+// points:
+//
+//	select {                 {var gridlockPoll *gridlock.SelectWait; if gridlock.Exploring() { gridlockPoll = gridlock.SelectPoll(gridlock.SelectRecv(a)) }; select {
+//	case v := <-a:           case v := <-a: gridlockPoll.Case(0);
+//	default:                 default: gridlockPoll.Case(-1);
+//	}                        }}
+//
+// Out of a schedule the cost is one atomic load (Exploring) and a nil
+// check per case taken. Under a schedule, SelectPoll lets the strategy run
+// other goroutines first, and hands a rendezvous over to a goroutine that
+// waits in the schedule to complete one of the cases, as the runtime
+// would find it waiting on the channel.
+func PollSelects(f *File) error { return selects(f, true) }
+
+func selects(f *File, poll bool) error {
 	if f.Types == nil || f.Types.minor() < 18 {
 		return nil
 	}
-	s := &selectRewriter{File: f, gotos: make(map[ast.Node]map[string]bool)}
+	s := &selectRewriter{File: f, gotos: make(map[ast.Node]map[string]bool), poll: poll}
 	// First the targets of goto statements, by function.
 	var stack []ast.Node
 	ast.Inspect(f.AST, func(n ast.Node) bool {
@@ -83,18 +101,24 @@ type selectRewriter struct {
 	*File
 	gotos map[ast.Node]map[string]bool // function → labels some goto targets
 	name  string
+	poll  bool // rewrite the selects with a default case (PollSelects), not the others
 }
 
 func (s *selectRewriter) rewrite(sel *ast.SelectStmt, stack []ast.Node) {
 	var ops []string
 	outside := 0 // cases whose channel cannot be given
 	idx := make([]int, len(sel.Body.List))
+	hasDefault := false
 	for i, st := range sel.Body.List {
 		cc := st.(*ast.CommClause)
-		if cc.Comm == nil {
-			return // default: it never blocks
-		}
 		idx[i] = -1
+		if cc.Comm == nil {
+			if !s.poll {
+				return // default: it never blocks
+			}
+			hasDefault = true
+			continue
+		}
 		var ch ast.Expr
 		hook := "SelectRecv"
 		switch c := cc.Comm.(type) {
@@ -121,7 +145,7 @@ func (s *selectRewriter) rewrite(sel *ast.SelectStmt, stack []ast.Node) {
 		idx[i] = len(ops)
 		ops = append(ops, hook+"("+text+")")
 	}
-	if len(ops) == 0 {
+	if s.poll != hasDefault || len(ops) == 0 && !s.poll {
 		return
 	}
 	if outside > 0 {
@@ -153,10 +177,22 @@ func (s *selectRewriter) rewrite(sel *ast.SelectStmt, stack []ast.Node) {
 		}
 	}
 	if s.name == "" {
-		s.name = s.Fresh("gridlockSel")
+		if s.poll {
+			s.name = s.Fresh("gridlockPoll")
+		} else {
+			s.name = s.Fresh("gridlockSel")
+		}
 	}
 	gl := s.gridlock()
-	s.Buf.Insert(s.Offset(start), "{"+s.name+" := "+gl+".SelectStart("+gl+"."+strings.Join(ops, ", "+gl+".")+"); ")
+	args := ""
+	if len(ops) > 0 {
+		args = gl + "." + strings.Join(ops, ", "+gl+".")
+	}
+	if s.poll {
+		s.Buf.Insert(s.Offset(start), "{var "+s.name+" *"+gl+".SelectWait; if "+gl+".Exploring() { "+s.name+" = "+gl+".SelectPoll("+args+") }; ")
+	} else {
+		s.Buf.Insert(s.Offset(start), "{"+s.name+" := "+gl+".SelectStart("+args+"); ")
+	}
 	for i, st := range sel.Body.List {
 		cc := st.(*ast.CommClause)
 		s.Buf.Insert(s.Offset(cc.Colon)+1, " "+s.name+".Case("+strconv.Itoa(idx[i])+");")

@@ -1,7 +1,9 @@
 package sched
 
 import (
+	"runtime"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -39,7 +41,7 @@ func (s *Sched) blockMsg(g *G, op string, pc uintptr, ops []Op) uint8 {
 	}
 	m := <-g.wake
 	if m == msgAbort {
-		s.abortRoot()
+		s.abortRoot(g)
 	}
 	return m
 }
@@ -502,5 +504,64 @@ func peek(o Op) bool {
 func (s *Sched) use(key unsafe.Pointer, g *G) {
 	if key != nil && !slicesContains(s.users[key], g) {
 		s.users[key] = append(s.users[key], g)
+	}
+}
+
+// pollWait bounds the wait of Poll for a partner it let into a channel to
+// show in the channel's queue.
+const pollWait = 10 * time.Millisecond
+
+// Poll is called by goroutine gid before a select with a default case over
+// ops: a scheduling point. If no case is ready but a goroutine blocked in
+// the schedule would complete one, it is let into its channel operation,
+// and Poll returns once the runtime shows it there, with Go: the caller
+// calls After when the select is done. Otherwise it returns Free.
+func (s *Sched) Poll(gid uint64, pc uintptr, ops []Op) Mode {
+	g := s.enter(gid)
+	if g == nil {
+		return Free
+	}
+	for _, o := range ops {
+		if !o.Outside {
+			s.use(o.Key, g)
+		}
+	}
+	for _, o := range ops {
+		if !o.Outside && peek(o) {
+			s.mu.Unlock()
+			return Free
+		}
+	}
+	p := s.partner(ops)
+	if p == nil {
+		s.mu.Unlock()
+		return Free
+	}
+	p.st = handing
+	p.on = nil
+	p.back = make(chan struct{})
+	g.hand = p
+	p.wake <- msgHand
+	s.mu.Unlock()
+	deadline := time.Now().Add(pollWait)
+	for {
+		for _, o := range ops {
+			if !o.Outside && peek(o) {
+				return Go
+			}
+		}
+		select {
+		case <-s.done:
+			return Go
+		default:
+		}
+		if time.Now().After(deadline) {
+			s.mu.Lock()
+			g.hand = nil
+			s.depend("a goroutine let into a channel for a select with a default case did not show in it")
+			s.mu.Unlock()
+			return Free
+		}
+		runtime.Gosched()
 	}
 }

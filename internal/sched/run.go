@@ -101,6 +101,9 @@ func (r *run) end(t testing.TB, res *Result, recovered bool) bool {
 	}
 	res.Failed = true
 	res.Finding = f
+	if sub := r.s.Failed(); sub != "" {
+		res.Test = sub // the subtest in which it failed
+	}
 	res.Replay = r.s.Token().String()
 	res.Depended = r.s.Depended()
 	return true
@@ -241,6 +244,9 @@ func TestStart(t *testing.T) func() {
 		return func() {}
 	}
 	r := startRun(t, tok)
+	r.s.mu.Lock()
+	r.s.gs[0].failNow = t.FailNow
+	r.s.mu.Unlock()
 	r.s.unabortable = func(f *report.Finding) {
 		// The test's goroutine waits for good out of control: it cannot
 		// fail the test. Report and stop the binary.

@@ -90,6 +90,9 @@ type G struct {
 	holds []*lockRec
 	until time.Duration // Sleep: the virtual time it sleeps until
 	test  string        // a subtest's goroutine: the subtest's name
+	// failNow, if set, fails the test whose goroutine g is, when the
+	// schedule ends it after a finding.
+	failNow func()
 }
 
 // An Op is one thing a goroutine may wait for: a channel operation
@@ -246,7 +249,13 @@ func (s *Sched) watchdog() {
 		s.cur = nil
 		s.poll()
 	} else if p == s.lastProg && s.cur == nil {
-		s.poll()
+		// Nothing moved for a while, goroutines out of control: virtual
+		// time moves on, then the blocked try again.
+		if s.draining == nil && s.advance() {
+			s.dispatch(nil)
+		} else {
+			s.poll()
+		}
 	}
 	s.lastProg = p
 	s.watch.Reset(watchEvery)
@@ -430,7 +439,7 @@ func (s *Sched) switchFrom(g *G) {
 // await waits for g's turn. Called without s.mu.
 func (s *Sched) await(g *G) {
 	if <-g.wake == msgAbort {
-		s.abortRoot()
+		s.abortRoot(g)
 	}
 }
 
@@ -453,7 +462,9 @@ func (s *Sched) dispatch(g *G) *G {
 		// sleep or timer that makes one runnable. Not once the test
 		// returned: a goroutine asleep then is not stuck, and the
 		// schedule does not wait for it.
-		if len(rs) > 0 || s.draining != nil || !s.advance() {
+		// While a goroutine is out of control (in a real wait) time
+		// stands still: it may come back; the watchdog moves it on.
+		if len(rs) > 0 || s.draining != nil || s.anyOut() || !s.advance() {
 			break
 		}
 	}

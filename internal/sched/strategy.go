@@ -12,6 +12,10 @@ type strategy interface {
 	// slept tells that g went to sleep: under PCT it then gives way to
 	// every goroutine that can run, as a sleep means to.
 	slept(g *G)
+	// restart starts the strategy's random choices afresh from seed, at
+	// step at (a subtest starts: its schedule does not depend on the
+	// subtests that ran before it, so that it replays alone).
+	restart(seed uint64, at int)
 }
 
 func newStrategy(t Token) strategy {
@@ -22,13 +26,22 @@ func newStrategy(t Token) strategy {
 	case DFS:
 		return &dfsStrat{choices: t.Choices, bound: t.Depth}
 	}
-	p := &pctStrat{rng: rng, depth: max(t.Depth, 1)}
-	k := max(t.Steps, 1)
-	// Depth-1 change points among the first k steps.
-	for range p.depth - 1 {
-		p.points = append(p.points, 1+rng.IntN(k))
-	}
+	p := &pctStrat{rng: rng, depth: max(t.Depth, 1), k: max(t.Steps, 1)}
+	p.draw(0)
 	return p
+}
+
+// draw draws depth-1 change points among the k steps after step at.
+func (p *pctStrat) draw(at int) {
+	p.points = p.points[:0]
+	for range p.depth - 1 {
+		p.points = append(p.points, at+1+p.rng.IntN(p.k))
+	}
+}
+
+func (p *pctStrat) restart(seed uint64, at int) {
+	p.rng = rand.New(rand.NewPCG(seed, seed^0x9E3779B97F4A7C15))
+	p.draw(at)
 }
 
 type randomStrat struct{ rng *rand.Rand }
@@ -47,6 +60,7 @@ type pctStrat struct {
 	depth  int
 	points []int // steps at which a priority changes
 	low    int64 // the priority of the last goroutine to sleep
+	k      int   // the step bound
 }
 
 // Priorities: change points use 0..depth-1; goroutines that slept, from
@@ -149,3 +163,9 @@ func nextDFS(trace []choice, bound int) ([]int, bool) {
 	}
 	return nil, false
 }
+
+func (r *randomStrat) restart(seed uint64, _ int) {
+	r.rng = rand.New(rand.NewPCG(seed, seed^0x9E3779B97F4A7C15))
+}
+
+func (d *dfsStrat) restart(uint64, int) {}
