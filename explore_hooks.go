@@ -25,6 +25,35 @@ func schedChan(addr unsafe.Pointer, send bool, op string, pc uintptr) (*sched.Sc
 	return s, s.ChanOp(engine.Goid(), op, pc, []sched.Op{{Key: addr, Send: send}})
 }
 
+// schedChanCtx is schedChan for an operation that a context may end
+// (ctxDone: its Done channel is not nil): the context's channel is one the
+// schedule cannot see.
+//
+//go:noinline
+func schedChanCtx(addr unsafe.Pointer, send bool, op string, pc uintptr, ctxDone bool) (*sched.Sched, sched.Mode) {
+	s := sched.Active()
+	if s == nil {
+		return nil, sched.Free
+	}
+	ops := []sched.Op{{Key: addr, Send: send}}
+	if ctxDone {
+		ops = append(ops, sched.Op{Outside: true})
+	}
+	return s, s.ChanOp(engine.Goid(), op, pc, ops)
+}
+
+// schedPoll asks the schedule before a non-blocking operation on the
+// channel at addr (TrySend, TryRecv).
+//
+//go:noinline
+func schedPoll(addr unsafe.Pointer, send bool, pc uintptr) (*sched.Sched, sched.Mode) {
+	s := sched.Active()
+	if s == nil {
+		return nil, sched.Free
+	}
+	return s, s.Poll(engine.Goid(), pc, []sched.Op{{Key: addr, Send: send}})
+}
+
 // schedAfter ends an operation schedChan allowed.
 func schedAfter(s *sched.Sched, m sched.Mode, addr unsafe.Pointer) {
 	if m != sched.Free {

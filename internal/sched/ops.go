@@ -49,7 +49,12 @@ func (s *Sched) blockMsg(g *G, op string, pc uintptr, ops []Op) uint8 {
 // enter is the start of every operation of a controlled goroutine: a
 // scheduling point. It returns the goroutine with s.mu held, or nil
 // (without it) if the caller is not controlled.
-func (s *Sched) enter(gid uint64) *G {
+func (s *Sched) enter(gid uint64) *G { return s.enterAs(gid, false) }
+
+// enterAs is enter; a poll (a non-blocking attempt, which a goroutine
+// makes in a loop while it waits for another) gives way under PCT as a
+// sleep does, so that a goroutine that spins on one lets the others run.
+func (s *Sched) enterAs(gid uint64, poll bool) *G {
 	if s.jit != nil {
 		s.jit.point()
 		return nil
@@ -61,6 +66,9 @@ func (s *Sched) enter(gid uint64) *G {
 		return nil
 	}
 	s.comeBack(g)
+	if poll {
+		s.strat.slept(g)
+	}
 	g.st = runnable
 	s.switchFrom(g)
 	s.mu.Lock()
@@ -517,7 +525,7 @@ const pollWait = 10 * time.Millisecond
 // and Poll returns once the runtime shows it there, with Go: the caller
 // calls After when the select is done. Otherwise it returns Free.
 func (s *Sched) Poll(gid uint64, pc uintptr, ops []Op) Mode {
-	g := s.enter(gid)
+	g := s.enterAs(gid, true)
 	if g == nil {
 		return Free
 	}
@@ -563,5 +571,77 @@ func (s *Sched) Poll(gid uint64, pc uintptr, ops []Op) Mode {
 			return Free
 		}
 		runtime.Gosched()
+	}
+}
+
+// LockCtx is Lock for a lock taken with a context (LockContext,
+// RLockContext) whose Done channel is done (nil: it is Lock). If the lock
+// is free, or done is closed, it returns Free and the caller goes on as
+// usual; otherwise the goroutine waits out of control (the context's
+// channel is not the schedule's), and LockCtx returns Out: the caller
+// takes the lock for real, calls Tried if it took it, then After.
+func (s *Sched) LockCtx(gid uint64, key unsafe.Pointer, kind Kind, free func() bool, pc uintptr, done <-chan struct{}) Mode {
+	if done == nil {
+		s.Lock(gid, key, kind, free, pc)
+		return Free
+	}
+	g := s.enter(gid)
+	if g == nil {
+		return Free
+	}
+	if free() && (kind != RLock || !s.writerBlocked(key)) {
+		l := s.lockRec(key, kind)
+		if kind == RLock {
+			l.readers = append(l.readers, g)
+		} else {
+			l.writer = g
+		}
+		g.holds = append(g.holds, l)
+		s.mu.Unlock()
+		return Free
+	}
+	return s.ctxOut(g, key, kind, done)
+}
+
+// WaitCtx is WaitUntil for a wait with a context (WaitContext, a
+// Semaphore's Acquire) whose Done channel is done (nil: it is WaitUntil).
+// It returns as LockCtx does; after Out the caller calls After.
+func (s *Sched) WaitCtx(gid uint64, key unsafe.Pointer, kind Kind, ready func() bool, pc uintptr, done <-chan struct{}) Mode {
+	if done == nil {
+		s.WaitUntil(gid, key, kind, ready, pc)
+		return Free
+	}
+	g := s.enter(gid)
+	if g == nil {
+		return Free
+	}
+	if ready() {
+		s.mu.Unlock()
+		return Free
+	}
+	return s.ctxOut(g, key, kind, done)
+}
+
+// ctxOut sends g out of control for a wait on key that its context may
+// end, unless the context is done already. Called with s.mu held; returns
+// without it.
+func (s *Sched) ctxOut(g *G, key unsafe.Pointer, kind Kind, done <-chan struct{}) Mode {
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return Free // it fails, or succeeds, at once
+	default:
+	}
+	s.out(g, []Op{{Key: key, Kind: kind, Outside: true}}, "a wait with a context (LockContext, WaitContext, Acquire) waited out of control")
+	s.mu.Unlock()
+	return Out
+}
+
+// Try is the scheduling point of a non-blocking attempt (TryLock,
+// TryAcquire) of goroutine gid: the strategy may run others first, and
+// under PCT the goroutine gives way as after a sleep (see enterAs).
+func (s *Sched) Try(gid uint64) {
+	if g := s.enterAs(gid, true); g != nil {
+		s.mu.Unlock()
 	}
 }
