@@ -29,10 +29,13 @@ var exploreCmd = &command{
 Explore runs each test of the named packages (default ".") many times, each
 time under another schedule of a controlled scheduler, with the same
 overlay as gridlock test (no file of yours is changed). In each schedule the
-goroutines of the test (its own and those its go statements start) run one
-at a time, switching only at gridlock's instrumented operations: lock,
-unlock, channel operations, selects, go statements, WaitGroup, Cond, Once
-and Semaphore. A strategy chooses who runs next:
+goroutines of the test (its own, its subtests' and those their go
+statements start) run one at a time, switching only at gridlock's
+instrumented operations: lock, unlock, channel operations, selects (with
+a default case too), go statements, WaitGroup, Cond, Once, Semaphore, and
+sleeps. Time is virtual: sleeps and timers (time.Sleep, After, NewTimer,
+AfterFunc, NewTicker, Tick) take no real time. A strategy chooses who
+runs next:
 
 	pct     probabilistic concurrency testing (Burckhardt et al., ASPLOS
 	        2010): random priorities with depth-1 priority-change points;
@@ -55,9 +58,9 @@ command that replays that schedule, and exits with status 1:
 When nothing is found it says how many schedules ran and exits 0.
 
 What the scheduler cannot control runs freely: goroutines started by
-code outside your module or by the standard library, sleeps, timers,
-real I/O, cgo, channels made before the test. A schedule that depended on
-it says so: its replay may differ. See docs/explore.md.
+code outside your module or by the standard library, real I/O, cgo,
+channels made before the test, a context's Done channel. A schedule that
+depended on it says so: its replay may differ. See docs/explore.md.
 
 Arguments after the packages, from the first that starts with "-", are
 go test flags: build flags (-tags, -race) and -run, -skip, -v, -timeout.`,
