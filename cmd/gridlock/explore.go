@@ -125,7 +125,7 @@ func runExplore(ctx *env, args []string) (int, error) {
 	if i := slices.IndexFunc(goFlags, func(a string) bool { return a == "-args" || a == "--args" }); i >= 0 {
 		own, binArgs = goFlags[:i], goFlags[i+1:]
 	}
-	steps := append(slices.Clone(overlay.DefaultSteps), overlay.ExploreTests, overlay.Timers, overlay.PollSelects)
+	steps := overlay.ExploreSteps()
 	s, code, err := newSession(ctx, &f.commonFlags, patterns, own, true, steps...)
 	if err != nil {
 		return code, err

@@ -48,6 +48,10 @@ func Timers(f *File) error {
 				kept = true
 				return true
 			}
+			if f.hoisted[n.Pos()] { // ExploreSelects made it gridlock's
+				rewrote, timeName = true, id.Name
+				return false
+			}
 			fn := n.Sel.Name
 			timeName = id.Name
 			f.Buf.Replace(f.Offset(n.Pos()), f.Offset(n.End()), f.gridlock()+"."+fn)

@@ -29,3 +29,11 @@ func TestExploreSubtests(t *testing.T) {
 		{name: "a benchmark's run is left alone", imports: `import "testing"`, params: "b *testing.B", body: "\tb.Run(\"x\", func(b *testing.B) {})", want: ""},
 	}, func(f *File) error { subtests(f); return nil })
 }
+
+func TestExploreSelects(t *testing.T) {
+	runCases(t, []rewriteCase{
+		{name: "a timeout", imports: `import "time"`, params: "a chan int", body: "\tselect {\n\tcase <-a:\n\tcase <-time.After(time.Second):\n\t}", want: "\t{gridlockAfter := gridlock.After(time.Second); gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a), gridlock.SelectRecv(gridlockAfter)); select {\n\tcase <-a: gridlockSel.Case(0);\n\tcase <-gridlockAfter: gridlockSel.Case(1);\n\t}}"},
+		{name: "the only use of time", imports: `import "time"`, params: "a chan int, d int64", body: "\tselect {\n\tcase v := <-time.After(1):\n\t\t_ = v\n\tcase <-a:\n\t}", want: "\t{gridlockAfter := gridlock.After(1); gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(gridlockAfter), gridlock.SelectRecv(a)); select {\n\tcase v := <-gridlockAfter: gridlockSel.Case(0);\n\t\t_ = v\n\tcase <-a: gridlockSel.Case(1);\n\t}}"},
+		{name: "a call in the argument stays in the select", imports: `import "time"`, decls: "func d() time.Duration { return 1 }", params: "a chan int", body: "\tselect {\n\tcase <-a:\n\tcase <-time.After(d()):\n\t}", want: "\t{gridlockSel := gridlock.SelectStart(gridlock.SelectRecv(a), gridlock.SelectOutside()); select {\n\tcase <-a: gridlockSel.Case(0);\n\tcase <-gridlock.After(d()): gridlockSel.Case(-1);\n\t}}"},
+	}, ExploreSelects, Timers)
+}
