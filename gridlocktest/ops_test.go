@@ -30,6 +30,7 @@ func waitFirst() {
 func spinners() {
 	var mu gsync.Mutex
 	var wg gsync.WaitGroup
+	n := 0
 	c := gridlock.NewChan[int](1)
 	sem := gridlock.NewSemaphore(1)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -38,6 +39,7 @@ func spinners() {
 	gridlock.Go("locker", func() {
 		defer wg.Done()
 		mu.Lock()
+		n++
 		mu.Unlock()
 		for !c.TrySend(1) {
 		}
@@ -53,6 +55,7 @@ func spinners() {
 	})
 	for !mu.TryLock() {
 	}
+	n++
 	mu.Unlock()
 	for {
 		if _, _, ok := c.TryRecv(); ok {

@@ -1,10 +1,11 @@
 // Package sched is gridlock explore's controlled scheduler. While a
 // schedule runs, the goroutines of the test (the test's own goroutine and
-// those it starts through gridlock.Go) run one at a time: each instrumented
-// operation (lock, unlock, channel operation, select, go statement, wait
-// group, condition, once) is a scheduling point at which a strategy (PCT,
-// random, bounded DFS) chooses who runs next. A schedule is reproducible
-// from its Token.
+// those it starts through gridlock.Go, and its subtests) run one at a time:
+// each instrumented operation (lock, unlock, channel operation, select, go
+// statement, wait group, condition, once, a non-blocking attempt, a sleep)
+// is a scheduling point at which a strategy (PCT, random, bounded DFS)
+// chooses who runs next. Sleeps and timers run in virtual time (see
+// vtime.go). A schedule is reproducible from its Token.
 //
 // Blocking is modelled, not done: a goroutine whose lock is taken, or
 // whose channel operation cannot proceed, is marked blocked on that

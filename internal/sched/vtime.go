@@ -90,13 +90,6 @@ func (s *Sched) Sleep(gid uint64, d time.Duration, pc uintptr) bool {
 	return true
 }
 
-// Now returns the schedule's virtual time.
-func (s *Sched) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.base.Add(s.now)
-}
-
 // Timer makes a timer of the schedule for goroutine gid, at d from now in
 // virtual time: at that time it sends the time on ch (if not nil), or
 // calls fn in a new goroutine of the schedule. With a period it is a
@@ -353,7 +346,11 @@ func (t *vtimer) realArm(d time.Duration) {
 	s := t.s
 	switch {
 	case t.fn != nil:
-		t.real = time.AfterFunc(d, t.fn)
+		fn := t.fn
+		t.real = time.AfterFunc(d, func() {
+			unregister(t)
+			fn()
+		})
 	case t.period > 0:
 		stop := make(chan struct{})
 		t.stop = stop
