@@ -106,7 +106,7 @@ func TestExploreSleepOrderedRace(t *testing.T) {
 			for i := range 3 {
 				rr := explore(t, sched.Config{Replay: &tok}, sleepOrdered)
 				if rr.Finding == nil || rr.Finding.Key != r.Finding.Key {
-					t.Fatalf("replay %d of %s: got %+v, want the same finding", i, r.Replay, rr.Finding)
+					t.Fatalf("replay %d of %s (schedule %d): got %+v, want the same finding:\n%s", i, r.Replay, r.Schedules, rr.Finding, report.Text(r.Finding))
 				}
 			}
 		})

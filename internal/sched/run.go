@@ -44,7 +44,10 @@ func hookEngine() {
 			if prev != nil {
 				prev(f)
 			}
-			if Active() == nil {
+			s := Active()
+			if s == nil || !s.involves(f) {
+				// Not about this schedule: goroutines an earlier
+				// schedule left parked after its finding, say.
 				return
 			}
 			engineMu.Lock()
@@ -292,4 +295,20 @@ func writeResult(path string, res Result) {
 	}
 	defer f.Close()
 	f.Write(append(b, '\n'))
+}
+
+// involves reports whether finding f names a goroutine of the schedule (or
+// names none).
+func (s *Sched) involves(f *report.Finding) bool {
+	if len(f.Goroutines) == 0 {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range f.Goroutines {
+		if _, ok := s.byID[uint64(g.ID)]; ok {
+			return true
+		}
+	}
+	return false
 }
