@@ -463,10 +463,19 @@ func (s *Sched) After(gid uint64, key unsafe.Pointer) {
 		ch := h.back
 		s.mu.Unlock()
 		if ch != nil {
+			// The partner may have met another goroutine, out of
+			// control, in the channel: it then never comes back from
+			// this rendezvous. Do not wait for it for good.
+			t := time.NewTimer(handWait)
 			select {
 			case <-ch:
 			case <-s.done:
+			case <-t.C:
+				s.mu.Lock()
+				s.depend("a goroutine let into a channel did not come back (it met a goroutine out of control there)")
+				s.mu.Unlock()
 			}
+			t.Stop()
 		}
 		return
 	}
@@ -514,6 +523,10 @@ func (s *Sched) use(key unsafe.Pointer, g *G) {
 		s.users[key] = append(s.users[key], g)
 	}
 }
+
+// handWait bounds the wait of a goroutine for the partner it let into a
+// channel to come back under control.
+const handWait = 100 * time.Millisecond
 
 // pollWait bounds the wait of Poll for a partner it let into a channel to
 // show in the channel's queue.
