@@ -95,6 +95,11 @@ func (c *Chan[T]) Send(v T) {
 //go:noinline
 func (c *Chan[T]) SendContext(ctx context.Context, v T) error {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		if s, m := schedChanCtx(c.addr(), true, "send", pc, ctx.Done() != nil); m != sched.Free {
+			defer schedAfter(s, m, c.addr())
+		}
+	}
 	select {
 	case c.c <- v:
 		c.sent(gid)
@@ -109,7 +114,12 @@ func (c *Chan[T]) SendContext(ctx context.Context, v T) error {
 //
 //go:noinline
 func (c *Chan[T]) TrySend(v T) bool {
-	gid, _ := rt.Enter()
+	gid, pc := rt.Enter()
+	if sched.On() {
+		if s, m := schedPoll(c.addr(), true, pc); m != sched.Free {
+			defer schedAfter(s, m, c.addr())
+		}
+	}
 	select {
 	case c.c <- v:
 		c.sent(gid)
@@ -223,6 +233,11 @@ func (c *Chan[T]) recv(gid uint64, pc uintptr) (v T, ok bool) {
 //go:noinline
 func (c *Chan[T]) RecvContext(ctx context.Context) (v T, ok bool, err error) {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		if s, m := schedChanCtx(c.addr(), false, "recv", pc, ctx.Done() != nil); m != sched.Free {
+			defer schedAfter(s, m, c.addr())
+		}
+	}
 	select {
 	case v, ok = <-c.c:
 		c.received(gid)
@@ -238,7 +253,12 @@ func (c *Chan[T]) RecvContext(ctx context.Context) (v T, ok bool, err error) {
 //
 //go:noinline
 func (c *Chan[T]) TryRecv() (v T, ok, received bool) {
-	gid, _ := rt.Enter()
+	gid, pc := rt.Enter()
+	if sched.On() {
+		if s, m := schedPoll(c.addr(), false, pc); m != sched.Free {
+			defer schedAfter(s, m, c.addr())
+		}
+	}
 	select {
 	case v, ok = <-c.c:
 		c.received(gid)

@@ -232,9 +232,12 @@ func SelectStart(ops ...SelectOp) *SelectWait {
 // Case ends the select's wait: case i of the operations given to
 // SelectStart ran (-1: another case, or default).
 func (s *SelectWait) Case(i int) {
-	if s == nil {
-		return
+	if s != nil {
+		s.end(i)
 	}
+}
+
+func (s *SelectWait) end(i int) {
 	if s.mode != sched.Free {
 		var key unsafe.Pointer
 		if i >= 0 && i < len(s.ops) {

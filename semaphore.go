@@ -55,8 +55,10 @@ func NewSemaphore(n int64) *Semaphore {
 //go:noinline
 func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 	gid, pc := rt.Enter()
-	if sched.On() && n <= s.size && ctx.Done() == nil {
-		s.schedAcquire(n, pc)
+	if sched.On() && n <= s.size {
+		if sc, mode := s.schedAcquire(n, pc, ctx.Done()); mode != sched.Free {
+			defer sc.After(engine.Goid(), nil)
+		}
 	}
 	gid = goid(gid)
 	done := ctx.Done()
@@ -125,6 +127,11 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 //go:noinline
 func (s *Semaphore) TryAcquire(n int64) bool {
 	gid, _ := rt.Enter()
+	if sched.On() {
+		if sc := sched.Active(); sc != nil {
+			sc.Try(engine.Goid()) // a non-blocking attempt: others may go first
+		}
+	}
 	s.p.Lock()
 	if s.take(goid(gid), n) {
 		return true
@@ -170,14 +177,16 @@ func (s *Semaphore) Release(n int64) {
 // schedAcquire waits in the schedule until n permits are free.
 //
 //go:noinline
-func (s *Semaphore) schedAcquire(n int64, pc uintptr) {
-	if sc := sched.Active(); sc != nil {
-		sc.WaitUntil(engine.Goid(), unsafe.Pointer(s), sched.Semaphore, func() bool {
-			s.p.Lock()
-			defer s.p.Unlock()
-			return s.size-s.cur >= n && s.waiters.Len() == 0
-		}, pc)
+func (s *Semaphore) schedAcquire(n int64, pc uintptr, done <-chan struct{}) (*sched.Sched, sched.Mode) {
+	sc := sched.Active()
+	if sc == nil {
+		return nil, sched.Free
 	}
+	return sc, sc.WaitCtx(engine.Goid(), unsafe.Pointer(s), sched.Semaphore, func() bool {
+		s.p.Lock()
+		defer s.p.Unlock()
+		return s.size-s.cur >= n && s.waiters.Len() == 0
+	}, pc, done)
 }
 
 // grant completes grants made under the lock, outside it.

@@ -96,3 +96,13 @@ func Explore(t *testing.T, f func(t *testing.T), opts ...ExploreOption) {
 // explore, it runs the test under the next schedule and the function it
 // returns ends it; otherwise both do nothing.
 func ExploreTest(t *testing.T) func() { return sched.TestStart(t) }
+
+// Run is what gridlock explore rewrites t.Run(name, f) into: under a
+// schedule the subtest runs in it, its goroutine one of the schedule's,
+// and a failure names the subtest; otherwise it is t.Run(name, f).
+func Run(t *testing.T, name string, f func(t *testing.T)) bool { return sched.Run(t, name, f) }
+
+// Parallel is what gridlock explore rewrites t.Parallel() into: under a
+// schedule it does nothing (the test runs in the schedule, at once, as if
+// it were not parallel); otherwise it is t.Parallel().
+func Parallel(t *testing.T) { sched.Parallel(t) }

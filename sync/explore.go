@@ -3,6 +3,7 @@
 package sync
 
 import (
+	"context"
 	"unsafe"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
@@ -108,4 +109,61 @@ func schedSpawn(name string) (*sched.Sched, *sched.G) {
 		}
 	}
 	return nil, nil
+}
+
+// schedLockCtx asks the schedule before a LockContext of m; unless it
+// returns Free, the lock is taken for real, out of control, and
+// schedLockedCtx ends that.
+//
+//go:noinline
+func (m *Mutex) schedLockCtx(pc uintptr, ctx context.Context) (*sched.Sched, sched.Mode) {
+	s := sched.Active()
+	if s == nil {
+		return nil, sched.Free
+	}
+	return s, s.LockCtx(engine.Goid(), unsafe.Pointer(m), sched.Mutex, func() bool {
+		return m.state.Load()&(mutexLocked|mutexHandoff) == 0
+	}, pc, ctx.Done())
+}
+
+//go:noinline
+func (rw *RWMutex) schedLockCtx(pc uintptr, ctx context.Context, k sched.Kind) (*sched.Sched, sched.Mode) {
+	s := sched.Active()
+	if s == nil {
+		return nil, sched.Free
+	}
+	free := func() bool { return rw.state.Load() == 0 }
+	if k == sched.RLock {
+		free = func() bool { return rw.state.Load()&(rwWriter|rwPending) == 0 }
+	}
+	return s, s.LockCtx(engine.Goid(), unsafe.Pointer(rw), k, free, pc, ctx.Done())
+}
+
+// schedLockedCtx ends a lock with a context taken out of control: the
+// schedule records it held if err is nil, and the goroutine comes back.
+func schedLockedCtx(s *sched.Sched, p unsafe.Pointer, k sched.Kind, err error) error {
+	gid := engine.Goid()
+	if err == nil {
+		s.Tried(gid, p, k)
+	}
+	s.After(gid, nil)
+	return err
+}
+
+//go:noinline
+func (wg *WaitGroup) schedWaitCtx(pc uintptr, ctx context.Context) (*sched.Sched, sched.Mode) {
+	s := sched.Active()
+	if s == nil {
+		return nil, sched.Free
+	}
+	return s, s.WaitCtx(engine.Goid(), unsafe.Pointer(wg), sched.WaitGroup, func() bool { return wg.n.Load() == 0 }, pc, ctx.Done())
+}
+
+// schedTry is the scheduling point of a TryLock or TryRLock.
+//
+//go:noinline
+func schedTry() {
+	if s := sched.Active(); s != nil {
+		s.Try(engine.Goid())
+	}
 }

@@ -111,6 +111,11 @@ func (m *Mutex) acquiredSlow(gid uint64, pc uintptr, slot *atomic.Pointer[engine
 //go:noinline
 func (m *Mutex) LockContext(ctx context.Context) error {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		if s, mode := m.schedLockCtx(pc, ctx); mode != sched.Free {
+			return schedLockedCtx(s, unsafe.Pointer(m), sched.Mutex, m.lockContended(gid, pc, waitgraph.Mutex, ctx, "LockContext"))
+		}
+	}
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
 			m.acquired(gid, pc, waitgraph.Mutex)
@@ -139,6 +144,9 @@ func (m *Mutex) lockAt(gid uint64, pc uintptr, kind waitgraph.ResourceKind) {
 // record itself, in ref (a Once: it need not equal its zero value once
 // used, so it needs no home).
 func (m *Mutex) lockRef(gid uint64, pc uintptr, kind waitgraph.ResourceKind, ref *engine.Ref) {
+	if sched.On() {
+		m.schedLock(pc)
+	}
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
 			engine.Acquired(gid, ref, kind, engine.Write, pc, nil)
@@ -185,6 +193,9 @@ func (m *Mutex) lockContendedRef(gid uint64, pc uintptr, kind waitgraph.Resource
 //go:noinline
 func (m *Mutex) TryLock() bool {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		schedTry() // a non-blocking attempt: others may go first
+	}
 	old := m.state.Load()
 	if old&(mutexLocked|mutexHandoff) != 0 || !m.state.CompareAndSwap(old, old|mutexLocked) {
 		return false

@@ -109,6 +109,11 @@ func (rw *RWMutex) rlock(gid uint64, pc uintptr) {
 //go:noinline
 func (rw *RWMutex) RLockContext(ctx context.Context) error {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		if s, mode := rw.schedLockCtx(pc, ctx, sched.RLock); mode != sched.Free {
+			return schedLockedCtx(s, unsafe.Pointer(rw), sched.RLock, rw.rlockContended(gid, pc, ctx, "RLockContext"))
+		}
+	}
 	if rw.fastRLock() {
 		if engine.Enabled() {
 			// homeOf, by hand.
@@ -182,11 +187,17 @@ func (rw *RWMutex) tryRLock() bool {
 //go:noinline
 func (rw *RWMutex) TryRLock() bool {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		schedTry() // a non-blocking attempt: others may go first
+	}
 	if !rw.tryRLock() {
 		return false
 	}
 	if engine.Enabled() {
 		engine.Tried(gid, &rw.home().ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+	}
+	if sched.On() {
+		schedTried(unsafe.Pointer(rw), sched.RLock)
 	}
 	return true
 }
@@ -249,6 +260,11 @@ func (rw *RWMutex) lockAt(gid uint64, pc uintptr) {
 //go:noinline
 func (rw *RWMutex) LockContext(ctx context.Context) error {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		if s, mode := rw.schedLockCtx(pc, ctx, sched.WLock); mode != sched.Free {
+			return schedLockedCtx(s, unsafe.Pointer(rw), sched.WLock, rw.lockContended(gid, pc, ctx, "LockContext"))
+		}
+	}
 	if rw.state.CompareAndSwap(0, rwWriter) {
 		if engine.Enabled() {
 			rw.acquired(gid, pc)
@@ -276,6 +292,9 @@ func (rw *RWMutex) lockContended(gid uint64, pc uintptr, ctx context.Context, op
 //go:noinline
 func (rw *RWMutex) TryLock() bool {
 	gid, pc := rt.Enter()
+	if sched.On() {
+		schedTry() // a non-blocking attempt: others may go first
+	}
 	if !rw.state.CompareAndSwap(0, rwWriter) {
 		return false
 	}
@@ -283,6 +302,9 @@ func (rw *RWMutex) TryLock() bool {
 		h := rw.home()
 		engine.Tried(gid, &h.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
 		rw.l = h.ref.Peek()
+	}
+	if sched.On() {
+		schedTried(unsafe.Pointer(rw), sched.WLock)
 	}
 	return true
 }

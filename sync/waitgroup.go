@@ -168,8 +168,12 @@ func (wg *WaitGroup) WaitContext(ctx context.Context) error {
 }
 
 func (wg *WaitGroup) wait(gid uint64, pc uintptr, ctx context.Context) error {
-	if sched.On() && ctx == nil {
-		wg.schedWait(pc)
+	if sched.On() {
+		if ctx == nil {
+			wg.schedWait(pc)
+		} else if s, mode := wg.schedWaitCtx(pc, ctx); mode != sched.Free {
+			defer s.After(engine.Goid(), nil)
+		}
 	}
 	if wg.n.Load() == 0 {
 		return nil

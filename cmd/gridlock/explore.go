@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -28,10 +29,13 @@ var exploreCmd = &command{
 Explore runs each test of the named packages (default ".") many times, each
 time under another schedule of a controlled scheduler, with the same
 overlay as gridlock test (no file of yours is changed). In each schedule the
-goroutines of the test (its own and those its go statements start) run one
-at a time, switching only at gridlock's instrumented operations: lock,
-unlock, channel operations, selects, go statements, WaitGroup, Cond, Once
-and Semaphore. A strategy chooses who runs next:
+goroutines of the test (its own, its subtests' and those their go
+statements start) run one at a time, switching only at gridlock's
+instrumented operations: lock, unlock, channel operations, selects (with
+a default case too), go statements, WaitGroup, Cond, Once, Semaphore, and
+sleeps. Time is virtual: sleeps and timers (time.Sleep, After, NewTimer,
+AfterFunc, NewTicker, Tick) take no real time. A strategy chooses who
+runs next:
 
 	pct     probabilistic concurrency testing (Burckhardt et al., ASPLOS
 	        2010): random priorities with depth-1 priority-change points;
@@ -54,9 +58,9 @@ command that replays that schedule, and exits with status 1:
 When nothing is found it says how many schedules ran and exits 0.
 
 What the scheduler cannot control runs freely: goroutines started by
-code outside your module or by the standard library, sleeps, timers,
-real I/O, cgo, channels made before the test. A schedule that depended on
-it says so: its replay may differ. See docs/explore.md.
+code outside your module or by the standard library, real I/O, cgo,
+channels made before the test, a context's Done channel. A schedule that
+depended on it says so: its replay may differ. See docs/explore.md.
 
 Arguments after the packages, from the first that starts with "-", are
 go test flags: build flags (-tags, -race) and -run, -skip, -v, -timeout.`,
@@ -121,7 +125,7 @@ func runExplore(ctx *env, args []string) (int, error) {
 	if i := slices.IndexFunc(goFlags, func(a string) bool { return a == "-args" || a == "--args" }); i >= 0 {
 		own, binArgs = goFlags[:i], goFlags[i+1:]
 	}
-	steps := append(slices.Clone(overlay.DefaultSteps), overlay.ExploreTests)
+	steps := overlay.ExploreSteps()
 	s, code, err := newSession(ctx, &f.commonFlags, patterns, own, true, steps...)
 	if err != nil {
 		return code, err
@@ -169,7 +173,7 @@ func runExplore(ctx *env, args []string) (int, error) {
 		if hang != "" {
 			name, tok, _ := strings.Cut(hang, "\t")
 			fmt.Fprintf(ctx.stderr, "gridlock explore: %s hung under a schedule (no schedule ended for %v)\n", name, f.wait)
-			return exploreFailed(ctx, &f, t.Path, sched.Result{Test: name, Replay: tok, Failed: true}, output)
+			return exploreFailed(ctx, &f, t.Path, sched.Result{Test: name, Replay: tok, Failed: true}, output, testPattern(name))
 		}
 		var failed *sched.Result
 		seen := map[string]bool{}
@@ -183,7 +187,21 @@ func runExplore(ctx *env, args []string) (int, error) {
 			}
 		}
 		if failed != nil {
-			return exploreFailed(ctx, &f, t.Path, *failed, output)
+			run := testPattern(failed.Test)
+			if top, _, sub := strings.Cut(failed.Test, "/"); sub && failed.Replay != "" {
+				// The schedule ran every subtest of the test: the replay
+				// of the one that failed alone is exact only if the
+				// others did not change the schedule. Try it.
+				run = testPattern(top)
+				rcfg := fmt.Sprintf("strategy=%s,schedules=1,depth=%d,seed=%d,replay=%s", strat, f.depth, f.seed, failed.Replay)
+				rout := out + ".sub"
+				own2 := append(slices.Clone(own), "-run", testPattern(failed.Test))
+				again, _, hang, err := runExploreBinary(s, bin, t.Dir, append(env, sched.EnvVar+"="+rcfg+",out="+rout), rout, 1, own2, binArgs)
+				if err == nil && hang == "" && sameFailure(again, failed) {
+					run = testPattern(failed.Test)
+				}
+			}
+			return exploreFailed(ctx, &f, t.Path, *failed, output, run)
 		}
 		if output.failed {
 			ctx.stderr.Write(output.text.Bytes())
@@ -297,8 +315,33 @@ func readResults(path string) ([]sched.Result, error) {
 	return res, sc.Err()
 }
 
-// exploreFailed prints a failed schedule and how to replay it.
-func exploreFailed(ctx *env, f *exploreFlags, pkg string, r sched.Result, o *binOutput) (int, error) {
+// testPattern returns the -run pattern that selects test, a test or a
+// subtest ("TestX/sub"), alone.
+func testPattern(test string) string {
+	parts := strings.Split(test, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
+
+// sameFailure reports whether res holds the failure of want: the same
+// test, and the same finding if it had one.
+func sameFailure(res []sched.Result, want *sched.Result) bool {
+	for _, r := range res {
+		if !r.Failed || r.Test != want.Test {
+			continue
+		}
+		if want.Finding == nil || r.Finding != nil && r.Finding.Key == want.Finding.Key {
+			return true
+		}
+	}
+	return false
+}
+
+// exploreFailed prints a failed schedule and how to replay it (with -run
+// run).
+func exploreFailed(ctx *env, f *exploreFlags, pkg string, r sched.Result, o *binOutput, run string) (int, error) {
 	rec := exploreRecord{Package: pkg, Test: r.Test, Replay: r.Replay, Depended: r.Depended, Finding: r.Finding}
 	if r.Finding != nil {
 		ctx.stderr.Write([]byte(report.Text(r.Finding)))
@@ -310,7 +353,7 @@ func exploreFailed(ctx *env, f *exploreFlags, pkg string, r sched.Result, o *bin
 		fmt.Fprintf(ctx.stderr, "gridlock explore: the schedule depended on what the scheduler does not control (%s): a replay may differ\n", r.Depended)
 	}
 	if r.Replay != "" {
-		fmt.Fprintf(ctx.stderr, "gridlock explore: %s failed under schedule %d; replay it with:\n\tgridlock explore -replay %s %s -- -run '^%s$'\n", r.Test, r.Schedules, r.Replay, pkg, r.Test)
+		fmt.Fprintf(ctx.stderr, "gridlock explore: %s failed under schedule %d; replay it with:\n\tgridlock explore -replay %s %s -- -run '%s'\n", r.Test, r.Schedules, r.Replay, pkg, run)
 	}
 	if f.json != "" {
 		if err := writeJSON(ctx, f.json, []exploreRecord{rec}); err != nil {

@@ -19,7 +19,7 @@ import (
 func exploreModule(t *testing.T) string {
 	t.Helper()
 	files := map[string]string{}
-	for _, name := range []string{"bugs.go", "bugs_test.go"} {
+	for _, name := range []string{"bugs.go", "bugs_test.go", "more_test.go"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "explore", name+".txt"))
 		if err != nil {
 			t.Fatal(err)
@@ -41,6 +41,9 @@ func TestExploreFindsAndReplays(t *testing.T) {
 		{"TestLedger", "pct", "deadlock", "TestLedger.func2"},
 		{"TestGate", "random", "partial-deadlock", "TestGate.func1"},
 		{"TestLedger", "dfs", "deadlock", "TestLedger.func2"},
+		// The second goroutine sleeps to let the first go first: the
+		// first, slow, waits for a notification never sent.
+		{"TestSleepFirst", "pct", "deadlock", "TestSleepFirst.func1"},
 	} {
 		t.Run(tc.test+"/"+tc.strategy, func(t *testing.T) {
 			js := filepath.Join(t.TempDir(), "out.json")
@@ -86,6 +89,12 @@ func TestExploreCorrectIsSilent(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "1000 schedules of 1 tests") {
 		t.Fatalf("want 1000 silent schedules, got %s", r)
 	}
+	// 3.5s of sleeps, tickers and timers in each schedule: virtual time;
+	// a poll loop with a non-blocking receive.
+	r = gridlock(t, dir, "explore", "-schedules", "1000", ".", "--", "-run", "^(TestRetries|TestPoll)$")
+	if r.code != 0 || !strings.Contains(r.stderr, "2000 schedules of 2 tests") {
+		t.Fatalf("want 2000 silent schedules, got %s", r)
+	}
 	r = gridlock(t, dir, "explore", "-strategy", "dfs", "-depth", "2", ".", "--", "-run", "^TestCounter$")
 	if r.code != 0 || !strings.Contains(r.stderr, "every schedule with at most 2 preemptions was run") {
 		t.Fatalf("want an exhausted DFS, got %s", r)
@@ -102,6 +111,38 @@ func TestExploreBadFlags(t *testing.T) {
 		r := gridlock(t, dir, args...)
 		if r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 			t.Errorf("%v: want one line and exit 2, got %s", args, r)
+		}
+	}
+}
+
+var subReplayRE = regexp.MustCompile(`gridlock explore -replay (\S+) (\S+) -- -run '(\S+)'`)
+
+// TestExploreSubtests: a bug in a parallel subtest is found, the failure
+// names the subtest, and the replay command runs that subtest alone and
+// gives the same finding 3 times out of 3.
+func TestExploreSubtests(t *testing.T) {
+	dir := exploreModule(t)
+	js := filepath.Join(t.TempDir(), "out.json")
+	r := gridlock(t, dir, "explore", "-schedules", "1000", "-json", js, ".", "--", "-run", "^TestTable$")
+	var recs []exploreRecord
+	b, _ := os.ReadFile(js)
+	if r.code != 1 || json.Unmarshal(b, &recs) != nil || len(recs) != 1 || recs[0].Finding == nil {
+		t.Fatalf("want one finding, got %s", r)
+	}
+	if recs[0].Test != "TestTable/torn" || recs[0].Kind != "deadlock" {
+		t.Fatalf("record %+v", recs[0])
+	}
+	m := subReplayRE.FindStringSubmatch(r.stderr)
+	if m == nil || m[1] != recs[0].Replay || m[3] != "^TestTable$/^torn$" {
+		t.Fatalf("want a replay of the subtest alone in\n%s", r.stderr)
+	}
+	for i := range 3 {
+		js := filepath.Join(t.TempDir(), "replay.json")
+		rr := gridlock(t, dir, "explore", "-replay", m[1], "-json", js, m[2], "--", "-run", m[3])
+		var again []exploreRecord
+		b, _ := os.ReadFile(js)
+		if rr.code != 1 || json.Unmarshal(b, &again) != nil || len(again) != 1 || again[0].Finding == nil || again[0].Key != recs[0].Key || again[0].Test != "TestTable/torn" {
+			t.Fatalf("replay %d: want the same finding %s, got %s", i, recs[0].Key, rr)
 		}
 	}
 }

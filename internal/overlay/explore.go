@@ -2,6 +2,7 @@ package overlay
 
 import (
 	"go/ast"
+	"go/types"
 	"strings"
 )
 
@@ -47,7 +48,62 @@ func ExploreTests(f *File) error {
 		f.AddImport("gridlockExplore", ExplorePath)
 		f.Buf.Insert(f.Offset(fd.Body.Lbrace)+1, " defer gridlockExplore.ExploreTest("+ps[0].Names[0].Name+")();")
 	}
+	subtests(f)
 	return nil
+}
+
+// subtests rewrites the calls of t.Run and t.Parallel on a *testing.T into
+// gridlocktest.Run and gridlocktest.Parallel, which run subtests in the
+// test's schedule (see sched.Run):
+//
+//	t.Run(name, f)     gridlockExplore.Run(t, name, f)
+//	t.Parallel()       gridlockExplore.Parallel(t)
+//
+// It needs the file's types; without them the calls are left alone.
+func subtests(f *File) {
+	if f.Types == nil {
+		return
+	}
+	info := f.Types.Info
+	ast.Inspect(f.AST, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "Run" && sel.Sel.Name != "Parallel" {
+			return true
+		}
+		s := info.Selections[sel]
+		if s == nil || s.Kind() != types.MethodVal || !isTestingT(info.TypeOf(sel.X)) {
+			return true
+		}
+		fn, ok := s.Obj().(*types.Func)
+		if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "testing" {
+			return true
+		}
+		if strings.Contains(string(f.Src[f.Offset(sel.X.End()):f.Offset(call.Lparen)]), "\n") {
+			return true
+		}
+		f.AddImport("gridlockExplore", ExplorePath)
+		f.Buf.Insert(f.Offset(sel.X.Pos()), "gridlockExplore."+sel.Sel.Name+"(")
+		if len(call.Args) == 0 {
+			f.Buf.Replace(f.Offset(sel.X.End()), f.Offset(call.Rparen)+1, ")")
+		} else {
+			f.Buf.Replace(f.Offset(sel.X.End()), f.Offset(call.Lparen)+1, ", ")
+		}
+		return true
+	})
+}
+
+// isTestingT reports whether t is *testing.T.
+func isTestingT(t types.Type) bool {
+	p, ok := t.(*types.Pointer)
+	if !ok {
+		return false
+	}
+	n, ok := types.Unalias(p.Elem()).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "testing" && n.Obj().Name() == "T"
 }
 
 // isTestName reports whether name is a test's, as go test sees it: Test

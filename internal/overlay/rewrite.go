@@ -25,8 +25,9 @@ type File struct {
 	idents map[string]bool   // every identifier of the file, and names reserved
 	glName string            // the name under which gridlock's root package is imported
 
-	classAt    token.Pos // where LockClasses registers the file's lock sites
-	unsafeName string    // the name under which the file refers to package unsafe
+	classAt    token.Pos          // where LockClasses registers the file's lock sites
+	hoisted    map[token.Pos]bool // calls of time.After ExploreSelects made before their select, by Fun
+	unsafeName string             // the name under which the file refers to package unsafe
 }
 
 // ParseFile parses src, the content of the file at path, for rewriting.

@@ -35,7 +35,7 @@ func testImporter(t *testing.T) types.Importer {
 	t.Helper()
 	importsOnce.Do(func() {
 		pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedTypes | packages.NeedImports},
-			Module, SyncPath, AgentPath, "context", "errors", "fmt", "io", "net", "os", "strings", "sync", "testing", "time", "unsafe")
+			Module, SyncPath, AgentPath, ExplorePath, "context", "errors", "fmt", "io", "net", "os", "strings", "sync", "testing", "time", "unsafe")
 		if err != nil {
 			importsErr = err
 			return

@@ -1,7 +1,9 @@
 package sched
 
 import (
+	"runtime"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -39,7 +41,7 @@ func (s *Sched) blockMsg(g *G, op string, pc uintptr, ops []Op) uint8 {
 	}
 	m := <-g.wake
 	if m == msgAbort {
-		s.abortRoot()
+		s.abortRoot(g)
 	}
 	return m
 }
@@ -47,7 +49,12 @@ func (s *Sched) blockMsg(g *G, op string, pc uintptr, ops []Op) uint8 {
 // enter is the start of every operation of a controlled goroutine: a
 // scheduling point. It returns the goroutine with s.mu held, or nil
 // (without it) if the caller is not controlled.
-func (s *Sched) enter(gid uint64) *G {
+func (s *Sched) enter(gid uint64) *G { return s.enterAs(gid, false) }
+
+// enterAs is enter; a poll (a non-blocking attempt, which a goroutine
+// makes in a loop while it waits for another) gives way under PCT as a
+// sleep does, so that a goroutine that spins on one lets the others run.
+func (s *Sched) enterAs(gid uint64, poll bool) *G {
 	if s.jit != nil {
 		s.jit.point()
 		return nil
@@ -59,6 +66,9 @@ func (s *Sched) enter(gid uint64) *G {
 		return nil
 	}
 	s.comeBack(g)
+	if poll {
+		s.strat.slept(g)
+	}
 	g.st = runnable
 	s.switchFrom(g)
 	s.mu.Lock()
@@ -453,10 +463,19 @@ func (s *Sched) After(gid uint64, key unsafe.Pointer) {
 		ch := h.back
 		s.mu.Unlock()
 		if ch != nil {
+			// The partner may have met another goroutine, out of
+			// control, in the channel: it then never comes back from
+			// this rendezvous. Do not wait for it for good.
+			t := time.NewTimer(handWait)
 			select {
 			case <-ch:
 			case <-s.done:
+			case <-t.C:
+				s.mu.Lock()
+				s.depend("a goroutine let into a channel did not come back (it met a goroutine out of control there)")
+				s.mu.Unlock()
 			}
+			t.Stop()
 		}
 		return
 	}
@@ -502,5 +521,140 @@ func peek(o Op) bool {
 func (s *Sched) use(key unsafe.Pointer, g *G) {
 	if key != nil && !slicesContains(s.users[key], g) {
 		s.users[key] = append(s.users[key], g)
+	}
+}
+
+// handWait bounds the wait of a goroutine for the partner it let into a
+// channel to come back under control.
+const handWait = 100 * time.Millisecond
+
+// pollWait bounds the wait of Poll for a partner it let into a channel to
+// show in the channel's queue.
+const pollWait = 10 * time.Millisecond
+
+// Poll is called by goroutine gid before a select with a default case over
+// ops: a scheduling point. If no case is ready but a goroutine blocked in
+// the schedule would complete one, it is let into its channel operation,
+// and Poll returns once the runtime shows it there, with Go: the caller
+// calls After when the select is done. Otherwise it returns Free.
+func (s *Sched) Poll(gid uint64, pc uintptr, ops []Op) Mode {
+	g := s.enterAs(gid, true)
+	if g == nil {
+		return Free
+	}
+	for _, o := range ops {
+		if !o.Outside {
+			s.use(o.Key, g)
+		}
+	}
+	for _, o := range ops {
+		if !o.Outside && peek(o) {
+			s.mu.Unlock()
+			return Free
+		}
+	}
+	p := s.partner(ops)
+	if p == nil {
+		s.mu.Unlock()
+		return Free
+	}
+	p.st = handing
+	p.on = nil
+	p.back = make(chan struct{})
+	g.hand = p
+	p.wake <- msgHand
+	s.mu.Unlock()
+	deadline := time.Now().Add(pollWait)
+	for {
+		for _, o := range ops {
+			if !o.Outside && peek(o) {
+				return Go
+			}
+		}
+		select {
+		case <-s.done:
+			return Go
+		default:
+		}
+		if time.Now().After(deadline) {
+			s.mu.Lock()
+			g.hand = nil
+			s.depend("a goroutine let into a channel for a select with a default case did not show in it")
+			s.mu.Unlock()
+			return Free
+		}
+		runtime.Gosched()
+	}
+}
+
+// LockCtx is Lock for a lock taken with a context (LockContext,
+// RLockContext) whose Done channel is done (nil: it is Lock). If the lock
+// is free, or done is closed, it returns Free and the caller goes on as
+// usual; otherwise the goroutine waits out of control (the context's
+// channel is not the schedule's), and LockCtx returns Out: the caller
+// takes the lock for real, calls Tried if it took it, then After.
+func (s *Sched) LockCtx(gid uint64, key unsafe.Pointer, kind Kind, free func() bool, pc uintptr, done <-chan struct{}) Mode {
+	if done == nil {
+		s.Lock(gid, key, kind, free, pc)
+		return Free
+	}
+	g := s.enter(gid)
+	if g == nil {
+		return Free
+	}
+	if free() && (kind != RLock || !s.writerBlocked(key)) {
+		l := s.lockRec(key, kind)
+		if kind == RLock {
+			l.readers = append(l.readers, g)
+		} else {
+			l.writer = g
+		}
+		g.holds = append(g.holds, l)
+		s.mu.Unlock()
+		return Free
+	}
+	return s.ctxOut(g, key, kind, done)
+}
+
+// WaitCtx is WaitUntil for a wait with a context (WaitContext, a
+// Semaphore's Acquire) whose Done channel is done (nil: it is WaitUntil).
+// It returns as LockCtx does; after Out the caller calls After.
+func (s *Sched) WaitCtx(gid uint64, key unsafe.Pointer, kind Kind, ready func() bool, pc uintptr, done <-chan struct{}) Mode {
+	if done == nil {
+		s.WaitUntil(gid, key, kind, ready, pc)
+		return Free
+	}
+	g := s.enter(gid)
+	if g == nil {
+		return Free
+	}
+	if ready() {
+		s.mu.Unlock()
+		return Free
+	}
+	return s.ctxOut(g, key, kind, done)
+}
+
+// ctxOut sends g out of control for a wait on key that its context may
+// end, unless the context is done already. Called with s.mu held; returns
+// without it.
+func (s *Sched) ctxOut(g *G, key unsafe.Pointer, kind Kind, done <-chan struct{}) Mode {
+	select {
+	case <-done:
+		s.mu.Unlock()
+		return Free // it fails, or succeeds, at once
+	default:
+	}
+	s.out(g, []Op{{Key: key, Kind: kind, Outside: true}}, "a wait with a context (LockContext, WaitContext, Acquire) waited out of control")
+	s.mu.Unlock()
+	return Out
+}
+
+// Try is the scheduling point of a non-blocking attempt (TryLock,
+// TryAcquire) of goroutine gid: the strategy may run others first, and
+// under PCT the goroutine gives way as after a sleep (see enterAs).
+func (s *Sched) Try(gid uint64) {
+	if g := s.enterAs(gid, true); g != nil {
+		s.mu.Unlock()
 	}
 }

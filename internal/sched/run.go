@@ -44,7 +44,10 @@ func hookEngine() {
 			if prev != nil {
 				prev(f)
 			}
-			if Active() == nil {
+			s := Active()
+			if s == nil || !s.involves(f) {
+				// Not about this schedule: goroutines an earlier
+				// schedule left parked after its finding, say.
 				return
 			}
 			engineMu.Lock()
@@ -101,6 +104,9 @@ func (r *run) end(t testing.TB, res *Result, recovered bool) bool {
 	}
 	res.Failed = true
 	res.Finding = f
+	if sub := r.s.Failed(); sub != "" {
+		res.Test = sub // the subtest in which it failed
+	}
 	res.Replay = r.s.Token().String()
 	res.Depended = r.s.Depended()
 	return true
@@ -241,6 +247,9 @@ func TestStart(t *testing.T) func() {
 		return func() {}
 	}
 	r := startRun(t, tok)
+	r.s.mu.Lock()
+	r.s.gs[0].failNow = t.FailNow
+	r.s.mu.Unlock()
 	r.s.unabortable = func(f *report.Finding) {
 		// The test's goroutine waits for good out of control: it cannot
 		// fail the test. Report and stop the binary.
@@ -286,4 +295,20 @@ func writeResult(path string, res Result) {
 	}
 	defer f.Close()
 	f.Write(append(b, '\n'))
+}
+
+// involves reports whether finding f names a goroutine of the schedule (or
+// names none).
+func (s *Sched) involves(f *report.Finding) bool {
+	if len(f.Goroutines) == 0 {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range f.Goroutines {
+		if _, ok := s.byID[uint64(g.ID)]; ok {
+			return true
+		}
+	}
+	return false
 }

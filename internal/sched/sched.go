@@ -1,10 +1,11 @@
 // Package sched is gridlock explore's controlled scheduler. While a
 // schedule runs, the goroutines of the test (the test's own goroutine and
-// those it starts through gridlock.Go) run one at a time: each instrumented
-// operation (lock, unlock, channel operation, select, go statement, wait
-// group, condition, once) is a scheduling point at which a strategy (PCT,
-// random, bounded DFS) chooses who runs next. A schedule is reproducible
-// from its Token.
+// those it starts through gridlock.Go, and its subtests) run one at a time:
+// each instrumented operation (lock, unlock, channel operation, select, go
+// statement, wait group, condition, once, a non-blocking attempt, a sleep)
+// is a scheduling point at which a strategy (PCT, random, bounded DFS)
+// chooses who runs next. Sleeps and timers run in virtual time (see
+// vtime.go). A schedule is reproducible from its Token.
 //
 // Blocking is modelled, not done: a goroutine whose lock is taken, or
 // whose channel operation cannot proceed, is marked blocked on that
@@ -88,6 +89,11 @@ type G struct {
 	slept bool            // out because it held the processor too long
 	stack waitgraph.Stack // where it waits, when known from a dump (Leaked)
 	holds []*lockRec
+	until time.Duration // Sleep: the virtual time it sleeps until
+	test  string        // a subtest's goroutine: the subtest's name
+	// failNow, if set, fails the test whose goroutine g is, when the
+	// schedule ends it after a finding.
+	failNow func()
 }
 
 // An Op is one thing a goroutine may wait for: a channel operation
@@ -115,6 +121,11 @@ const (
 	// Leaked: a goroutine out of control that the runtime's leak
 	// detector proved blocked for good, on what the schedule cannot see.
 	Leaked
+	// Sleep: a goroutine asleep in virtual time (Key: the goroutine).
+	Sleep
+	// Subtest: a test waiting in t.Run for its subtest (Key: the
+	// subtest's goroutine).
+	Subtest
 )
 
 type wait struct {
@@ -170,6 +181,9 @@ type Sched struct {
 	drainEnd int
 	makers   map[unsafe.Pointer]*G   // who made each channel
 	given    map[unsafe.Pointer][]*G // goroutines given each channel when started
+	clock                            // virtual time: sleeps and timers
+	roots    []*G                    // the test's goroutine, then those of the subtests it runs
+	failed   string                  // the name of the subtest that failed or was stuck, if any
 }
 
 // choice is one DFS decision: the index taken among n options, and
@@ -207,6 +221,8 @@ func (s *Sched) Start() bool {
 	s.byID[g.id] = g
 	g.st = running
 	s.cur = g
+	s.roots = []*G{g}
+	s.base = time.Now()
 	s.watch = time.AfterFunc(watchEvery, s.watchdog) // it takes s.mu first
 	s.mu.Unlock()
 	return true
@@ -234,7 +250,13 @@ func (s *Sched) watchdog() {
 		s.cur = nil
 		s.poll()
 	} else if p == s.lastProg && s.cur == nil {
-		s.poll()
+		// Nothing moved for a while, goroutines out of control: virtual
+		// time moves on, then the blocked try again.
+		if s.draining == nil && s.advance() {
+			s.dispatch(nil)
+		} else {
+			s.poll()
+		}
 	}
 	s.lastProg = p
 	s.watch.Reset(watchEvery)
@@ -356,6 +378,7 @@ func (s *Sched) end() {
 			}
 		}
 	}
+	s.realTimers()
 	close(s.done)
 }
 
@@ -417,7 +440,7 @@ func (s *Sched) switchFrom(g *G) {
 // await waits for g's turn. Called without s.mu.
 func (s *Sched) await(g *G) {
 	if <-g.wake == msgAbort {
-		s.abortRoot()
+		s.abortRoot(g)
 	}
 }
 
@@ -429,10 +452,28 @@ func (s *Sched) dispatch(g *G) *G {
 		return nil
 	}
 	var rs []*G
-	for _, x := range s.gs {
-		if x.st == runnable || x == g && x.st == running {
-			rs = append(rs, x)
+	for {
+		rs = rs[:0]
+		for _, x := range s.gs {
+			if x.st == runnable || x == g && x.st == running {
+				rs = append(rs, x)
+			}
 		}
+		// No goroutine can run: time passes, virtually, up to the first
+		// sleep or timer that makes one runnable. Not once the test
+		// returned: a goroutine asleep then is not stuck, and the
+		// schedule does not wait for it.
+		// While a goroutine is out of control (in a real wait) time
+		// stands still: it may come back; the watchdog moves it on.
+		if len(rs) > 0 || s.draining != nil || s.anyOut() || !s.advance() {
+			break
+		}
+	}
+	if len(rs) > 0 && s.nsleep > 0 && s.draining == nil {
+		// Others can run, but a sleep may end first: the goroutines
+		// whose sleep ends first are options too (a goroutine that
+		// sleeps "to let another go first" races with it).
+		rs = s.sleepers(rs)
 	}
 	if len(rs) == 0 {
 		s.cur = nil
@@ -468,6 +509,9 @@ func (s *Sched) dispatch(g *G) *G {
 		next = s.strat.pick(s, g, rs)
 	}
 	s.steps++
+	if next.sleeping() {
+		s.advanceTo(next.until)
+	}
 	next.st = running
 	s.cur = next
 	if next != g {
@@ -482,6 +526,14 @@ func (s *Sched) dispatch(g *G) *G {
 // changed makes the goroutines blocked on key runnable: they try again.
 // Called with s.mu held.
 func (s *Sched) changed(key unsafe.Pointer) {
+	if s.wakeOn(key) && s.cur == nil {
+		s.dispatch(nil)
+	}
+}
+
+// wakeOn makes the goroutines blocked on key runnable, and reports
+// whether there was one. Called with s.mu held.
+func (s *Sched) wakeOn(key unsafe.Pointer) bool {
 	woke := false
 	for _, x := range s.gs {
 		if x.st != blocked {
@@ -496,9 +548,7 @@ func (s *Sched) changed(key unsafe.Pointer) {
 			}
 		}
 	}
-	if woke && s.cur == nil {
-		s.dispatch(nil)
-	}
+	return woke
 }
 
 // Changed tells the schedule that the resource at key changed (a lock was
@@ -555,9 +605,9 @@ func (s *Sched) Exit(g *G) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g.st = finished
-	for _, l := range g.holds {
-		_ = l // a lock held at exit stays held: its waiters stay blocked
-	}
+	// A lock held at exit stays held: its waiters stay blocked. A test
+	// waiting in t.Run for g goes on.
+	s.wakeOn(unsafe.Pointer(g))
 	if s.over {
 		return
 	}

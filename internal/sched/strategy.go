@@ -9,6 +9,13 @@ import (
 type strategy interface {
 	newG(g *G)
 	pick(s *Sched, g *G, rs []*G) *G
+	// slept tells that g went to sleep: under PCT it then gives way to
+	// every goroutine that can run, as a sleep means to.
+	slept(g *G)
+	// restart starts the strategy's random choices afresh from seed, at
+	// step at (a subtest starts: its schedule does not depend on the
+	// subtests that ran before it, so that it replays alone).
+	restart(seed uint64, at int)
 }
 
 func newStrategy(t Token) strategy {
@@ -19,18 +26,29 @@ func newStrategy(t Token) strategy {
 	case DFS:
 		return &dfsStrat{choices: t.Choices, bound: t.Depth}
 	}
-	p := &pctStrat{rng: rng, depth: max(t.Depth, 1)}
-	k := max(t.Steps, 1)
-	// Depth-1 change points among the first k steps.
-	for range p.depth - 1 {
-		p.points = append(p.points, 1+rng.IntN(k))
-	}
+	p := &pctStrat{rng: rng, depth: max(t.Depth, 1), k: max(t.Steps, 1)}
+	p.draw(0)
 	return p
+}
+
+// draw draws depth-1 change points among the k steps after step at.
+func (p *pctStrat) draw(at int) {
+	p.points = p.points[:0]
+	for range p.depth - 1 {
+		p.points = append(p.points, at+1+p.rng.IntN(p.k))
+	}
+}
+
+func (p *pctStrat) restart(seed uint64, at int) {
+	p.rng = rand.New(rand.NewPCG(seed, seed^0x9E3779B97F4A7C15))
+	p.draw(at)
 }
 
 type randomStrat struct{ rng *rand.Rand }
 
-func (r *randomStrat) newG(*G) {}
+func (r *randomStrat) newG(*G)  {}
+func (r *randomStrat) slept(*G) {}
+func (d *dfsStrat) slept(*G)    {}
 
 func (r *randomStrat) pick(_ *Sched, _ *G, rs []*G) *G { return rs[r.rng.IntN(len(rs))] }
 
@@ -41,9 +59,23 @@ type pctStrat struct {
 	rng    *rand.Rand
 	depth  int
 	points []int // steps at which a priority changes
+	low    int64 // the priority of the last goroutine to sleep
+	k      int   // the step bound
 }
 
-func (p *pctStrat) newG(g *G) { g.prio = int64(p.depth) + 1 + p.rng.Int64N(1<<40) }
+// Priorities: change points use 0..depth-1; goroutines that slept, from
+// depth+2^40 down; the others are drawn above.
+func (p *pctStrat) newG(g *G) { g.prio = int64(p.depth) + 2<<40 + p.rng.Int64N(1<<40) }
+
+func (p *pctStrat) slept(g *G) {
+	if p.low == 0 {
+		p.low = int64(p.depth) + 1<<40
+	}
+	if g.prio > p.low { // not below a change point's
+		g.prio = p.low
+		p.low--
+	}
+}
 
 func (p *pctStrat) pick(s *Sched, g *G, rs []*G) *G {
 	if g != nil {
@@ -131,3 +163,9 @@ func nextDFS(trace []choice, bound int) ([]int, bool) {
 	}
 	return nil, false
 }
+
+func (r *randomStrat) restart(seed uint64, _ int) {
+	r.rng = rand.New(rand.NewPCG(seed, seed^0x9E3779B97F4A7C15))
+}
+
+func (d *dfsStrat) restart(uint64, int) {}

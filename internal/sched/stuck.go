@@ -53,6 +53,9 @@ func (s *Sched) stuckSet() []*G {
 	for _, g := range s.gs {
 		switch g.st {
 		case blocked:
+			if len(g.on) == 1 && g.on[0].Kind == Subtest {
+				continue // a test waiting in t.Run: its subtest is the one
+			}
 			stuck = append(stuck, g)
 		case finished:
 		default:
@@ -183,10 +186,27 @@ func (s *Sched) abort() {
 	if s.watch != nil {
 		s.watch.Stop()
 	}
+	// The innermost test running ends: the goroutine of the subtest that
+	// runs, or the test's. The tests waiting in t.Run for it go on.
 	root := s.gs[0]
+	if n := len(s.roots); n > 0 {
+		root = s.roots[n-1]
+		if root.test != "" && s.failed == "" {
+			s.failed = root.test
+		}
+	}
 	for _, g := range s.gs {
 		if g.st != finished && g != root {
 			g.st = blocked
+		}
+	}
+	for _, p := range s.roots {
+		if p != root && p.st != finished {
+			p.st = out
+			select {
+			case p.wake <- msgFree:
+			default:
+			}
 		}
 	}
 	close(s.done)
@@ -501,7 +521,10 @@ func (s *Sched) unreachable(x *G) bool {
 		if o.Outside {
 			return false
 		}
-		if o.Kind == Chan && o.Key != nil && !s.known[o.Key] {
+		if o.Kind == Chan && o.Key != nil && (!s.known[o.Key] || s.unfired(o.Key)) {
+			return false // a channel from outside, or a timer's yet to fire
+		}
+		if o.Kind == Sleep || o.Kind == Subtest {
 			return false
 		}
 	}
