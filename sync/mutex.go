@@ -134,6 +134,9 @@ func (m *Mutex) lockAt(gid uint64, pc uintptr, kind waitgraph.ResourceKind) {
 // record itself, in ref (a Once: it need not equal its zero value once
 // used, so it needs no home).
 func (m *Mutex) lockRef(gid uint64, pc uintptr, kind waitgraph.ResourceKind, ref *engine.Ref) {
+	if sched.On() {
+		m.schedLock(pc)
+	}
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
 			engine.Acquired(gid, ref, kind, engine.Write, pc, nil)

@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"slices"
 	"sync/atomic"
 	"unsafe"
 )
@@ -266,11 +267,13 @@ func (s *Sched) CondWait(gid uint64, key unsafe.Pointer, unlock func(), pc uintp
 		return false
 	}
 	g.sigd = false
-	s.use(key, g)
+	s.use(key, g, false)
 	s.conds[key] = append(s.conds[key], g)
+	held := slices.Clone(g.holds)
 	s.mu.Unlock()
 	unlock()
 	s.mu.Lock()
+	s.condLock(key, g, held)
 	for !g.sigd && !s.over {
 		if s.blockMsg(g, "wait", pc, []Op{{Key: key, Kind: Cond}}) == msgFree {
 			return true
@@ -310,7 +313,7 @@ func (s *Sched) Signal(gid uint64, key unsafe.Pointer, all bool) bool {
 		s.mu.Unlock()
 		return n > 0
 	}
-	s.use(key, g)
+	s.use(key, g, true)
 	g.st = runnable
 	s.switchFrom(g)
 	return n > 0
@@ -338,7 +341,7 @@ func (s *Sched) ChanOp(gid uint64, op string, pc uintptr, ops []Op) Mode {
 	for {
 		for _, o := range ops {
 			if !o.Outside {
-				s.use(o.Key, g)
+				s.use(o.Key, g, o.Send)
 			}
 		}
 		ready, several := 0, false
@@ -497,10 +500,15 @@ func peek(o Op) bool {
 	return n > 0 || atomic.LoadPointer(&h.sendq.first) != nil
 }
 
-// use records that g used the channel or condition at key. Called with
-// s.mu held.
-func (s *Sched) use(key unsafe.Pointer, g *G) {
-	if key != nil && !slicesContains(s.users[key], g) {
+// use records that g used the channel or condition at key, to send on it
+// (or signal it) or to receive from it (or wait on it). Called with s.mu
+// held.
+func (s *Sched) use(key unsafe.Pointer, g *G, send bool) {
+	if key == nil {
+		return
+	}
+	if !slicesContains(s.users[key], g) {
 		s.users[key] = append(s.users[key], g)
 	}
+	s.sawEnd(key, g, send)
 }

@@ -170,6 +170,10 @@ type Sched struct {
 	drainEnd int
 	makers   map[unsafe.Pointer]*G   // who made each channel
 	given    map[unsafe.Pointer][]*G // goroutines given each channel when started
+
+	// ends records who was seen at each end of a channel or condition,
+	// and the lock of a condition (see stuck.go).
+	ends map[unsafe.Pointer]*ends
 }
 
 // choice is one DFS decision: the index taken among n options, and
