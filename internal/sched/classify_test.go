@@ -29,6 +29,7 @@ func abba() {
 		defer wg.Done()
 		a.Lock()
 		b.Lock()
+		work()
 		b.Unlock()
 		a.Unlock()
 	})
@@ -36,6 +37,7 @@ func abba() {
 		defer wg.Done()
 		b.Lock()
 		a.Lock()
+		work()
 		a.Unlock()
 		b.Unlock()
 	})
@@ -49,6 +51,7 @@ func relock() {
 	gridlock.Go("relocker", func() {
 		mu.Lock()
 		mu.Lock()
+		work()
 		mu.Unlock()
 		mu.Unlock()
 		gridlock.Close(done)
@@ -67,6 +70,7 @@ func rwr() {
 		rw.RLock()
 		gridlock.Close(inner)
 		rw.RLock()
+		work()
 		rw.RUnlock()
 		rw.RUnlock()
 	})
@@ -74,6 +78,7 @@ func rwr() {
 		defer wg.Done()
 		gridlock.Recv(inner)
 		rw.Lock()
+		work()
 		rw.Unlock()
 	})
 	wg.Wait()
@@ -91,6 +96,7 @@ func writerPreference() {
 		defer wg.Done()
 		rw.RLock()
 		mu.Lock()
+		work()
 		mu.Unlock()
 		rw.RUnlock()
 	})
@@ -98,12 +104,14 @@ func writerPreference() {
 		defer wg.Done()
 		mu.Lock()
 		rw.RLock()
+		work()
 		rw.RUnlock()
 		mu.Unlock()
 	})
 	gridlock.Go("writer", func() {
 		defer wg.Done()
 		rw.Lock()
+		work()
 		rw.Unlock()
 	})
 	wg.Wait()
@@ -128,6 +136,7 @@ func condOtherLock() {
 	})
 	gridlock.Go("putter", func() {
 		stats.Lock()
+		work()
 		stats.Unlock()
 		mu.Lock()
 		items++
@@ -172,6 +181,7 @@ func readerBlockedOnOwnChannel() {
 	})
 	gridlock.Recv(started)
 	rw.Lock()
+	work()
 	rw.Unlock()
 }
 
@@ -241,6 +251,7 @@ func receiversOnly() {
 		gridlock.Recv(ch)
 		gridlock.Close(got)
 		mu.Lock()
+		work()
 		mu.Unlock()
 	})
 	wg.Wait()
@@ -313,6 +324,9 @@ func handOff() {
 		panic("lost the token")
 	}
 }
+
+// work stands for what a goroutine does under a lock.
+func work() {}
 
 // fakeT is a testing.TB whose failures are recorded, not reported.
 type fakeT struct {
