@@ -23,6 +23,18 @@ func init() {
 		}
 		return ""
 	}
+	sched.WaitGroupPartners = func(p unsafe.Pointer) ([]uint64, bool) {
+		h := peekHome(p)
+		if h == nil {
+			return nil, false
+		}
+		r := h.prim.Peek()
+		if r == nil {
+			return nil, false
+		}
+		owers, doners, paid := r.Partners()
+		return append(owers, doners...), len(owers)+len(doners)+paid > 0
+	}
 }
 
 //go:noinline

@@ -356,6 +356,23 @@ func (p *Prim) addOwer(gid uint64, o ower) {
 	p.mu.Unlock()
 }
 
+// Partners returns what the record knows of who may call Done on a wait
+// group: the goroutines thought to owe a Done (exited ones included), the
+// goroutines that called Done without owing one, and how many Dones the
+// owers paid. gridlock explore decides a waiter's releasers from it, as
+// the engine does.
+func (p *Prim) Partners() (owers, doners []uint64, paid int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for gid := range p.owers {
+		owers = append(owers, gid)
+	}
+	for gid := range p.doners {
+		doners = append(doners, gid)
+	}
+	return owers, doners, int(p.paid)
+}
+
 // HasOwers reports whether Done must be noted (NoteDone): always, for a
 // wait group, so that Dones by goroutines that owe none are known. It is
 // kept for the mirror's Done, which asks.

@@ -257,6 +257,53 @@ func receiversOnly() {
 	wg.Wait()
 }
 
+// lockLeak: a goroutine exits holding a lock another waits for.
+func lockLeak() {
+	var mu gsync.Mutex
+	done := gridlock.Made(make(chan struct{}))
+	gridlock.Go("leaver", func() {
+		mu.Lock() // never unlocked
+		gridlock.Close(done)
+	})
+	gridlock.Recv(done)
+	mu.Lock()
+}
+
+// waitGroupCycle: the test waits, holding a lock, for a worker that needs
+// the lock before its Done.
+func waitGroupCycle() {
+	var mu gsync.Mutex
+	var wg gsync.WaitGroup
+	mu.Lock()
+	wg.Add(1)
+	gridlock.Go("worker", func() {
+		defer wg.Done()
+		mu.Lock()
+		work()
+		mu.Unlock()
+	})
+	wg.Wait()
+	mu.Unlock()
+}
+
+// waitGroupNotOwed: the test waits, holding a lock, for a Done that a
+// goroutine which exited forgot; the goroutine waiting for the lock was
+// started before the Add, and owes no Done: no circular wait.
+func waitGroupNotOwed() {
+	var mu gsync.Mutex
+	var wg gsync.WaitGroup
+	mu.Lock()
+	gridlock.Go("bystander", func() {
+		mu.Lock()
+		work()
+		mu.Unlock()
+	})
+	wg.Add(1)
+	gridlock.Go("forgetful", func() {})
+	wg.Wait()
+	mu.Unlock()
+}
+
 // Correct code: each must stay silent under every schedule tried.
 
 // condLoop waits on a condition in a predicate loop.
@@ -388,6 +435,9 @@ func TestClassify(t *testing.T) {
 		{"send on an unbuffered channel only it has", selfUnbuffered, report.PartialDeadlock, []string{"TestFake"}, 0, []string{"chan"}},
 		{"channel cycle", chanCycle, report.Deadlock, []string{"left", "right"}, 2, []string{"chan", "chan"}},
 		{"receivers only", receiversOnly, report.PartialDeadlock, []string{"first", "second"}, 0, []string{"chan", "mutex"}},
+		{"lock held by a goroutine that exited", lockLeak, report.LockLeak, []string{"TestFake", "leaver"}, 1, []string{"mutex"}},
+		{"wait group, lock held across Wait", waitGroupCycle, report.Deadlock, []string{"TestFake", "worker"}, 2, []string{"mutex", "waitgroup"}},
+		{"wait group, Done forgotten, a bystander", waitGroupNotOwed, report.PartialDeadlock, []string{"TestFake", "bystander"}, 0, []string{"mutex", "waitgroup"}},
 		{"cond loop", condLoop, "", nil, 0, nil},
 		{"readers and a writer", readersWriter, "", nil, 0, nil},
 		{"hand-off ring", handOff, "", nil, 0, nil},

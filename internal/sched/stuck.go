@@ -101,6 +101,27 @@ func (s *Sched) build(stuck []*G, why string) *report.Finding {
 			break
 		}
 	}
+	// A goroutine that waits for a lock a goroutine that has exited
+	// holds: a lock leak, as gridlock test calls it; the holder is
+	// shown, exited.
+	var exited []*waitgraph.Goroutine
+	for _, g := range stuck {
+		if len(cycle) > 0 {
+			break
+		}
+		x := gr.Goroutine(int64(g.id))
+		for _, h := range s.exitedHolders(g) {
+			mode := waitgraph.Lock
+			if h.l.writer != h.g {
+				mode = waitgraph.RLock
+			}
+			exited = append(exited, &waitgraph.Goroutine{ID: int64(h.g.id), Name: h.g.name, State: "exited",
+				Holds: []waitgraph.Hold{{Resource: x.Wait.Resource, Mode: mode}}})
+		}
+		if len(exited) > 0 {
+			kind, cycle = report.LockLeak, []int64{x.ID}
+		}
+	}
 	f := &report.Finding{Kind: kind, Source: "explore", Certainty: report.Certain, Hint: kind.Info().Hint, Time: time.Now()}
 	order := append([]int64(nil), cycle...)
 	// Then those that wait for nobody live (the cause), then the rest.
@@ -132,6 +153,9 @@ func (s *Sched) build(stuck []*G, why string) *report.Finding {
 			steps = append(steps, fmt.Sprintf("%s %s %s at %s", x.Label(), verb(x.Wait.Mode), what, x.Wait.Stack.Top()))
 		}
 	}
+	if len(exited) > 0 {
+		f.Goroutines = append(f.Goroutines[:1], append(exited, f.Goroutines[1:]...)...)
+	}
 	for _, r := range gr.Resources {
 		if used[r.ID] {
 			f.Resources = append(f.Resources, r)
@@ -142,6 +166,12 @@ func (s *Sched) build(stuck []*G, why string) *report.Finding {
 		f.Summary = "under a controlled schedule, no goroutine of the test can run: " + strings.Join(steps, "; ")
 	case report.RecursiveLock:
 		f.Summary = "under a controlled schedule, a goroutine waits for a lock it holds: " + strings.Join(steps, "; ")
+	case report.LockLeak:
+		var who []string
+		for _, x := range exited {
+			who = append(who, x.Label())
+		}
+		f.Summary = "under a controlled schedule, a goroutine waits for a lock held by " + strings.Join(who, ", ") + ", which has exited without releasing it: " + strings.Join(steps, "; ")
 	case report.RecursiveRLock:
 		f.Summary = "under a controlled schedule, a goroutine read-locks again a lock it read-holds, behind a writer that waits for it: " + strings.Join(steps, "; ")
 	default:
@@ -193,6 +223,37 @@ func (s *Sched) waitsForItself(g *G) string {
 		return string(report.Deadlock)
 	}
 	return ""
+}
+
+// A heldBy is a goroutine holding a lock.
+type heldBy struct {
+	g *G
+	l *lockRec
+}
+
+// exitedHolders returns the goroutines that have exited holding the lock
+// g waits for, in a mode that excludes g. Called with s.mu held.
+func (s *Sched) exitedHolders(g *G) []heldBy {
+	if len(g.why.ops) != 1 || !isLock(g.why.ops[0].Kind) {
+		return nil
+	}
+	o := g.why.ops[0]
+	l := s.locks[o.Key]
+	if l == nil {
+		return nil
+	}
+	var hs []heldBy
+	if l.writer != nil && l.writer != g && l.writer.st == finished {
+		hs = append(hs, heldBy{l.writer, l})
+	}
+	if o.Kind != RLock {
+		for _, r := range l.readers {
+			if r != g && r.st == finished {
+				hs = append(hs, heldBy{r, l})
+			}
+		}
+	}
+	return hs
 }
 
 // ends is who was seen at each end of a channel (senders, receivers) or
@@ -318,6 +379,15 @@ func (s *Sched) releasers(g *G, o Op, stuck []*G) []releaser {
 			}
 		}
 	case WaitGroup:
+		// The engine's record of who owes a Done (goroutines started
+		// after an Add, or by WaitGroup.Go) and who called Done without
+		// owing one; without one, any goroutine may.
+		if gids, known := waitGroupPartners(o.Key); known {
+			for _, id := range gids {
+				add(s.byID[id], "may still call Done")
+			}
+			break
+		}
 		for _, x := range s.gs {
 			add(x, "may still call Done")
 		}
@@ -331,6 +401,18 @@ func (s *Sched) releasers(g *G, o Op, stuck []*G) []releaser {
 		}
 	}
 	return rels
+}
+
+// WaitGroupPartners, if set (by gridlock/sync), returns the goroutines
+// that may call Done on the wait group at p, by their runtime ids, and
+// whether its record knows any (see engine.Prim.Partners).
+var WaitGroupPartners func(p unsafe.Pointer) (gids []uint64, known bool)
+
+func waitGroupPartners(p unsafe.Pointer) ([]uint64, bool) {
+	if WaitGroupPartners == nil {
+		return nil, false
+	}
+	return WaitGroupPartners(p)
 }
 
 func isLock(k Kind) bool { return k == Mutex || k == RLock || k == WLock }
