@@ -318,7 +318,10 @@ type releaser struct {
 //     waiters holds (only a goroutine that can reach the condition can
 //     signal it, and these wait for a waiter: the lock held across a
 //     Cond.Wait closing a circular wait);
-//   - a wait group or semaphore: any goroutine of the schedule.
+//   - a wait group: who owes a Done or called Done before, as the
+//     engine's record knows them (WaitGroupPartners); any goroutine of
+//     the schedule when it knows none;
+//   - a semaphore: any goroutine of the schedule.
 //
 // Finished goroutines are listed (they count as seen) and release
 // nothing. Called with s.mu held.
