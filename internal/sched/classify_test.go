@@ -304,6 +304,33 @@ func waitGroupNotOwed() {
 	mu.Unlock()
 }
 
+// selectCycle: a goroutine selects, holding a lock, on a channel only it
+// has and on one a goroutine was given to send on, which waits for that
+// lock first: a circular wait through the select's second case.
+func selectCycle() {
+	var mu gsync.Mutex
+	var wg gsync.WaitGroup
+	b := gridlock.NewChan[int](0)
+	locked := gridlock.Made(make(chan struct{}))
+	wg.Add(2)
+	gridlock.Go("selector", func() {
+		defer wg.Done()
+		a := gridlock.NewChan[int](0)
+		mu.Lock()
+		gridlock.Close(locked)
+		gridlock.Select(a.CaseRecv(nil), b.CaseRecv(nil))
+		mu.Unlock()
+	})
+	gridlock.Go("sender", func() {
+		defer wg.Done()
+		gridlock.Recv(locked)
+		mu.Lock()
+		b.Send(1)
+		mu.Unlock()
+	}, b)
+	wg.Wait()
+}
+
 // Correct code: each must stay silent under every schedule tried.
 
 // condLoop waits on a condition in a predicate loop.
@@ -438,6 +465,7 @@ func TestClassify(t *testing.T) {
 		{"lock held by a goroutine that exited", lockLeak, report.LockLeak, []string{"TestFake", "leaver"}, 1, []string{"mutex"}},
 		{"wait group, lock held across Wait", waitGroupCycle, report.Deadlock, []string{"TestFake", "worker"}, 2, []string{"mutex", "waitgroup"}},
 		{"wait group, Done forgotten, a bystander", waitGroupNotOwed, report.PartialDeadlock, []string{"TestFake", "bystander"}, 0, []string{"mutex", "waitgroup"}},
+		{"select in a circular wait", selectCycle, report.Deadlock, []string{"selector", "sender"}, 2, []string{"select", "mutex"}},
 		{"cond loop", condLoop, "", nil, 0, nil},
 		{"readers and a writer", readersWriter, "", nil, 0, nil},
 		{"hand-off ring", handOff, "", nil, 0, nil},

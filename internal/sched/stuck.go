@@ -463,6 +463,7 @@ func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
 	gr := &waitgraph.Graph{}
 	ids := map[unsafe.Pointer]*waitgraph.Resource{}
 	counts := map[waitgraph.ResourceKind]int{}
+	sel := map[*G]*waitgraph.Resource{} // the wait of each goroutine in a select
 	res := func(key unsafe.Pointer, k Kind) *waitgraph.Resource {
 		if r := ids[key]; r != nil {
 			return r
@@ -504,6 +505,21 @@ func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
 			gr.Resources = append(gr.Resources, r)
 			x.Wait = &waitgraph.WaitFor{Resource: r.ID, Mode: waitgraph.Wait, Stack: g.stack}
 			x.State = g.why.op
+		} else if g.st == blocked && len(g.why.ops) > 1 {
+			// A select waits for any of its cases: one resource of its
+			// own, released by whoever may release any case, as the
+			// engine's graph has it.
+			r := &waitgraph.Resource{ID: fmt.Sprintf("select@%d", g.id), Kind: waitgraph.Select, Exact: true}
+			var names []string
+			for _, o := range g.why.ops {
+				if !o.Outside {
+					names = append(names, fmt.Sprintf("%s %s", waitMode(o), res(o.Key, o.Kind).ID))
+				}
+			}
+			r.Name = strings.Join(names, ", ")
+			gr.Resources = append(gr.Resources, r)
+			sel[g] = r
+			x.Wait = &waitgraph.WaitFor{Resource: r.ID, Mode: waitgraph.Wait, Stack: frames(g.pcs)}
 		} else if g.st == blocked && len(g.why.ops) > 0 {
 			o := g.why.ops[0]
 			r := res(o.Key, o.Kind)
@@ -519,7 +535,10 @@ func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
 			if o.Kind == Mutex || o.Kind == RLock || o.Kind == WLock || o.Outside {
 				continue
 			}
-			r := res(o.Key, o.Kind)
+			r := sel[g]
+			if r == nil {
+				r = res(o.Key, o.Kind)
+			}
 			for _, rel := range s.releasers(g, o, stuck) {
 				if rel.g != g && rel.g.st != finished && !hasRel(r.Releasers, int64(rel.g.id)) {
 					r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: int64(rel.g.id), Why: rel.why})
