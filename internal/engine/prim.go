@@ -511,6 +511,21 @@ func (p *Prim) forget(gid uint64) {
 	p.mu.Unlock()
 }
 
+// Holders returns the goroutines that hold a semaphore's permits, and
+// whether the record knows them all (no permits were released by a
+// goroutine that did not hold them). gridlock explore decides a waiter's
+// releasers from it, as the engine does.
+func (p *Prim) Holders() ([]uint64, bool) {
+	p.mu.Lock()
+	held := p.holders.held()
+	p.mu.Unlock()
+	gids := make([]uint64, 0, len(held))
+	for gid := range held {
+		gids = append(gids, gid)
+	}
+	return gids, !p.handOff.Load()
+}
+
 // Holding returns the permits goroutine gid holds.
 func (p *Prim) Holding(gid uint64) int64 {
 	p.mu.Lock()

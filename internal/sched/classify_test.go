@@ -1,6 +1,7 @@
 package sched_test
 
 import (
+	"context"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -331,6 +332,51 @@ func selectCycle() {
 	wg.Wait()
 }
 
+// semaphoreCycle: the test waits, holding a lock, for a permit whose
+// holder waits for that lock.
+func semaphoreCycle() {
+	var mu gsync.Mutex
+	sem := gridlock.NewSemaphore(1)
+	got := gridlock.Made(make(chan struct{}))
+	gridlock.Go("holder", func() {
+		_ = sem.Acquire(context.Background(), 1)
+		gridlock.Close(got)
+		mu.Lock()
+		work()
+		mu.Unlock()
+		sem.Release(1)
+	})
+	gridlock.Recv(got)
+	mu.Lock()
+	_ = sem.Acquire(context.Background(), 1)
+	mu.Unlock()
+}
+
+// semaphoreBystander: the test waits, holding a lock, for a permit whose
+// holder is blocked for good on a channel only it has; the goroutine
+// waiting for the lock holds no permit: no circular wait.
+func semaphoreBystander() {
+	var mu gsync.Mutex
+	sem := gridlock.NewSemaphore(1)
+	got := gridlock.Made(make(chan struct{}))
+	gridlock.Go("holder", func() {
+		_ = sem.Acquire(context.Background(), 1)
+		gridlock.Close(got)
+		never := gridlock.Made(make(chan struct{}))
+		gridlock.Recv(never)
+		sem.Release(1)
+	})
+	gridlock.Recv(got)
+	mu.Lock()
+	gridlock.Go("bystander", func() {
+		mu.Lock()
+		work()
+		mu.Unlock()
+	})
+	_ = sem.Acquire(context.Background(), 1)
+	mu.Unlock()
+}
+
 // Correct code: each must stay silent under every schedule tried.
 
 // condLoop waits on a condition in a predicate loop.
@@ -466,6 +512,8 @@ func TestClassify(t *testing.T) {
 		{"wait group, lock held across Wait", waitGroupCycle, report.Deadlock, []string{"TestFake", "worker"}, 2, []string{"mutex", "waitgroup"}},
 		{"wait group, Done forgotten, a bystander", waitGroupNotOwed, report.PartialDeadlock, []string{"TestFake", "bystander"}, 0, []string{"mutex", "waitgroup"}},
 		{"select in a circular wait", selectCycle, report.Deadlock, []string{"selector", "sender"}, 2, []string{"select", "mutex"}},
+		{"semaphore, lock held across Acquire", semaphoreCycle, report.Deadlock, []string{"TestFake", "holder"}, 2, []string{"mutex", "semaphore"}},
+		{"semaphore, holder blocked for good, a bystander", semaphoreBystander, report.PartialDeadlock, []string{"TestFake", "holder", "bystander"}, 0, []string{"mutex", "semaphore"}},
 		{"cond loop", condLoop, "", nil, 0, nil},
 		{"readers and a writer", readersWriter, "", nil, 0, nil},
 		{"hand-off ring", handOff, "", nil, 0, nil},

@@ -321,7 +321,9 @@ type releaser struct {
 //   - a wait group: who owes a Done or called Done before, as the
 //     engine's record knows them (WaitGroupPartners); any goroutine of
 //     the schedule when it knows none;
-//   - a semaphore: any goroutine of the schedule.
+//   - a semaphore: the holders of its permits, as the engine's record
+//     knows them (SemaphoreHolders); any goroutine of the schedule when
+//     it does not.
 //
 // Finished goroutines are listed (they count as seen) and release
 // nothing. Called with s.mu held.
@@ -395,6 +397,14 @@ func (s *Sched) releasers(g *G, o Op, stuck []*G) []releaser {
 			add(x, "may still call Done")
 		}
 	case Semaphore:
+		// The holders of its permits, as the engine's record knows them;
+		// any goroutine when it does not.
+		if gids, known := semaphoreHolders(o.Key); known {
+			for _, id := range gids {
+				add(s.byID[id], "holds permits")
+			}
+			break
+		}
 		for _, x := range s.gs {
 			add(x, "may still release permits")
 		}
@@ -416,6 +426,18 @@ func waitGroupPartners(p unsafe.Pointer) ([]uint64, bool) {
 		return nil, false
 	}
 	return WaitGroupPartners(p)
+}
+
+// SemaphoreHolders, if set (by gridlock), returns the goroutines that
+// hold permits of the semaphore at p, by their runtime ids, and whether
+// its record knows them all (see engine.Prim.Holders).
+var SemaphoreHolders func(p unsafe.Pointer) (gids []uint64, known bool)
+
+func semaphoreHolders(p unsafe.Pointer) ([]uint64, bool) {
+	if SemaphoreHolders == nil {
+		return nil, false
+	}
+	return SemaphoreHolders(p)
 }
 
 func isLock(k Kind) bool { return k == Mutex || k == RLock || k == WLock }
