@@ -23,6 +23,12 @@ func init() {
 		}
 		return ""
 	}
+	sched.HeldMutexName = func(p unsafe.Pointer) string {
+		if l := (*Mutex)(p).l; l != nil {
+			return l.Label()
+		}
+		return ""
+	}
 	sched.WaitGroupPartners = func(p unsafe.Pointer) ([]uint64, bool) {
 		h := peekHome(p)
 		if h == nil {

@@ -60,6 +60,14 @@ func relock() {
 	gridlock.Recv(done)
 }
 
+// onceAgain: a Once's function calls Do on the same Once.
+func onceAgain() {
+	var once gsync.Once
+	var do func()
+	do = func() { once.Do(do) }
+	do()
+}
+
 // rwr: a reader read-locks again while a writer waits in between.
 func rwr() {
 	var rw gsync.RWMutex
@@ -499,6 +507,7 @@ func TestClassify(t *testing.T) {
 	}{
 		{"abba", abba, report.Deadlock, []string{"ab", "ba"}, 2, []string{"mutex", "mutex"}},
 		{"recursive lock", relock, report.RecursiveLock, []string{"relocker"}, 1, []string{"mutex"}},
+		{"Once.Do inside its own Do", onceAgain, report.RecursiveLock, []string{"TestFake"}, 1, []string{"mutex"}},
 		{"recursive read lock behind a writer", rwr, report.RecursiveRLock, []string{"reader", "writer"}, 1, []string{"rwmutex"}},
 		{"writer preference", writerPreference, report.Deadlock, []string{"reader", "holder", "writer"}, 3, []string{"rwmutex", "mutex"}},
 		{"cond, other lock held across Wait", condOtherLock, report.Deadlock, []string{"taker", "putter"}, 2, []string{"mutex", "cond"}},
@@ -566,6 +575,18 @@ func TestClassify(t *testing.T) {
 				t.Errorf("summary %q", f.Summary)
 			}
 		})
+	}
+}
+
+// TestClassifyNamesOnce checks that a Once's lock is named as gridlock
+// test names it.
+func TestClassifyNamesOnce(t *testing.T) {
+	r := explore(t, sched.Config{Strategy: sched.PCT, Schedules: 10, Seed: 1}, onceAgain)
+	if r.Finding == nil || len(r.Finding.Resources) != 1 {
+		t.Fatalf("want a finding on one resource, got:\n%s", text(r.Finding))
+	}
+	if id := r.Finding.Resources[0].ID; !strings.HasPrefix(id, "once#") {
+		t.Errorf("the Once is named %s, want once#N:\n%s", id, text(r.Finding))
 	}
 }
 

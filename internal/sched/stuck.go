@@ -416,6 +416,11 @@ func (s *Sched) releasers(g *G, o Op, stuck []*G) []releaser {
 	return rels
 }
 
+// HeldMutexName, if set (by gridlock/sync), names the held Mutex at p
+// from the engine's record it keeps while held, for a lock LockName does
+// not know (a Once's, which keeps its record in place of a home).
+var HeldMutexName func(p unsafe.Pointer) string
+
 // WaitGroupPartners, if set (by gridlock/sync), returns the goroutines
 // that may call Done on the wait group at p, by their runtime ids, and
 // whether its record knows any (see engine.Prim.Partners).
@@ -497,7 +502,11 @@ func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
 		counts[kind]++
 		r := &waitgraph.Resource{ID: fmt.Sprintf("%s#%d", kind, counts[kind]), Kind: kind, Exact: true}
 		if (kind == waitgraph.Mutex || kind == waitgraph.RWMutex) && LockName != nil {
-			if n := LockName(key); n != "" {
+			n := LockName(key)
+			if n == "" && kind == waitgraph.Mutex && HeldMutexName != nil {
+				n = HeldMutexName(key)
+			}
+			if n != "" {
 				r.Name = n
 				r.ID = fmt.Sprintf("%s#%d", n, counts[kind])
 				if strings.Contains(n, "#") {
