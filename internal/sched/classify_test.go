@@ -3,6 +3,7 @@ package sched_test
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/gridlock-go/gridlock/internal/sched"
 	"github.com/gridlock-go/gridlock/report"
 	gsync "github.com/gridlock-go/gridlock/sync"
+	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
 // The shapes below are what the classifier of stuck goroutines must tell
@@ -24,6 +26,8 @@ import (
 // abba: two goroutines take two locks in opposite orders.
 func abba() {
 	var a, b gsync.Mutex
+	gridlock.Name(&a, "accountA")
+	gridlock.Name(&b, "accountB")
 	var wg gsync.WaitGroup
 	wg.Add(2)
 	gridlock.Go("ab", func() {
@@ -99,6 +103,8 @@ func rwr() {
 func writerPreference() {
 	var rw gsync.RWMutex
 	var mu gsync.Mutex
+	gridlock.Name(&rw, "config")
+	gridlock.Name(&mu, "registry")
 	var wg gsync.WaitGroup
 	wg.Add(3)
 	gridlock.Go("reader", func() {
@@ -130,6 +136,7 @@ func writerPreference() {
 // the signaller needs before it can signal.
 func condOtherLock() {
 	var mu, stats gsync.Mutex
+	gridlock.Name(&stats, "stats")
 	c := gsync.NewCond(&mu)
 	items := 0
 	done := gridlock.Made(make(chan struct{}))
@@ -498,19 +505,20 @@ func TestClassify(t *testing.T) {
 		body func()
 		want report.Kind // "" for correct code
 		// goroutines and resources the finding must name (a resource by
-		// its kind: the label of a local lock is not stable); the first
+		// its kind, and "kind:name" for a lock named with gridlock.Name:
+		// the label of another local lock is not stable); the first
 		// cycle goroutines named are the circular wait, which the
 		// finding lists first.
 		goroutines []string
 		cycle      int
 		resources  []string
 	}{
-		{"abba", abba, report.Deadlock, []string{"ab", "ba"}, 2, []string{"mutex", "mutex"}},
+		{"abba", abba, report.Deadlock, []string{"ab", "ba"}, 2, []string{"mutex:accountA", "mutex:accountB"}},
 		{"recursive lock", relock, report.RecursiveLock, []string{"relocker"}, 1, []string{"mutex"}},
 		{"Once.Do inside its own Do", onceAgain, report.RecursiveLock, []string{"TestFake"}, 1, []string{"mutex"}},
 		{"recursive read lock behind a writer", rwr, report.RecursiveRLock, []string{"reader", "writer"}, 1, []string{"rwmutex"}},
-		{"writer preference", writerPreference, report.Deadlock, []string{"reader", "holder", "writer"}, 3, []string{"rwmutex", "mutex"}},
-		{"cond, other lock held across Wait", condOtherLock, report.Deadlock, []string{"taker", "putter"}, 2, []string{"mutex", "cond"}},
+		{"writer preference", writerPreference, report.Deadlock, []string{"reader", "holder", "writer"}, 3, []string{"rwmutex:config", "mutex:registry"}},
+		{"cond, other lock held across Wait", condOtherLock, report.Deadlock, []string{"taker", "putter"}, 2, []string{"mutex:stats", "cond"}},
 		{"cond, lost wake-up", condLost, report.PartialDeadlock, []string{"waiter"}, 0, []string{"cond"}},
 		{"read lock held, own channel", readerBlockedOnOwnChannel, report.PartialDeadlock, []string{"watcher", "TestFake"}, 0, []string{"rwmutex", "chan"}},
 		{"buffered channel as a lock, taken twice", selfSemaphore, report.Deadlock, []string{"TestFake"}, 1, []string{"chan"}},
@@ -555,21 +563,21 @@ func TestClassify(t *testing.T) {
 				t.Fatalf("the finding names %d goroutines, want a circular wait of %d:\n%s", len(f.Goroutines), tc.cycle, text(f))
 			}
 			for _, g := range f.Goroutines[:tc.cycle] {
-				if index(tc.goroutines[:tc.cycle], g.Name) < 0 {
+				if !slices.Contains(tc.goroutines[:tc.cycle], g.Name) {
 					t.Errorf("goroutine %q is in the circular wait, want only %v:\n%s", g.Name, tc.goroutines[:tc.cycle], text(f))
 				}
 			}
-			var kinds []string
-			for _, res := range f.Resources {
-				kinds = append(kinds, string(res.Kind))
-			}
-			for _, k := range tc.resources {
-				i := index(kinds, k)
+			res := slices.Clone(f.Resources)
+			for _, want := range tc.resources {
+				kind, name, _ := strings.Cut(want, ":")
+				i := slices.IndexFunc(res, func(r *waitgraph.Resource) bool {
+					return string(r.Kind) == kind && strings.Contains(r.ID, name)
+				})
 				if i < 0 {
-					t.Errorf("the finding names resources %v, want a %s among them:\n%s", kinds, k, text(f))
+					t.Errorf("the finding does not name a %s:\n%s", want, text(f))
 					continue
 				}
-				kinds = append(kinds[:i], kinds[i+1:]...) // each wanted once
+				res = slices.Delete(res, i, i+1) // each wanted once
 			}
 			if !strings.HasPrefix(f.Summary, "under a controlled schedule") {
 				t.Errorf("summary %q", f.Summary)
@@ -588,15 +596,6 @@ func TestClassifyNamesOnce(t *testing.T) {
 	if id := r.Finding.Resources[0].ID; !strings.HasPrefix(id, "once#") {
 		t.Errorf("the Once is named %s, want once#N:\n%s", id, text(r.Finding))
 	}
-}
-
-func index(ss []string, s string) int {
-	for i, x := range ss {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }
 
 func text(f *report.Finding) string {
