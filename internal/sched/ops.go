@@ -81,6 +81,7 @@ func (s *Sched) Lock(gid uint64, key unsafe.Pointer, kind Kind, free func() bool
 	for {
 		l := s.lockRec(key, kind)
 		if free() && (kind != RLock || !s.writerBlocked(key)) {
+			g.queued = 0
 			if kind == RLock {
 				l.readers = append(l.readers, g)
 			} else {
@@ -93,6 +94,10 @@ func (s *Sched) Lock(gid uint64, key unsafe.Pointer, kind Kind, free func() bool
 		if l.writer == nil && len(l.readers) == 0 {
 			l.outside = true
 			s.depend("a lock was held by a goroutine the schedule does not control")
+		}
+		if g.queued == 0 {
+			s.seq++
+			g.queued = s.seq
 		}
 		if s.blockMsg(g, "lock", pc, []Op{{Key: key, Kind: kind}}) == msgFree {
 			return
@@ -179,13 +184,38 @@ func (s *Sched) Unlocked(gid uint64, key unsafe.Pointer, kind Kind) {
 			}
 		}
 	}
-	s.changed(key)
+	if kind == Mutex {
+		s.wakeFirst(key)
+	} else {
+		s.changed(key)
+	}
 	if g == nil {
 		s.mu.Unlock()
 		return
 	}
 	g.st = runnable
 	s.switchFrom(g)
+}
+
+// wakeFirst makes the goroutine queued first for the mutex at key
+// runnable, as sync.Mutex's Unlock wakes the head of its queue only: a
+// later waiter cannot overtake it (a goroutine that has not queued yet
+// still can). Called with s.mu held.
+func (s *Sched) wakeFirst(key unsafe.Pointer) {
+	var first *G
+	for _, x := range s.gs {
+		if x.st == blocked && len(x.on) == 1 && x.on[0].Key == key && (first == nil || x.queued < first.queued) {
+			first = x
+		}
+	}
+	if first == nil {
+		return
+	}
+	first.st = runnable
+	first.on = nil
+	if s.cur == nil {
+		s.dispatch(nil)
+	}
 }
 
 func slices_index(gs []*G, g *G) int {

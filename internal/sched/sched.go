@@ -88,6 +88,10 @@ type G struct {
 	slept bool            // out because it held the processor too long
 	stack waitgraph.Stack // where it waits, when known from a dump (Leaked)
 	holds []*lockRec
+
+	// queued is when it first blocked on the lock it waits for (0: it
+	// does not), for the order in which sync.Mutex wakes its waiters.
+	queued uint64
 }
 
 // An Op is one thing a goroutine may wait for: a channel operation
@@ -259,7 +263,9 @@ func (s *Sched) poll() {
 		return
 	}
 	for _, x := range s.gs {
-		if x.st == blocked {
+		// A lock's waiters need no poll: every unlock, even out of
+		// control, wakes them (Unlocked), in the lock's order.
+		if x.st == blocked && !waitsLock(x) {
 			x.st = runnable
 			x.on = nil
 		}
@@ -268,6 +274,8 @@ func (s *Sched) poll() {
 		s.dispatch(nil)
 	}
 }
+
+func waitsLock(x *G) bool { return len(x.on) == 1 && isLock(x.on[0].Kind) }
 
 func (s *Sched) depend(why string) {
 	if s.depended == "" {
