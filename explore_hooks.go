@@ -14,6 +14,12 @@ import (
 // and go statements below are scheduling points. These helpers run after
 // one check of sched.On.
 
+func init() {
+	sched.SemaphoreHolders = func(p unsafe.Pointer) ([]uint64, bool) {
+		return (*Semaphore)(p).p.Holders()
+	}
+}
+
 // schedChan asks the schedule before one channel operation.
 //
 //go:noinline

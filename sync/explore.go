@@ -24,6 +24,24 @@ func init() {
 		}
 		return ""
 	}
+	sched.HeldMutexName = func(p unsafe.Pointer) string {
+		if l := (*Mutex)(p).l; l != nil {
+			return l.Label()
+		}
+		return ""
+	}
+	sched.WaitGroupPartners = func(p unsafe.Pointer) ([]uint64, bool) {
+		h := peekHome(p)
+		if h == nil {
+			return nil, false
+		}
+		r := h.prim.Peek()
+		if r == nil {
+			return nil, false
+		}
+		owers, doners, paid := r.Partners()
+		return append(owers, doners...), len(owers)+len(doners)+paid > 0
+	}
 }
 
 //go:noinline

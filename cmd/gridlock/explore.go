@@ -173,7 +173,16 @@ func runExplore(ctx *env, args []string) (int, error) {
 		if hang != "" {
 			name, tok, _ := strings.Cut(hang, "\t")
 			fmt.Fprintf(ctx.stderr, "gridlock explore: %s hung under a schedule (no schedule ended for %v)\n", name, f.wait)
-			return exploreFailed(ctx, &f, t.Path, sched.Result{Test: name, Replay: tok, Failed: true}, output, testPattern(name))
+			r := sched.Result{Test: name, Replay: tok, Failed: true}
+			// What the engine found before the hang, if anything, is the
+			// finding.
+			if b, err := os.ReadFile(sched.FindingFile(out)); err == nil {
+				var fd report.Finding
+				if json.Unmarshal(b, &fd) == nil && fd.Kind != "" {
+					r.Finding = &fd
+				}
+			}
+			return exploreFailed(ctx, &f, t.Path, r, output, testPattern(name))
 		}
 		var failed *sched.Result
 		seen := map[string]bool{}

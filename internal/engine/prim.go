@@ -363,6 +363,23 @@ func (p *Prim) addOwer(gid uint64, o ower) {
 	p.mu.Unlock()
 }
 
+// Partners returns what the record knows of who may call Done on a wait
+// group: the goroutines thought to owe a Done (exited ones included), the
+// goroutines that called Done without owing one, and how many Dones the
+// owers paid. gridlock explore decides a waiter's releasers from it, as
+// the engine does.
+func (p *Prim) Partners() (owers, doners []uint64, paid int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for gid := range p.owers {
+		owers = append(owers, gid)
+	}
+	for gid := range p.doners {
+		doners = append(doners, gid)
+	}
+	return owers, doners, int(p.paid)
+}
+
 // HasOwers reports whether Done must be noted (NoteDone): always, for a
 // wait group, so that Dones by goroutines that owe none are known. It is
 // kept for the mirror's Done, which asks.
@@ -499,6 +516,21 @@ func (p *Prim) forget(gid uint64) {
 		h.noted = false
 	}
 	p.mu.Unlock()
+}
+
+// Holders returns the goroutines that hold a semaphore's permits, and
+// whether the record knows them all (no permits were released by a
+// goroutine that did not hold them). gridlock explore decides a waiter's
+// releasers from it, as the engine does.
+func (p *Prim) Holders() ([]uint64, bool) {
+	p.mu.Lock()
+	held := p.holders.held()
+	p.mu.Unlock()
+	gids := make([]uint64, 0, len(held))
+	for gid := range held {
+		gids = append(gids, gid)
+	}
+	return gids, !p.handOff.Load()
 }
 
 // Holding returns the permits goroutine gid holds.

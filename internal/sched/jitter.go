@@ -24,7 +24,7 @@ type jitter struct {
 // point is a jitter point: one in 8 yields the processor, one in 64
 // sleeps up to 50µs.
 func (j *jitter) point() {
-	h := mix(j.seed, j.n.Add(1))
+	h := mix(j.seed, j.n.Add(1)) >> 1 // mix's lowest bit is always set
 	switch {
 	case h%64 == 0:
 		time.Sleep(time.Duration(h>>8%50) * time.Microsecond)

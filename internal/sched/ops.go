@@ -2,6 +2,7 @@ package sched
 
 import (
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -90,6 +91,7 @@ func (s *Sched) Lock(gid uint64, key unsafe.Pointer, kind Kind, free func() bool
 	for {
 		l := s.lockRec(key, kind)
 		if free() && (kind != RLock || !s.writerBlocked(key)) {
+			g.queued = 0
 			if kind == RLock {
 				l.readers = append(l.readers, g)
 			} else {
@@ -102,6 +104,10 @@ func (s *Sched) Lock(gid uint64, key unsafe.Pointer, kind Kind, free func() bool
 		if l.writer == nil && len(l.readers) == 0 {
 			l.outside = true
 			s.depend("a lock was held by a goroutine the schedule does not control")
+		}
+		if g.queued == 0 {
+			s.seq++
+			g.queued = s.seq
 		}
 		if s.blockMsg(g, "lock", pc, []Op{{Key: key, Kind: kind}}) == msgFree {
 			return
@@ -188,13 +194,38 @@ func (s *Sched) Unlocked(gid uint64, key unsafe.Pointer, kind Kind) {
 			}
 		}
 	}
-	s.changed(key)
+	if kind == Mutex {
+		s.wakeFirst(key)
+	} else {
+		s.changed(key)
+	}
 	if g == nil {
 		s.mu.Unlock()
 		return
 	}
 	g.st = runnable
 	s.switchFrom(g)
+}
+
+// wakeFirst makes the goroutine queued first for the mutex at key
+// runnable, as sync.Mutex's Unlock wakes the head of its queue only: a
+// later waiter cannot overtake it (a goroutine that has not queued yet
+// still can). Called with s.mu held.
+func (s *Sched) wakeFirst(key unsafe.Pointer) {
+	var first *G
+	for _, x := range s.gs {
+		if x.st == blocked && len(x.on) == 1 && x.on[0].Key == key && (first == nil || x.queued < first.queued) {
+			first = x
+		}
+	}
+	if first == nil {
+		return
+	}
+	first.st = runnable
+	first.on = nil
+	if s.cur == nil {
+		s.dispatch(nil)
+	}
 }
 
 func slices_index(gs []*G, g *G) int {
@@ -276,11 +307,13 @@ func (s *Sched) CondWait(gid uint64, key unsafe.Pointer, unlock func(), pc uintp
 		return false
 	}
 	g.sigd = false
-	s.use(key, g)
+	s.use(key, g, false)
 	s.conds[key] = append(s.conds[key], g)
+	held := slices.Clone(g.holds)
 	s.mu.Unlock()
 	unlock()
 	s.mu.Lock()
+	s.condLock(key, g, held)
 	for !g.sigd && !s.over {
 		if s.blockMsg(g, "wait", pc, []Op{{Key: key, Kind: Cond}}) == msgFree {
 			return true
@@ -320,7 +353,7 @@ func (s *Sched) Signal(gid uint64, key unsafe.Pointer, all bool) bool {
 		s.mu.Unlock()
 		return n > 0
 	}
-	s.use(key, g)
+	s.use(key, g, true)
 	g.st = runnable
 	s.switchFrom(g)
 	return n > 0
@@ -348,7 +381,7 @@ func (s *Sched) ChanOp(gid uint64, op string, pc uintptr, ops []Op) Mode {
 	for {
 		for _, o := range ops {
 			if !o.Outside {
-				s.use(o.Key, g)
+				s.use(o.Key, g, o.Send)
 			}
 		}
 		ready, several := 0, false
@@ -516,12 +549,17 @@ func peek(o Op) bool {
 	return n > 0 || atomic.LoadPointer(&h.sendq.first) != nil
 }
 
-// use records that g used the channel or condition at key. Called with
-// s.mu held.
-func (s *Sched) use(key unsafe.Pointer, g *G) {
-	if key != nil && !slicesContains(s.users[key], g) {
+// use records that g used the channel or condition at key, to send on it
+// (or signal it) or to receive from it (or wait on it). Called with s.mu
+// held.
+func (s *Sched) use(key unsafe.Pointer, g *G, send bool) {
+	if key == nil {
+		return
+	}
+	if !slicesContains(s.users[key], g) {
 		s.users[key] = append(s.users[key], g)
 	}
+	s.sawEnd(key, g, send)
 }
 
 // handWait bounds the wait of a goroutine for the partner it let into a
@@ -544,7 +582,7 @@ func (s *Sched) Poll(gid uint64, pc uintptr, ops []Op) Mode {
 	}
 	for _, o := range ops {
 		if !o.Outside {
-			s.use(o.Key, g)
+			s.use(o.Key, g, o.Send)
 		}
 	}
 	for _, o := range ops {

@@ -53,12 +53,29 @@ func hookEngine() {
 			engineMu.Lock()
 			if engineLst == nil {
 				engineLst = f
+				saveEngineFinding(f)
 			}
 			engineMu.Unlock()
 			engineN.Add(1)
 		}
 		engine.Configure(o)
 	})
+}
+
+// FindingFile is where a test binary run by gridlock explore writes the
+// first finding the engine makes while a schedule runs, next to its
+// results (out): if the schedule then hangs, gridlock explore reports it.
+func FindingFile(out string) string { return out + ".finding" }
+
+// saveEngineFinding writes f to FindingFile in a binary run by gridlock
+// explore. Called with engineMu held.
+func saveEngineFinding(f *report.Finding) {
+	if env.out == "" {
+		return
+	}
+	if b, err := json.Marshal(f); err == nil {
+		os.WriteFile(FindingFile(env.out), b, 0o644)
+	}
 }
 
 func takeEngineFinding() *report.Finding {

@@ -94,6 +94,10 @@ type G struct {
 	// failNow, if set, fails the test whose goroutine g is, when the
 	// schedule ends it after a finding.
 	failNow func()
+
+	// queued is when it first blocked on the lock it waits for (0: it
+	// does not), for the order in which sync.Mutex wakes its waiters.
+	queued uint64
 }
 
 // An Op is one thing a goroutine may wait for: a channel operation
@@ -184,6 +188,10 @@ type Sched struct {
 	clock                            // virtual time: sleeps and timers
 	roots    []*G                    // the test's goroutine, then those of the subtests it runs
 	failed   string                  // the name of the subtest that failed or was stuck, if any
+
+	// ends records who was seen at each end of a channel or condition,
+	// and the lock of a condition (see stuck.go).
+	ends map[unsafe.Pointer]*ends
 }
 
 // choice is one DFS decision: the index taken among n options, and
@@ -277,7 +285,9 @@ func (s *Sched) poll() {
 		return
 	}
 	for _, x := range s.gs {
-		if x.st == blocked {
+		// A lock's waiters need no poll: every unlock, even out of
+		// control, wakes them (Unlocked), in the lock's order.
+		if x.st == blocked && !waitsLock(x) {
 			x.st = runnable
 			x.on = nil
 		}
@@ -286,6 +296,8 @@ func (s *Sched) poll() {
 		s.dispatch(nil)
 	}
 }
+
+func waitsLock(x *G) bool { return len(x.on) == 1 && isLock(x.on[0].Kind) }
 
 func (s *Sched) depend(why string) {
 	if s.depended == "" {

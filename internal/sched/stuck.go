@@ -8,6 +8,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -81,10 +82,11 @@ func (s *Sched) build(stuck []*G, why string) *report.Finding {
 	kind := report.PartialDeadlock
 	var cycle []int64
 	// A goroutine that waits for a lock it holds: a recursive lock,
-	// whatever else waits on it.
+	// whatever else waits on it (a read lock taken again waits for the
+	// writer that waits for it: the recursive read lock is the cause).
 	for _, g := range stuck {
-		if s.waitsForItself(g) == string(report.RecursiveLock) {
-			kind, cycle = report.RecursiveLock, []int64{int64(g.id)}
+		if self := report.Kind(s.waitsForItself(g)); self == report.RecursiveLock || self == report.RecursiveRLock {
+			kind, cycle = self, []int64{int64(g.id)}
 			break
 		}
 	}
@@ -100,6 +102,27 @@ func (s *Sched) build(stuck []*G, why string) *report.Finding {
 		if self := s.waitsForItself(g); self != "" && len(cycle) == 0 {
 			kind, cycle = report.Kind(self), []int64{int64(g.id)}
 			break
+		}
+	}
+	// A goroutine that waits for a lock a goroutine that has exited
+	// holds: a lock leak, as gridlock test calls it; the holder is
+	// shown, exited.
+	var exited []*waitgraph.Goroutine
+	for _, g := range stuck {
+		if len(cycle) > 0 {
+			break
+		}
+		x := gr.Goroutine(int64(g.id))
+		for _, h := range s.exitedHolders(g) {
+			mode := waitgraph.Lock
+			if h.l.writer != h.g {
+				mode = waitgraph.RLock
+			}
+			exited = append(exited, &waitgraph.Goroutine{ID: int64(h.g.id), Name: h.g.name, State: "exited",
+				Holds: []waitgraph.Hold{{Resource: x.Wait.Resource, Mode: mode}}})
+		}
+		if len(exited) > 0 {
+			kind, cycle = report.LockLeak, []int64{x.ID}
 		}
 	}
 	f := &report.Finding{Kind: kind, Source: "explore", Certainty: report.Certain, Hint: kind.Info().Hint, Time: time.Now()}
@@ -133,14 +156,28 @@ func (s *Sched) build(stuck []*G, why string) *report.Finding {
 			steps = append(steps, fmt.Sprintf("%s %s %s at %s", x.Label(), verb(x.Wait.Mode), what, x.Wait.Stack.Top()))
 		}
 	}
+	if len(exited) > 0 {
+		f.Goroutines = append(f.Goroutines[:1], append(exited, f.Goroutines[1:]...)...)
+	}
 	for _, r := range gr.Resources {
 		if used[r.ID] {
 			f.Resources = append(f.Resources, r)
 		}
 	}
-	if kind == report.Deadlock {
+	switch kind {
+	case report.Deadlock:
 		f.Summary = "under a controlled schedule, no goroutine of the test can run: " + strings.Join(steps, "; ")
-	} else {
+	case report.RecursiveLock:
+		f.Summary = "under a controlled schedule, a goroutine waits for a lock it holds: " + strings.Join(steps, "; ")
+	case report.LockLeak:
+		var who []string
+		for _, x := range exited {
+			who = append(who, x.Label())
+		}
+		f.Summary = "under a controlled schedule, a goroutine waits for a lock held by " + strings.Join(who, ", ") + ", which has exited without releasing it: " + strings.Join(steps, "; ")
+	case report.RecursiveRLock:
+		f.Summary = "under a controlled schedule, a goroutine read-locks again a lock it read-holds, behind a writer that waits for it: " + strings.Join(steps, "; ")
+	default:
 		f.Summary = "under a controlled schedule, goroutines wait for good with no circular wait: " + strings.Join(steps, "; ")
 	}
 	if why != "" {
@@ -151,9 +188,14 @@ func (s *Sched) build(stuck []*G, why string) *report.Finding {
 }
 
 // waitsForItself returns the kind of finding if g waits for itself alone:
-// recursive-lock for a lock it holds, deadlock for a channel it made and
-// no other goroutine of the schedule used or was given; "" otherwise.
-// Called with s.mu held.
+// recursive-lock for a lock it holds (or a read lock it holds, write-
+// locked again), recursive-rlock for a read lock it holds, read-locked
+// again behind a waiting writer; deadlock for a send on a buffered
+// channel it made and filled, which no other goroutine of the schedule
+// used or was given (it holds the buffer as a semaphore's permits). A
+// receive on such a channel, or a send on an unbuffered one, holds
+// nothing: it is blocked for good, not in a circular wait ("", as
+// gridlock test's post-mortem decides). Called with s.mu held.
 func (s *Sched) waitsForItself(g *G) string {
 	if len(g.why.ops) != 1 {
 		return ""
@@ -161,11 +203,16 @@ func (s *Sched) waitsForItself(g *G) string {
 	o := g.why.ops[0]
 	switch o.Kind {
 	case Mutex, WLock, RLock:
-		if l := s.locks[o.Key]; l != nil && (l.writer == g || o.Kind == WLock && slices.Contains(l.readers, g)) {
+		l := s.locks[o.Key]
+		switch {
+		case l == nil:
+		case l.writer == g || o.Kind == WLock && slices.Contains(l.readers, g):
 			return string(report.RecursiveLock)
+		case o.Kind == RLock && slices.Contains(l.readers, g):
+			return string(report.RecursiveRLock)
 		}
 	case Chan:
-		if s.makers[o.Key] != g || len(s.given[o.Key]) > 0 {
+		if !o.Send || o.Key == nil || !s.known[o.Key] || s.makers[o.Key] != g || len(s.given[o.Key]) > 0 {
 			return ""
 		}
 		for _, u := range s.users[o.Key] {
@@ -173,10 +220,235 @@ func (s *Sched) waitsForItself(g *G) string {
 				return ""
 			}
 		}
+		if atomic.LoadUintptr(&(*hchan)(o.Key).dataqsiz) == 0 {
+			return ""
+		}
 		return string(report.Deadlock)
 	}
 	return ""
 }
+
+// A heldBy is a goroutine holding a lock.
+type heldBy struct {
+	g *G
+	l *lockRec
+}
+
+// exitedHolders returns the goroutines that have exited holding the lock
+// g waits for, in a mode that excludes g. Called with s.mu held.
+func (s *Sched) exitedHolders(g *G) []heldBy {
+	if len(g.why.ops) != 1 || !isLock(g.why.ops[0].Kind) {
+		return nil
+	}
+	o := g.why.ops[0]
+	l := s.locks[o.Key]
+	if l == nil {
+		return nil
+	}
+	var hs []heldBy
+	if l.writer != nil && l.writer != g && l.writer.st == finished {
+		hs = append(hs, heldBy{l.writer, l})
+	}
+	if o.Kind != RLock {
+		for _, r := range l.readers {
+			if r != g && r.st == finished {
+				hs = append(hs, heldBy{r, l})
+			}
+		}
+	}
+	return hs
+}
+
+// ends is who was seen at each end of a channel (senders, receivers) or
+// condition (signallers, waiters), and a condition's lock.
+type ends struct {
+	sent, recvd []*G
+	lock        unsafe.Pointer // a condition's lock, once a Wait released it
+}
+
+// sawEnd records g at one end of the channel or condition at key. Called
+// with s.mu held.
+func (s *Sched) sawEnd(key unsafe.Pointer, g *G, send bool) {
+	e := s.endsOf(key)
+	if send && !slices.Contains(e.sent, g) {
+		e.sent = append(e.sent, g)
+	} else if !send && !slices.Contains(e.recvd, g) {
+		e.recvd = append(e.recvd, g)
+	}
+}
+
+func (s *Sched) endsOf(key unsafe.Pointer) *ends {
+	if s.ends == nil {
+		s.ends = make(map[unsafe.Pointer]*ends)
+	}
+	e := s.ends[key]
+	if e == nil {
+		e = &ends{}
+		s.ends[key] = e
+	}
+	return e
+}
+
+// condLock records the lock of the condition at key: the one of held, the
+// locks g held before its Wait, that g no longer holds. Called with s.mu
+// held.
+func (s *Sched) condLock(key unsafe.Pointer, g *G, held []*lockRec) {
+	for _, l := range held {
+		if !slices.Contains(g.holds, l) {
+			s.endsOf(key).lock = l.key
+			return
+		}
+	}
+}
+
+// A releaser is a goroutine that may release a waiter, and why.
+type releaser struct {
+	g   *G
+	why string
+}
+
+// releasers returns the goroutines that may release g from its wait o on
+// a channel, condition, wait group or semaphore, by the rules gridlock
+// test decides a hang by (the engine's releasers, internal/stuck's
+// post-mortem inferences), so that both classify a wait alike:
+//
+//   - a channel: the goroutines seen at its other end (who sent on it,
+//     for a receiver; who received from it, for a sender) and those given
+//     it when started; when none was, its maker, which holds it (unless
+//     it is g: see waitsForItself);
+//   - a condition: who signalled it before, who holds or waits for its
+//     lock; when none did, the goroutines blocked on a lock one of its
+//     waiters holds (only a goroutine that can reach the condition can
+//     signal it, and these wait for a waiter: the lock held across a
+//     Cond.Wait closing a circular wait);
+//   - a wait group: who owes a Done or called Done before, as the
+//     engine's record knows them (WaitGroupPartners); any goroutine of
+//     the schedule when it knows none;
+//   - a semaphore: the holders of its permits, as the engine's record
+//     knows them (SemaphoreHolders); any goroutine of the schedule when
+//     it does not.
+//
+// Finished goroutines are listed (they count as seen) and release
+// nothing. Called with s.mu held.
+func (s *Sched) releasers(g *G, o Op, stuck []*G) []releaser {
+	var rels []releaser
+	add := func(x *G, why string) {
+		if x != nil && x != g {
+			rels = append(rels, releaser{x, why})
+		}
+	}
+	e := s.ends[o.Key]
+	if e == nil {
+		e = &ends{}
+	}
+	switch o.Kind {
+	case Chan:
+		other, why := e.sent, "sent on it before"
+		if o.Send {
+			other, why = e.recvd, "received from it before"
+		}
+		for _, x := range other {
+			add(x, why)
+		}
+		for _, x := range s.given[o.Key] {
+			add(x, "was given it when started")
+		}
+		if len(rels) == 0 {
+			add(s.makers[o.Key], "made it, and no other goroutine was seen at its other end")
+		}
+	case Cond:
+		for _, x := range e.sent {
+			add(x, "signalled it before")
+		}
+		if l := s.locks[e.lock]; l != nil {
+			add(l.writer, "holds its lock")
+			for _, x := range l.readers {
+				add(x, "holds its lock")
+			}
+			for _, x := range s.gs {
+				if x.st == blocked && slices.ContainsFunc(x.why.ops, func(wo Op) bool { return wo.Key == e.lock }) {
+					add(x, "waits for its lock")
+				}
+			}
+		}
+		if len(rels) > 0 {
+			break
+		}
+		for _, w := range stuck {
+			if !slices.ContainsFunc(w.why.ops, func(wo Op) bool { return wo.Kind == Cond && wo.Key == o.Key }) {
+				continue
+			}
+			for _, h := range w.holds {
+				for _, x := range stuck {
+					if x != w && slices.ContainsFunc(x.why.ops, func(xo Op) bool { return isLock(xo.Kind) && xo.Key == h.key }) {
+						add(x, "waits for a lock a waiter holds")
+					}
+				}
+			}
+		}
+	case WaitGroup:
+		// The engine's record of who owes a Done (goroutines started
+		// after an Add, or by WaitGroup.Go) and who called Done without
+		// owing one; without one, any goroutine may.
+		if gids, known := waitGroupPartners(o.Key); known {
+			for _, id := range gids {
+				add(s.byID[id], "may still call Done")
+			}
+			break
+		}
+		for _, x := range s.gs {
+			add(x, "may still call Done")
+		}
+	case Semaphore:
+		// The holders of its permits, as the engine's record knows them;
+		// any goroutine when it does not.
+		if gids, known := semaphoreHolders(o.Key); known {
+			for _, id := range gids {
+				add(s.byID[id], "holds permits")
+			}
+			break
+		}
+		for _, x := range s.gs {
+			add(x, "may still release permits")
+		}
+	default:
+		for _, x := range s.gs {
+			add(x, "used it in this schedule")
+		}
+	}
+	return rels
+}
+
+// HeldMutexName, if set (by gridlock/sync), names the held Mutex at p
+// from the engine's record it keeps while held, for a lock LockName does
+// not know (a Once's, which keeps its record in place of a home).
+var HeldMutexName func(p unsafe.Pointer) string
+
+// WaitGroupPartners, if set (by gridlock/sync), returns the goroutines
+// that may call Done on the wait group at p, by their runtime ids, and
+// whether its record knows any (see engine.Prim.Partners).
+var WaitGroupPartners func(p unsafe.Pointer) (gids []uint64, known bool)
+
+func waitGroupPartners(p unsafe.Pointer) ([]uint64, bool) {
+	if WaitGroupPartners == nil {
+		return nil, false
+	}
+	return WaitGroupPartners(p)
+}
+
+// SemaphoreHolders, if set (by gridlock), returns the goroutines that
+// hold permits of the semaphore at p, by their runtime ids, and whether
+// its record knows them all (see engine.Prim.Holders).
+var SemaphoreHolders func(p unsafe.Pointer) (gids []uint64, known bool)
+
+func semaphoreHolders(p unsafe.Pointer) ([]uint64, bool) {
+	if SemaphoreHolders == nil {
+		return nil, false
+	}
+	return SemaphoreHolders(p)
+}
+
+func isLock(k Kind) bool { return k == Mutex || k == RLock || k == WLock }
 
 // abort ends a schedule that found something: the stuck goroutines stay
 // parked; the root ends. Called with s.mu held.
@@ -238,6 +510,7 @@ func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
 	gr := &waitgraph.Graph{}
 	ids := map[unsafe.Pointer]*waitgraph.Resource{}
 	counts := map[waitgraph.ResourceKind]int{}
+	sel := map[*G]*waitgraph.Resource{} // the wait of each goroutine in a select
 	res := func(key unsafe.Pointer, k Kind) *waitgraph.Resource {
 		if r := ids[key]; r != nil {
 			return r
@@ -249,9 +522,16 @@ func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
 		counts[kind]++
 		r := &waitgraph.Resource{ID: fmt.Sprintf("%s#%d", kind, counts[kind]), Kind: kind, Exact: true}
 		if (kind == waitgraph.Mutex || kind == waitgraph.RWMutex) && LockName != nil {
-			if n := LockName(key); n != "" {
+			n := LockName(key)
+			if n == "" && kind == waitgraph.Mutex && HeldMutexName != nil {
+				n = HeldMutexName(key)
+			}
+			if n != "" {
 				r.Name = n
 				r.ID = fmt.Sprintf("%s#%d", n, counts[kind])
+				if strings.Contains(n, "#") {
+					r.ID = n // the engine's label of this lock, already unique
+				}
 			}
 		}
 		ids[key] = r
@@ -276,6 +556,21 @@ func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
 			gr.Resources = append(gr.Resources, r)
 			x.Wait = &waitgraph.WaitFor{Resource: r.ID, Mode: waitgraph.Wait, Stack: g.stack}
 			x.State = g.why.op
+		} else if g.st == blocked && len(g.why.ops) > 1 {
+			// A select waits for any of its cases: one resource of its
+			// own, released by whoever may release any case, as the
+			// engine's graph has it.
+			r := &waitgraph.Resource{ID: fmt.Sprintf("select@%d", g.id), Kind: waitgraph.Select, Exact: true}
+			var names []string
+			for _, o := range g.why.ops {
+				if !o.Outside {
+					names = append(names, fmt.Sprintf("%s %s", waitMode(o), res(o.Key, o.Kind).ID))
+				}
+			}
+			r.Name = strings.Join(names, ", ")
+			gr.Resources = append(gr.Resources, r)
+			sel[g] = r
+			x.Wait = &waitgraph.WaitFor{Resource: r.ID, Mode: waitgraph.Wait, Stack: frames(g.pcs)}
 		} else if g.st == blocked && len(g.why.ops) > 0 {
 			o := g.why.ops[0]
 			r := res(o.Key, o.Kind)
@@ -285,35 +580,19 @@ func (s *Sched) graph(stuck []*G) *waitgraph.Graph {
 		}
 		gr.Goroutines = append(gr.Goroutines, x)
 	}
-	// Releasers of what is not a lock: the other goroutines that used a
-	// channel; any other goroutine for a wait group or condition.
+	// Releasers of what is not a lock (see releasers).
 	for _, g := range stuck {
 		for _, o := range g.why.ops {
 			if o.Kind == Mutex || o.Kind == RLock || o.Kind == WLock || o.Outside {
 				continue
 			}
-			r := res(o.Key, o.Kind)
-			var cands []*G
-			switch o.Kind {
-			case Chan:
-				// Those that used it, were given it, or made it (and
-				// so hold its other end): who never touched a channel
-				// is not waited for.
-				cands = append(append(slices.Clone(s.users[o.Key]), s.given[o.Key]...), s.makers[o.Key])
-			case Cond:
-				cands = s.users[o.Key]
-			default:
-				cands = s.gs
+			r := sel[g]
+			if r == nil {
+				r = res(o.Key, o.Kind)
 			}
-			for _, c := range cands {
-				if c != nil && c != g && c.st != finished && !hasRel(r.Releasers, int64(c.id)) {
-					why := "used it in this schedule"
-					if o.Kind == WaitGroup {
-						why = "may still call Done"
-					} else if o.Kind == Semaphore {
-						why = "may still release permits"
-					}
-					r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: int64(c.id), Why: why})
+			for _, rel := range s.releasers(g, o, stuck) {
+				if rel.g != g && rel.g.st != finished && !hasRel(r.Releasers, int64(rel.g.id)) {
+					r.Releasers = append(r.Releasers, waitgraph.Releaser{Goroutine: int64(rel.g.id), Why: rel.why})
 				}
 			}
 		}
@@ -545,7 +824,7 @@ func (s *Sched) leakedOut() *report.Finding {
 	// program's channels and locks, which would keep what the goroutines
 	// wait on reachable, and so them not leaked.
 	s.end()
-	s.known, s.users, s.makers, s.given, s.locks, s.conds = nil, nil, nil, nil, nil, nil
+	s.known, s.users, s.makers, s.given, s.locks, s.conds, s.ends = nil, nil, nil, nil, nil, nil, nil
 	for _, x := range s.gs {
 		x.on, x.why.ops, x.holds = nil, nil, nil
 	}
