@@ -79,15 +79,21 @@ func (c *Cond) Wait() {
 		return
 	}
 	q := c.queue()
-	w := getDurableWaiter()
+	// The engine's state of the goroutine says whether it runs in a
+	// bubble, which spares the waiter a clock read.
+	var g *engine.G
+	if engine.Enabled() {
+		g = engine.Self(gid)
+	}
+	w := durableWaiterFor(g)
 	defer putWaiter(w)
 	q.mu.Lock()
 	q.push(w, false)
 	q.mu.Unlock()
 	c.L.Unlock()
 	var wt *engine.Wait
-	if engine.Enabled() {
-		wt = engine.BeginWaitOn(gid, pc, false, engine.WaitOn{Prim: c.prim(pc), Mode: waitgraph.Wait})
+	if g != nil {
+		wt = g.BeginWait(pc, engine.WaitOn{Prim: c.prim(pc), Mode: waitgraph.Wait})
 	}
 	park(w, wt, nil)
 	wt.End()

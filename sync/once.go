@@ -23,7 +23,8 @@ type Once struct {
 	m    Mutex
 	// ref is the engine's record of m: a Once that was used need not
 	// equal its zero value (done is set), so it keeps it in place of a
-	// home, which is costly to make.
+	// home, which is costly to make. Only the code below touches it: a
+	// first Do may borrow a spare record (see engine.AcquiredOnce).
 	ref engine.Ref
 }
 
@@ -40,10 +41,34 @@ func (o *Once) Do(f func()) {
 }
 
 func (o *Once) doSlow(gid uint64, pc uintptr, f func()) {
-	o.m.lockRef(gid, pc, waitgraph.Once, &o.ref)
-	defer o.m.Unlock()
+	o.lock(gid, pc)
+	defer o.unlock()
 	if o.done.Load() == 0 {
 		defer o.done.Store(1)
 		f()
 	}
+}
+
+// lock is m.lockRef, with the engine's record of a first Do.
+func (o *Once) lock(gid uint64, pc uintptr) {
+	m := &o.m
+	if m.state.CompareAndSwap(0, mutexLocked) {
+		if engine.Enabled() {
+			m.l = engine.AcquiredOnce(gid, &o.ref, pc)
+		}
+		return
+	}
+	if engine.Enabled() {
+		o.ref.Pin() // the record is kept by the wait, or reported
+	}
+	m.lockContendedRef(gid, pc, waitgraph.Once, nil, "", &o.ref)
+}
+
+// unlock unlocks m, giving back a spare record.
+func (o *Once) unlock() {
+	if l := o.m.l; l != nil {
+		o.m.l = nil
+		engine.ReleaseOnce(&o.ref, l)
+	}
+	o.m.Unlock()
 }

@@ -90,6 +90,23 @@ func getDurableWaiter() *waiter {
 	return &waiter{ch: make(chan uint8, 1), start: now}
 }
 
+// durableWaiterFor is getDurableWaiter for the goroutine whose engine
+// state is g (nil with the engine off): g knows whether it runs in a
+// bubble, and a durable waiter needs no start time (it never starves),
+// so it reads no clock.
+func durableWaiterFor(g *engine.G) *waiter {
+	if g == nil {
+		return getDurableWaiter()
+	}
+	if g.Bubbled() {
+		return &waiter{ch: make(chan uint8, 1), bubbled: true}
+	}
+	if w, _ := waiters.Get().(*waiter); w != nil {
+		return w
+	}
+	return &waiter{ch: make(chan uint8, 1)}
+}
+
 // putWaiter returns w to the pool, unless a panic (strict mode, from a
 // re-check) left it in a queue: then it stays with the queue.
 func putWaiter(w *waiter) {

@@ -62,6 +62,10 @@ type Lock struct {
 	// acquire it (legal in Go): a wait for it may be ended by anyone, so
 	// circular waits through it are not reported as deadlocks.
 	remote atomic.Bool
+	// spare is recOrdinary, or recSpare for a record lent to the first
+	// Do of a Once and taken back when it returns, or recRecycled once
+	// taken back (see AcquiredOnce).
+	spare atomic.Uint32
 	// graphed is set when the lock has a node in an order graph and a cleanup
 	// that removes the node once the lock is garbage.
 	graphed atomic.Bool
