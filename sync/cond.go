@@ -93,9 +93,17 @@ func (c *Cond) Wait() {
 	c.L.Unlock()
 	var wt *engine.Wait
 	if g != nil {
-		wt = g.BeginWait(pc, engine.WaitOn{Prim: c.prim(pc), Mode: waitgraph.Wait})
+		wt = g.BeginWait(pc, engine.WaitOn{Prim: c.prim(pc), Mode: waitgraph.Wait}, w.ch)
 	}
-	park(w, wt, nil)
+	if wt.C() != nil {
+		park(w, wt, nil)
+	} else {
+		// A poked wait, or none: w.ch alone, which receives Poke when
+		// the wait is to register.
+		for <-w.ch == engine.Poke {
+			wt.Tick()
+		}
+	}
 	wt.End()
 	c.relock(gid, pc)
 }

@@ -12,28 +12,44 @@ import (
 // lasted a grace period; the waiter learns it from the channel C, on which
 // it calls Tick. A goroutine's own timer, reset as each wait begins and
 // stopped as it ends, costs the waiter a timer-heap lock at each of the
-// four steps (reset, park, wake, stop): twice what a Cond's Wait and Signal
-// cost the standard library.
+// four steps (reset, park, wake, stop), and a select on two channels:
+// three times what a Cond's Wait and Signal cost the standard library.
 //
-// A poked wait (BeginWait of G) arms no timer of its own. Each goroutine
-// that makes such waits has one poker: a timer that, while the goroutine
-// makes them, fires every grace period, and a channel the timer sends on.
-// A wait that was already the goroutine's current one at the previous
-// firing has lasted at least a grace period: the timer sends, and the
-// waiter, parked on C, calls Tick and registers itself, as it would on its
-// own timer's delivery. The timer is not reset as a wait begins if it is
-// armed, and never stopped: once the goroutine stops waiting it fires once
-// more, finds no wait, and stays idle until the next wait arms it.
+// A poked wait (BeginWait of G) arms no timer of its own, and its waiter
+// parks on its own channel alone. Each goroutine that makes such waits has
+// one poker: a timer that, while the goroutine makes them, fires every
+// grace period. A wait that was already the goroutine's current one at
+// the previous firing has lasted at least a grace period: the timer sends
+// the token Poke on the waiter's channel, and the waiter calls Tick and
+// registers itself, as it would on its own timer's delivery. The timer is
+// not reset as a wait begins if it is armed, and never stopped: once the
+// goroutine stops waiting it fires once more, finds no wait, and stays
+// idle until the next wait arms it.
+//
+// The timer sends only while the wait it sends for is current: it marks
+// the wait busy while it sends, and the waiter's End (or its
+// registration) waits for that mark to go. A token therefore never
+// reaches a channel its wait no longer owns; one sent as the wait was
+// woken stays unread in its channel, which its owner then drops.
 type poker struct {
-	ch chan time.Time // buffer 1: a token, the waiter's C
-	t  atomic.Pointer[time.Timer]
-	// wait is the seq (see Wait.seq) of the goroutine's poked wait not yet
-	// registered, 0 if none; poked is the seq the last token was sent
-	// for, so that a token left over from an ended wait is ignored; seen
-	// is the wait found at the previous firing.
-	wait, poked, seen atomic.Uint64
-	armed             atomic.Bool
+	// wait is the seq (see Wait.seq) of the goroutine's poked wait not
+	// yet registered, 0 if none, with busy set while the timer sends for
+	// it; seen is the wait found at the previous firing.
+	wait, seen atomic.Uint64
+	// target is the channel of the wait in wait: written by the waiter
+	// before it stores wait, read by the timer once it marked wait busy.
+	target chan<- uint8
+	armed  atomic.Bool
+	t      atomic.Pointer[time.Timer]
 }
+
+// busy marks poker.wait while the timer sends.
+const busy = 1 << 63
+
+// Poke is the token a poked wait's channel receives when its waiter
+// should call Tick (see poker). A channel given to BeginWait of G carries
+// no message with this value.
+const Poke uint8 = 0xff
 
 // Self returns the state of the calling goroutine, whose id is gid. The
 // caller has checked Enabled.
@@ -49,9 +65,11 @@ func Self(gid uint64) *G {
 func (g *G) Bubbled() bool { return g.bubbled }
 
 // BeginWait starts g's wait for on at call site pc, as BeginWaitOn does,
-// as a poked wait: the wait arms no timer of its own (see poker). g is the
-// calling goroutine's state (Self).
-func (g *G) BeginWait(pc uintptr, on WaitOn) *Wait {
+// as a poked wait: the wait arms no timer of its own, and C is nil; ch, the
+// channel the waiter parks on, receives Poke when the waiter should call
+// Tick (see poker). g is the calling goroutine's state (Self). In strict
+// mode the wait is an ordinary one: its checks stay in the waiter, on C.
+func (g *G) BeginWait(pc uintptr, on WaitOn, ch chan<- uint8) *Wait {
 	if g == nil || e.state.Load() != stateOn || g.bubbled {
 		return nil
 	}
@@ -59,7 +77,6 @@ func (g *G) BeginWait(pc uintptr, on WaitOn) *Wait {
 		g.applyRemote()
 	}
 	if o := e.opts.Load(); o != nil && o.Level == LevelStrict {
-		// Its re-checks stay in the waiter, on its own timer.
 		w := prepare(g, pc, false)
 		w.on = append(w.on, waitOn{res: on.Prim, mode: on.Mode, count: on.Count})
 		return w
@@ -70,9 +87,10 @@ func (g *G) BeginWait(pc uintptr, on WaitOn) *Wait {
 	w.on = append(w.on, waitOn{res: on.Prim, mode: on.Mode, count: on.Count})
 	p := g.pk
 	if p == nil {
-		p = &poker{ch: make(chan time.Time, 1)}
+		p = new(poker)
 		g.pk = p
 	}
+	p.target = ch
 	p.wait.Store(w.seq)
 	if !p.armed.Load() && p.armed.CompareAndSwap(false, true) {
 		if t := p.t.Load(); t != nil {
@@ -97,13 +115,13 @@ func (p *poker) fire() {
 			}
 			continue
 		}
-		if p.seen.Swap(s) == s {
+		if s&busy == 0 && p.seen.Swap(s) == s && p.wait.CompareAndSwap(s, s|busy) {
 			// Current at the previous firing too: a grace period old.
-			p.poked.Store(s)
 			select {
-			case p.ch <- time.Time{}:
-			default: // a token is there already: the waiter will see it
+			case p.target <- Poke:
+			default: // woken, or a token is there already
 			}
+			p.wait.Store(s)
 		}
 		t := p.t.Load()
 		for t == nil {
@@ -116,7 +134,19 @@ func (p *poker) fire() {
 	}
 }
 
-// unpoke ends the pokes for w, a poked wait.
+// unpoke ends the pokes for w, a poked wait, once a send for it is over.
 func (w *Wait) unpoke() {
-	w.g.pk.wait.CompareAndSwap(w.seq, 0)
+	p := w.g.pk
+	for {
+		switch s := p.wait.Load(); s {
+		case w.seq:
+			if p.wait.CompareAndSwap(s, 0) {
+				return
+			}
+		case w.seq | busy:
+			runtime.Gosched()
+		default:
+			return
+		}
+	}
 }

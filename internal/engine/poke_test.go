@@ -15,28 +15,29 @@ func registered(g *G) bool {
 }
 
 // TestPokedWaitRegisters checks that a poked wait that lasts is
-// registered by its waiter, from the poker's token, and that its End
-// unregisters it.
+// registered by its waiter, from the token its channel receives, and that
+// its End unregisters it.
 func TestPokedWaitRegisters(t *testing.T) {
 	collect(t)
 	var pr PrimRef
 	p := pr.Get(waitgraph.Cond, 0)
 	g := Self(Goid())
-	w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait})
-	if w == nil || !w.poked {
+	ch := make(chan uint8, 1)
+	w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
+	if w == nil || !w.poked || w.C() != nil {
 		t.Fatal("no poked wait")
 	}
-	timeout := time.After(5 * time.Second)
-	for !registered(g) {
-		select {
-		case <-w.C():
-			w.Tick()
-		case <-timeout:
-			t.Fatal("a lasting poked wait was not registered")
+	select {
+	case msg := <-ch:
+		if msg != Poke {
+			t.Fatalf("channel received %d, want Poke", msg)
 		}
+		w.Tick()
+	case <-time.After(5 * time.Second):
+		t.Fatal("a lasting poked wait was not poked")
 	}
-	if w.C() != nil {
-		t.Error("C of a registered wait is not nil: its checks run on their own")
+	if !registered(g) {
+		t.Fatal("the poked wait did not register")
 	}
 	w.End()
 	if registered(g) {
@@ -44,34 +45,40 @@ func TestPokedWaitRegisters(t *testing.T) {
 	}
 }
 
-// TestPokeForEndedWaitIsIgnored checks that a token sent for a wait that
-// ended meanwhile does not register the goroutine's next wait before its
-// own grace period.
-func TestPokeForEndedWaitIsIgnored(t *testing.T) {
+// TestNoPokeAfterEnd checks that once a poked wait has ended, the poker
+// sends nothing more on its channel, which its owner may then reuse.
+func TestNoPokeAfterEnd(t *testing.T) {
 	collect(t)
 	var pr PrimRef
 	p := pr.Get(waitgraph.Cond, 0)
 	g := Self(Goid())
-	w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait})
-	// The timer stays armed and never fires: the test sends the token.
-	g.pk.t.Load().Stop()
-	defer g.pk.armed.Store(false)
-	// The poker's firing for the first wait, racing with its End.
-	g.pk.poked.Store(w.seq)
-	select {
-	case g.pk.ch <- time.Time{}:
-	default:
-	}
+	ch := make(chan uint8, 1)
+	w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
 	w.End()
-	w = g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait})
+	// The firings that would have poked the wait, had it lasted.
+	g.pk.seen.Store(w.seq)
+	g.pk.fire()
+	g.pk.fire()
 	select {
-	case <-w.C():
-		w.Tick()
-	case <-time.After(5 * time.Second):
-		t.Fatal("no token")
+	case <-ch:
+		t.Error("the poker sent on the channel of an ended wait")
+	case <-time.After(10 * time.Millisecond):
 	}
-	if registered(g) {
-		t.Error("a token for an ended wait registered the next one")
+}
+
+// TestWaitsThatEndAreNotRegistered checks that poked waits that end
+// within their grace period cost no registration.
+func TestWaitsThatEndAreNotRegistered(t *testing.T) {
+	collect(t)
+	var pr PrimRef
+	p := pr.Get(waitgraph.Cond, 0)
+	g := Self(Goid())
+	ch := make(chan uint8, 1)
+	for range 1000 {
+		w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
+		if registered(g) {
+			t.Fatal("a wait registered as it began")
+		}
+		w.End()
 	}
-	w.End()
 }

@@ -305,7 +305,7 @@ func (w *Wait) C() <-chan time.Time {
 		return nil
 	}
 	if w.poked && w.rec == nil {
-		return w.g.pk.ch
+		return nil // the waiter's own channel receives Poke
 	}
 	if !w.timed {
 		return nil
@@ -416,9 +416,6 @@ func (w *Wait) Tick() {
 		return
 	}
 	if w.poked && w.rec == nil {
-		if w.g.pk.poked.Load() != w.seq {
-			return // a token left over from an ended wait
-		}
 		w.unpoke()
 		if e.state.Load() != stateOn {
 			return
