@@ -41,34 +41,39 @@ func (o *Once) Do(f func()) {
 }
 
 func (o *Once) doSlow(gid uint64, pc uintptr, f func()) {
-	o.lock(gid, pc)
-	defer o.unlock()
+	l := o.lock(gid, pc)
+	defer o.unlock(l)
 	if o.done.Load() == 0 {
 		defer o.done.Store(1)
 		f()
 	}
 }
 
-// lock is m.lockRef, with the engine's record of a first Do.
-func (o *Once) lock(gid uint64, pc uintptr) {
+// lock is m.Lock, with the engine's record of a first Do. It returns the
+// record it entered in the goroutine's held list, nil if none: m.l stays
+// nil, which spares writing it twice.
+func (o *Once) lock(gid uint64, pc uintptr) *engine.Lock {
 	m := &o.m
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
-			m.l = engine.AcquiredOnce(gid, &o.ref, pc)
+			return engine.AcquiredOnce(gid, &o.ref, pc)
 		}
-		return
+		return nil
 	}
 	if engine.Enabled() {
-		o.ref.Pin() // the record is kept by the wait, or reported
+		o.ref.Pin(pc) // the record is kept by the wait, or reported
 	}
 	m.lockContendedRef(gid, pc, waitgraph.Once, nil, "", &o.ref)
+	l := m.l
+	m.l = nil
+	return l
 }
 
-// unlock unlocks m, giving back a spare record.
-func (o *Once) unlock() {
-	if l := o.m.l; l != nil {
-		o.m.l = nil
-		engine.ReleaseOnce(&o.ref, l)
+// unlock unlocks m, which the goroutine locked with record l, giving back
+// a spare record.
+func (o *Once) unlock(l *engine.Lock) {
+	if l != nil {
+		engine.ReleaseOnce(l)
 	}
 	o.m.Unlock()
 }

@@ -188,6 +188,12 @@ func (r *Ref) Lock(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint
 func (r *Ref) Peek() *Lock { return r.p.Load() }
 
 func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
+	return r.createOver(nil, kind, pc, readers)
+}
+
+// createOver is create for a Ref whose record is old, one that is not its
+// own (see Ref.own).
+func (r *Ref) createOver(old *Lock, kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
 	var l *Lock
 	if c := declClass(kind, pc); c != nil {
 		l = &Lock{class: c, cid: c.id, key0: chainKey(0, c.id)}
@@ -213,7 +219,7 @@ func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Ui
 			l.readers = makeWeakIn(readers)
 		}
 	}
-	if r.p.CompareAndSwap(nil, l) {
+	if r.p.CompareAndSwap(old, l) {
 		return l
 	}
 	return r.p.Load()

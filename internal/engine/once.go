@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"runtime"
 	"unsafe"
 
 	"github.com/gridlock-go/gridlock/internal/rt"
@@ -73,25 +72,29 @@ func pinned(holds []held) []held {
 	return out
 }
 
-// Pin returns r's record, pinned (see pin), or nil if it has none. A
-// Once's code calls it before anything that keeps the record: an
-// acquisition, a wait.
-func (r *Ref) Pin() *Lock {
+// own reports whether l, r's record, is r's own: a Once keeps the spare
+// its first Do borrowed, which may since serve another Once, or be free.
+func (r *Ref) own(l *Lock) bool {
+	return l.addr == uintptr(unsafe.Pointer(r)) && l.spare.Load() != recRecycled
+}
+
+// Pin returns r's record, a Once's, pinned (see pin), creating one at
+// call site pc if r has none of its own. A Once's code calls it before
+// anything that keeps the record: an acquisition, a wait.
+func (r *Ref) Pin(pc uintptr) *Lock {
 	for {
 		l := r.p.Load()
-		if l == nil {
-			return nil
+		if l == nil || !r.own(l) {
+			r.createOver(l, waitgraph.Once, pc, nil)
+			continue
 		}
 		if l.pin() {
-			if r.p.Load() == l {
+			if r.p.Load() == l && r.own(l) {
 				return l
 			}
 			continue // pinned the record's next use: harmless; again
 		}
-		// Being taken back: its Do clears r at once.
-		for r.p.Load() == l {
-			runtime.Gosched()
-		}
+		// Taken back just now: no longer r's own.
 	}
 }
 
@@ -103,7 +106,7 @@ func AcquiredOnce(gid uint64, r *Ref, pc uintptr) *Lock {
 	if !e.fastIDs {
 		gid = rt.SlowGoid()
 	}
-	if r.p.Load() == nil && !metricsOn.Load() && declClass(waitgraph.Once, pc) == nil {
+	if cur := r.p.Load(); (cur == nil || !r.own(cur)) && !metricsOn.Load() && declClass(waitgraph.Once, pc) == nil {
 		if g := goroutine(gid); g.n == 0 && !g.remote.Load() {
 			// The spare's fields that its last Do left set are set
 			// again below; the rest are as new (see ReleaseOnce).
@@ -121,7 +124,7 @@ func AcquiredOnce(gid uint64, r *Ref, pc uintptr) *Lock {
 			lo.own.id, lo.own.site = id, pc
 			l.id, l.cid, l.key0, l.site, l.addr = id, id, chainKey(0, id), pc, uintptr(unsafe.Pointer(r))
 			l.spare.Store(recSpare)
-			if r.p.CompareAndSwap(nil, l) {
+			if r.p.CompareAndSwap(cur, l) {
 				g.epoch = e.epoch.Load()
 				h := &g.held[0]
 				h.lock, h.pc, h.mode, h.flags, h.chain = l, pc, Write, 0, l.key0
@@ -132,24 +135,24 @@ func AcquiredOnce(gid uint64, r *Ref, pc uintptr) *Lock {
 			l.spare.Store(recRecycled)
 		}
 	}
-	r.Pin()
+	l := r.Pin(pc)
 	Acquired(gid, r, waitgraph.Once, Write, pc, nil)
-	return r.Peek()
+	return l
 }
 
 // ReleaseOnce records that the calling goroutine, which took the mutex of
-// a Once with record l (in r) and holds it, is about to release it; a
-// spare is taken back, unless metrics were turned on meanwhile and keep
-// something of it.
-func ReleaseOnce(r *Ref, l *Lock) {
+// a Once with record l and holds it, is about to release it; a spare is
+// taken back, unless metrics were turned on meanwhile and keep something
+// of it.
+func ReleaseOnce(l *Lock) {
 	g := l.ownerOf()
 	ReleaseWriteOf(l)
 	if g == nil || l.spare.Load() != recSpare || l.heldAt.Load() != 0 || l.class.stats.Load() != nil {
 		return
 	}
-	if l.spare.CompareAndSwap(recSpare, recRecycled) {
-		r.p.Store(nil) // g.spare is l: it serves g's next first Do
-	}
+	// g.spare is l: it serves g's next first Do. r keeps pointing to it,
+	// which spares a write: it is no longer r's own (Ref.own).
+	l.spare.CompareAndSwap(recSpare, recRecycled)
 }
 
 // idBlock is how many ids a goroutine takes at a time for the records of
