@@ -4,6 +4,7 @@ package sync
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
@@ -48,6 +49,9 @@ var (
 	// only by goroutines outside bubbles.
 	spareMu sync.Mutex
 	spare   []*waiter
+	// spareN is len(spare), written under spareMu: putWaiter reads it
+	// first, and takes spareMu only when spare has room.
+	spareN atomic.Int32
 )
 
 const maxSpare = 64
@@ -67,6 +71,7 @@ func getWaiter() *waiter {
 			w := spare[n-1]
 			spare[n-1] = nil
 			spare = spare[:n-1]
+			spareN.Store(int32(n - 1))
 			spareMu.Unlock()
 			w.start = now
 			return w
@@ -119,13 +124,16 @@ func putWaiter(w *waiter) {
 	default:
 	}
 	*w = waiter{ch: w.ch}
-	spareMu.Lock()
-	if len(spare) < maxSpare {
-		spare = append(spare, w)
+	if spareN.Load() < maxSpare {
+		spareMu.Lock()
+		if len(spare) < maxSpare {
+			spare = append(spare, w)
+			spareN.Store(int32(len(spare)))
+			spareMu.Unlock()
+			return
+		}
 		spareMu.Unlock()
-		return
 	}
-	spareMu.Unlock()
 	waiters.Put(w)
 }
 
