@@ -1,5 +1,7 @@
 //go:build !gridlock_off
 
+//lint:file-ignore SA2001 tests take locks for the order they show, with nothing inside
+
 package sync_test
 
 import (
