@@ -134,19 +134,23 @@ func (p *poker) fire() {
 	}
 }
 
-// unpoke ends the pokes for w, a poked wait, once a send for it is over.
+// unpoke ends the pokes for w, a poked wait, once a send for it is over,
+// and drops the poker's reference to the waiter's channel: a goroutine
+// parked on a channel the engine reaches is never proven blocked for good
+// by the runtime's goroutine leak detector (see detach).
 func (w *Wait) unpoke() {
 	p := w.g.pk
 	for {
 		switch s := p.wait.Load(); s {
 		case w.seq:
-			if p.wait.CompareAndSwap(s, 0) {
-				return
+			if !p.wait.CompareAndSwap(s, 0) {
+				continue
 			}
 		case w.seq | busy:
 			runtime.Gosched()
-		default:
-			return
+			continue
 		}
+		p.target = nil
+		return
 	}
 }
