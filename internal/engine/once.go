@@ -145,13 +145,27 @@ func AcquiredOnce(gid uint64, r *Ref, pc uintptr) *Lock {
 // taken back, unless metrics were turned on meanwhile and keep something
 // of it.
 func ReleaseOnce(l *Lock) {
-	g := l.ownerOf()
-	ReleaseWriteOf(l)
-	if g == nil || l.spare.Load() != recSpare || l.heldAt.Load() != 0 || l.class.stats.Load() != nil {
+	if l.spare.Load() != recSpare {
+		ReleaseWriteOf(l)
 		return
 	}
-	// g.spare is l: it serves g's next first Do. r keeps pointing to it,
-	// which spares a write: it is no longer r's own (Ref.own).
+	// A spare: the caller is the goroutine that borrowed it, its owner.
+	g := l.ownerOf()
+	if g == nil {
+		return
+	}
+	l.setOwner(nil)
+	if metricsOn.Load() {
+		noteReleased(l)
+	}
+	if !g.PopTop(l) {
+		g.remove(l, Write)
+	}
+	if l.heldAt.Load() != 0 || l.class.stats.Load() != nil {
+		return
+	}
+	// g.spare is l: it serves g's next first Do. A Once keeps pointing to
+	// it, which spares a write: it is no longer the Once's own (Ref.own).
 	l.spare.CompareAndSwap(recSpare, recRecycled)
 }
 
