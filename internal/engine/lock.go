@@ -20,6 +20,11 @@ type Class struct {
 	level     int
 	nestable  bool // instances of the class may nest in a consistent order
 	singleton bool // the class of one lock instance
+	// spare, for the class of one lock, is recOrdinary, or recSpare while
+	// the lock's record is lent to the first Do of a Once and taken back
+	// when it returns, or recRecycled once taken back (see
+	// AcquiredOnce). It fills the padding after the flags above.
+	spare atomic.Uint32
 	// writer is set once a lock of the class was taken for writing; a
 	// cycle of read locks alone cannot deadlock without a writer.
 	writer *atomic.Bool
@@ -62,10 +67,6 @@ type Lock struct {
 	// acquire it (legal in Go): a wait for it may be ended by anyone, so
 	// circular waits through it are not reported as deadlocks.
 	remote atomic.Bool
-	// spare is recOrdinary, or recSpare for a record lent to the first
-	// Do of a Once and taken back when it returns, or recRecycled once
-	// taken back (see AcquiredOnce).
-	spare atomic.Uint32
 	// graphed is set when the lock has a node in an order graph and a cleanup
 	// that removes the node once the lock is garbage.
 	graphed atomic.Bool

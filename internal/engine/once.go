@@ -27,7 +27,7 @@ import (
 // A spare is not entered in its goroutine's taken set: a first Do's record
 // is taken by one goroutine only, until pinned.
 
-// Values of Lock.spare.
+// Values of Class.spare.
 const (
 	recOrdinary uint32 = iota
 	recSpare
@@ -38,13 +38,13 @@ const (
 // was taken back already.
 func (l *Lock) pin() bool {
 	for {
-		switch l.spare.Load() {
+		switch l.class.spare.Load() {
 		case recOrdinary:
 			return true
 		case recRecycled:
 			return false
 		}
-		if l.spare.CompareAndSwap(recSpare, recOrdinary) {
+		if l.class.spare.CompareAndSwap(recSpare, recOrdinary) {
 			return true
 		}
 	}
@@ -75,7 +75,7 @@ func pinned(holds []held) []held {
 // own reports whether l, r's record, is r's own: a Once keeps the spare
 // its first Do borrowed, which may since serve another Once, or be free.
 func (r *Ref) own(l *Lock) bool {
-	return l.addr == uintptr(unsafe.Pointer(r)) && l.spare.Load() != recRecycled
+	return l.addr == uintptr(unsafe.Pointer(r)) && l.class.spare.Load() != recRecycled
 }
 
 // Pin returns r's record, a Once's, pinned (see pin), creating one at
@@ -111,7 +111,7 @@ func AcquiredOnce(gid uint64, r *Ref, pc uintptr) *Lock {
 			// The spare's fields that its last Do left set are set
 			// again below; the rest are as new (see ReleaseOnce).
 			lo := g.spare
-			if lo == nil || lo.Lock.spare.Load() != recRecycled {
+			if lo == nil || lo.own.spare.Load() != recRecycled {
 				// None yet, or the last was pinned, and is the Once's
 				// for good.
 				lo = new(lockOwn)
@@ -123,7 +123,7 @@ func AcquiredOnce(gid uint64, r *Ref, pc uintptr) *Lock {
 			id := g.newID()
 			lo.own.id, lo.own.site = id, pc
 			l.id, l.cid, l.key0, l.site, l.addr = id, id, chainKey(0, id), pc, uintptr(unsafe.Pointer(r))
-			l.spare.Store(recSpare)
+			l.class.spare.Store(recSpare)
 			if r.p.CompareAndSwap(cur, l) {
 				g.epoch = e.epoch.Load()
 				h := &g.held[0]
@@ -132,7 +132,7 @@ func AcquiredOnce(gid uint64, r *Ref, pc uintptr) *Lock {
 				l.setOwner(g)
 				return l
 			}
-			l.spare.Store(recRecycled)
+			l.class.spare.Store(recRecycled)
 		}
 	}
 	l := r.Pin(pc)
@@ -145,7 +145,7 @@ func AcquiredOnce(gid uint64, r *Ref, pc uintptr) *Lock {
 // taken back, unless metrics were turned on meanwhile and keep something
 // of it.
 func ReleaseOnce(l *Lock) {
-	if l.spare.Load() != recSpare {
+	if l.class.spare.Load() != recSpare {
 		ReleaseWriteOf(l)
 		return
 	}
@@ -166,7 +166,7 @@ func ReleaseOnce(l *Lock) {
 	}
 	// g.spare is l: it serves g's next first Do. A Once keeps pointing to
 	// it, which spares a write: it is no longer the Once's own (Ref.own).
-	l.spare.CompareAndSwap(recSpare, recRecycled)
+	l.class.spare.CompareAndSwap(recSpare, recRecycled)
 }
 
 // idBlock is how many ids a goroutine takes at a time for the records of

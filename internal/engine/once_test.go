@@ -15,7 +15,7 @@ func TestSpareRecordIsReused(t *testing.T) {
 	gid := Goid()
 	var a, b, c Ref
 	la := AcquiredOnce(gid, &a, 0)
-	if la.spare.Load() != recSpare {
+	if la.class.spare.Load() != recSpare {
 		t.Fatalf("first Do with nothing held: record is not a spare")
 	}
 	idA := la.id
@@ -29,7 +29,7 @@ func TestSpareRecordIsReused(t *testing.T) {
 	}
 	// The first Once, done, still points to the record, now b's: a late
 	// caller of its Do gets a record of its own, and b's stays a spare.
-	if pa := a.Pin(0); pa == lb || !a.own(pa) || lb.spare.Load() != recSpare {
+	if pa := a.Pin(0); pa == lb || !a.own(pa) || lb.class.spare.Load() != recSpare {
 		t.Errorf("a late caller of a done Once took the spare serving another")
 	}
 	// A lock taken inside the Do: the order edge keeps the record.
@@ -37,7 +37,7 @@ func TestSpareRecordIsReused(t *testing.T) {
 	Acquired(gid, &mu, waitgraph.Mutex, Write, 0, nil)
 	ReleaseWrite(&mu)
 	ReleaseOnce(lb)
-	if b.Peek() != lb || lb.spare.Load() != recOrdinary {
+	if b.Peek() != lb || lb.class.spare.Load() != recOrdinary {
 		t.Errorf("a record with an order edge was taken back")
 	}
 	lc := AcquiredOnce(gid, &c, 0)
@@ -66,7 +66,7 @@ func TestPinnedSpareStays(t *testing.T) {
 	}
 	lb := AcquiredOnce(gid, &b, 0)
 	ReleaseOnce(lb)
-	if p := b.Pin(0); p == lb || p == nil || !b.own(p) || p.spare.Load() != recOrdinary {
+	if p := b.Pin(0); p == lb || p == nil || !b.own(p) || p.class.spare.Load() != recOrdinary {
 		t.Errorf("Pin after take-back = %p (spare %p): want a new record of the Once's own", p, lb)
 	}
 }
@@ -79,7 +79,7 @@ func TestSpareOnlyWithNothingHeld(t *testing.T) {
 	var mu, a Ref
 	Acquired(gid, &mu, waitgraph.Mutex, Write, 0, nil)
 	la := AcquiredOnce(gid, &a, 0)
-	if la.spare.Load() != recOrdinary {
+	if la.class.spare.Load() != recOrdinary {
 		t.Errorf("first Do under a lock got a spare")
 	}
 	ReleaseOnce(la)
