@@ -79,17 +79,31 @@ func (c *Cond) Wait() {
 		return
 	}
 	q := c.queue()
-	w := getDurableWaiter()
+	// The engine's state of the goroutine says whether it runs in a
+	// bubble, which spares the waiter a clock read.
+	var g *engine.G
+	if engine.Enabled() {
+		g = engine.Self(gid)
+	}
+	w := durableWaiterFor(g)
 	defer putWaiter(w)
 	q.mu.Lock()
 	q.push(w, false)
 	q.mu.Unlock()
 	c.L.Unlock()
 	var wt *engine.Wait
-	if engine.Enabled() {
-		wt = engine.BeginWaitOn(gid, pc, false, engine.WaitOn{Prim: c.prim(pc), Mode: waitgraph.Wait})
+	if g != nil {
+		wt = g.BeginWait(pc, engine.WaitOn{Prim: c.prim(pc), Mode: waitgraph.Wait}, w.ch)
 	}
-	park(w, wt, nil)
+	if wt.C() != nil {
+		park(w, wt, nil)
+	} else {
+		// A poked wait, or none: w.ch alone, which receives Poke when
+		// the wait is to register.
+		for <-w.ch == engine.Poke {
+			wt.Tick()
+		}
+	}
 	wt.End()
 	c.relock(gid, pc)
 }

@@ -140,23 +140,6 @@ func (m *Mutex) lockAt(gid uint64, pc uintptr, kind waitgraph.ResourceKind) {
 	m.lockContended(gid, pc, kind, nil, "")
 }
 
-// lockRef is lockAt for a mutex inside a value that keeps the engine's
-// record itself, in ref (a Once: it need not equal its zero value once
-// used, so it needs no home).
-func (m *Mutex) lockRef(gid uint64, pc uintptr, kind waitgraph.ResourceKind, ref *engine.Ref) {
-	if sched.On() {
-		m.schedLock(pc)
-	}
-	if m.state.CompareAndSwap(0, mutexLocked) {
-		if engine.Enabled() {
-			engine.Acquired(gid, ref, kind, engine.Write, pc, nil)
-			m.l = ref.Peek()
-		}
-		return
-	}
-	m.lockContendedRef(gid, pc, kind, nil, "", ref)
-}
-
 // lockContended checks the acquisition before it waits (so that a
 // recursive lock is reported before the goroutine hangs on itself), then
 // waits. It returns a *WaitError if ctx was done first.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/internal/rt"
+	"github.com/gridlock-go/gridlock/internal/sched"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
 
@@ -23,7 +24,8 @@ type Once struct {
 	m    Mutex
 	// ref is the engine's record of m: a Once that was used need not
 	// equal its zero value (done is set), so it keeps it in place of a
-	// home, which is costly to make.
+	// home, which is costly to make. Only the code below touches it: a
+	// first Do may borrow a spare record (see engine.AcquiredOnce).
 	ref engine.Ref
 }
 
@@ -40,10 +42,42 @@ func (o *Once) Do(f func()) {
 }
 
 func (o *Once) doSlow(gid uint64, pc uintptr, f func()) {
-	o.m.lockRef(gid, pc, waitgraph.Once, &o.ref)
-	defer o.m.Unlock()
+	l := o.lock(gid, pc)
+	defer o.unlock(l)
 	if o.done.Load() == 0 {
 		defer o.done.Store(1)
 		f()
 	}
+}
+
+// lock is m.Lock, with the engine's record of a first Do. It returns the
+// record it entered in the goroutine's held list, nil if none: m.l stays
+// nil, which spares writing it twice.
+func (o *Once) lock(gid uint64, pc uintptr) *engine.Lock {
+	m := &o.m
+	if sched.On() {
+		m.schedLock(pc) // a scheduling point, as Lock
+	}
+	if m.state.CompareAndSwap(0, mutexLocked) {
+		if engine.Enabled() {
+			return engine.AcquiredOnce(gid, &o.ref, pc)
+		}
+		return nil
+	}
+	if engine.Enabled() {
+		o.ref.Pin(pc) // the record is kept by the wait, or reported
+	}
+	m.lockContendedRef(gid, pc, waitgraph.Once, nil, "", &o.ref)
+	l := m.l
+	m.l = nil
+	return l
+}
+
+// unlock unlocks m, which the goroutine locked with record l, giving back
+// a spare record.
+func (o *Once) unlock(l *engine.Lock) {
+	if l != nil {
+		engine.ReleaseOnce(l)
+	}
+	o.m.Unlock()
 }

@@ -4,6 +4,7 @@ package sync
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gridlock-go/gridlock/internal/engine"
@@ -48,6 +49,9 @@ var (
 	// only by goroutines outside bubbles.
 	spareMu sync.Mutex
 	spare   []*waiter
+	// spareN is len(spare), written under spareMu: putWaiter reads it
+	// first, and takes spareMu only when spare has room.
+	spareN atomic.Int32
 )
 
 const maxSpare = 64
@@ -67,6 +71,7 @@ func getWaiter() *waiter {
 			w := spare[n-1]
 			spare[n-1] = nil
 			spare = spare[:n-1]
+			spareN.Store(int32(n - 1))
 			spareMu.Unlock()
 			w.start = now
 			return w
@@ -90,6 +95,23 @@ func getDurableWaiter() *waiter {
 	return &waiter{ch: make(chan uint8, 1), start: now}
 }
 
+// durableWaiterFor is getDurableWaiter for the goroutine whose engine
+// state is g (nil with the engine off): g knows whether it runs in a
+// bubble, and a durable waiter needs no start time (it never starves),
+// so it reads no clock.
+func durableWaiterFor(g *engine.G) *waiter {
+	if g == nil {
+		return getDurableWaiter()
+	}
+	if g.Bubbled() {
+		return &waiter{ch: make(chan uint8, 1), bubbled: true}
+	}
+	if w, _ := waiters.Get().(*waiter); w != nil {
+		return w
+	}
+	return &waiter{ch: make(chan uint8, 1)}
+}
+
 // putWaiter returns w to the pool, unless a panic (strict mode, from a
 // re-check) left it in a queue: then it stays with the queue.
 func putWaiter(w *waiter) {
@@ -102,13 +124,16 @@ func putWaiter(w *waiter) {
 	default:
 	}
 	*w = waiter{ch: w.ch}
-	spareMu.Lock()
-	if len(spare) < maxSpare {
-		spare = append(spare, w)
+	if spareN.Load() < maxSpare {
+		spareMu.Lock()
+		if len(spare) < maxSpare {
+			spare = append(spare, w)
+			spareN.Store(int32(len(spare)))
+			spareMu.Unlock()
+			return
+		}
 		spareMu.Unlock()
-		return
 	}
-	spareMu.Unlock()
 	waiters.Put(w)
 }
 

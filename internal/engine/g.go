@@ -109,13 +109,16 @@ type G struct {
 	semas   []*Prim // semaphores it acquired permits of; guarded by Engine.wmu
 
 	// Slow path.
-	ready   chan uint8  // wake-ups for a parked waiter; buffer 1
-	timer   *time.Timer // detection re-checks while parked
-	wait    *waitRec    // guarded by Engine.wmu
-	w       Wait        // the goroutine's wait handle, reused
-	async   *AsyncWait  // an ended AsyncWait of the goroutine's, to reuse
-	live    *AsyncWait  // the goroutine's AsyncWait not yet ended
-	waitSeq uint64      // counts the goroutine's waits
+	ready   chan uint8                 // wake-ups for a parked waiter; buffer 1
+	timer   *time.Timer                // detection re-checks while parked
+	pk      *poker                     // the grace periods of poked waits (see poker)
+	spare   *lockOwn                   // a record for a Once's first Do (see AcquiredOnce)
+	ids     struct{ next, end uint64 } // ids taken for spare records (newID)
+	wait    *waitRec                   // guarded by Engine.wmu
+	w       Wait                       // the goroutine's wait handle, reused
+	async   *AsyncWait                 // an ended AsyncWait of the goroutine's, to reuse
+	live    *AsyncWait                 // the goroutine's AsyncWait not yet ended
+	waitSeq uint64                     // counts the goroutine's waits
 	// granted is what Prim.Grant handed to wait seq before that wait
 	// could register; guarded by Engine.wmu.
 	granted struct {

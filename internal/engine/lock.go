@@ -21,6 +21,11 @@ type Class struct {
 	level     int
 	nestable  bool // instances of the class may nest in a consistent order
 	singleton bool // the class of one lock instance
+	// spare, for the class of one lock, is recOrdinary, or recSpare while
+	// the lock's record is lent to the first Do of a Once and taken back
+	// when it returns, or recRecycled once taken back (see
+	// AcquiredOnce). It fills the padding after the flags above.
+	spare atomic.Uint32
 	// writer is set once a lock of the class was taken for writing; a
 	// cycle of read locks alone cannot deadlock without a writer.
 	writer *atomic.Bool
@@ -340,6 +345,12 @@ func (r *Ref) Lock(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint
 func (r *Ref) Peek() *Lock { return r.p.Load() }
 
 func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
+	return r.createOver(nil, kind, pc, readers)
+}
+
+// createOver is create for a Ref whose record is old, one that is not its
+// own (see Ref.own).
+func (r *Ref) createOver(old *Lock, kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Uint64) *Lock {
 	c := declClass(kind, pc)
 	var l *Lock
 	if sp := r.space; sp != nil && sp.l.claimed.CompareAndSwap(false, true) {
@@ -385,7 +396,7 @@ func (r *Ref) create(kind waitgraph.ResourceKind, pc uintptr, readers *atomic.Ui
 			l.readers = makeWeakIn(readers)
 		}
 	}
-	if r.p.CompareAndSwap(nil, l) {
+	if r.p.CompareAndSwap(old, l) {
 		return l
 	}
 	return r.p.Load()

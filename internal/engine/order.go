@@ -25,6 +25,8 @@ func (l *Lock) info() nodeInfo {
 // from every held class to the new one, each checked for a cycle, and the
 // hierarchy levels. It records the chain in the cache and returns its flags.
 func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
+	// The graph may keep what it learns: no held record is a spare now.
+	g.pinHeld()
 	// A new chain is where a record of a lock that is garbage, found by a
 	// new lock at its address, would add orders between classes that are
 	// not this lock's: forget it, and learn nothing from this chain.

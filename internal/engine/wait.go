@@ -93,6 +93,11 @@ type Wait struct {
 	// began: its length and the chain key of its last entry.
 	depth int
 	chain uint64
+	// poked is set for a poked wait (see poker): C is the goroutine's
+	// poker's channel until the wait registers.
+	poked bool
+	// timed is set once the wait reset the goroutine's timer.
+	timed bool
 }
 
 // Seq identifies the wait among its goroutine's waits, for Prim.Grant.
@@ -204,9 +209,9 @@ func (w *Wait) register() (fs []*report.Finding) {
 		if !ok {
 			return nil
 		}
-		rec.holds = holds
+		rec.holds = pinned(holds)
 	} else {
-		rec.holds = g.heldSnapshot()
+		rec.holds = pinned(g.heldSnapshot())
 	}
 	func() {
 		defer guard()
@@ -296,13 +301,20 @@ func heldAtStart(g *G, depth int, chain uint64) (holds []held, ok bool) {
 // the wait is registered and re-checked on its own (see detach), so that
 // the waiter's select is parked on what it waits for alone.
 func (w *Wait) C() <-chan time.Time {
-	if w == nil || w.g.timer == nil || w.checker != nil {
+	if w == nil || w.checker != nil {
+		return nil
+	}
+	if w.poked && w.rec == nil {
+		return nil // the waiter's own channel receives Poke
+	}
+	if !w.timed {
 		return nil
 	}
 	return w.g.timer.C
 }
 
 func (w *Wait) reset(d time.Duration) {
+	w.timed = true
 	if w.g.timer == nil {
 		w.g.timer = time.NewTimer(d)
 		return
@@ -413,6 +425,12 @@ func (w *Wait) Tick() {
 	if w == nil {
 		return
 	}
+	if w.poked && w.rec == nil {
+		w.unpoke()
+		if e.state.Load() != stateOn {
+			return
+		}
+	}
 	if e.state.Load() != stateOn {
 		w.reset(maxCheck)
 		return
@@ -420,7 +438,9 @@ func (w *Wait) Tick() {
 	if w.rec == nil {
 		deliver(w.register())
 		if w.rec == nil {
-			w.reset(maxCheck) // granted: the waiter is about to wake
+			if !w.poked {
+				w.reset(maxCheck) // granted: the waiter is about to wake
+			}
 			return
 		}
 		checkLeak(w.rec)
@@ -443,7 +463,9 @@ func (w *Wait) Tick() {
 // never proven blocked for good by the runtime's goroutine leak detector,
 // and neither is any goroutine blocked on what its stack references.
 func (w *Wait) detach() {
-	w.g.timer.Stop()
+	if w.timed {
+		w.g.timer.Stop()
+	}
 	c := &checker{rec: w.rec}
 	c.mu.Lock()
 	c.t = time.AfterFunc(nextCheck(w.rec), c.tick)
@@ -490,6 +512,9 @@ func (w *Wait) End() {
 	if w == nil {
 		return
 	}
+	if w.poked {
+		w.unpoke()
+	}
 	if w.checker != nil {
 		w.checker.stop()
 		w.checker = nil
@@ -500,7 +525,7 @@ func (w *Wait) End() {
 		e.wmu.Unlock()
 		w.rec = nil
 	}
-	if w.g.timer != nil {
+	if w.timed {
 		w.g.timer.Stop()
 	}
 }

@@ -1,0 +1,89 @@
+package engine
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// registered reports whether g has a registered wait.
+func registered(g *G) bool {
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
+	return g.wait != nil
+}
+
+// TestPokedWaitRegisters checks that a poked wait that lasts is
+// registered by its waiter, from the token its channel receives, and that
+// its End unregisters it.
+func TestPokedWaitRegisters(t *testing.T) {
+	collect(t)
+	var pr PrimRef
+	p := pr.Get(waitgraph.Cond, 0)
+	g := Self(Goid())
+	ch := make(chan uint8, 1)
+	w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
+	if w == nil || !w.poked || w.C() != nil {
+		t.Fatal("no poked wait")
+	}
+	select {
+	case msg := <-ch:
+		if msg != Poke {
+			t.Fatalf("channel received %d, want Poke", msg)
+		}
+		w.Tick()
+	case <-time.After(5 * time.Second):
+		t.Fatal("a lasting poked wait was not poked")
+	}
+	if !registered(g) {
+		t.Fatal("the poked wait did not register")
+	}
+	if g.pk.target != nil {
+		// The runtime's leak detector could never prove the waiter
+		// blocked for good.
+		t.Error("the poker still reaches the channel of a registered wait")
+	}
+	w.End()
+	if registered(g) {
+		t.Error("End left the wait registered")
+	}
+}
+
+// TestNoPokeAfterEnd checks that once a poked wait has ended, the poker
+// sends nothing more on its channel, which its owner may then reuse.
+func TestNoPokeAfterEnd(t *testing.T) {
+	collect(t)
+	var pr PrimRef
+	p := pr.Get(waitgraph.Cond, 0)
+	g := Self(Goid())
+	ch := make(chan uint8, 1)
+	w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
+	w.End()
+	// The firings that would have poked the wait, had it lasted.
+	g.pk.seen.Store(w.seq)
+	g.pk.fire()
+	g.pk.fire()
+	select {
+	case <-ch:
+		t.Error("the poker sent on the channel of an ended wait")
+	case <-time.After(10 * time.Millisecond):
+	}
+}
+
+// TestWaitsThatEndAreNotRegistered checks that poked waits that end
+// within their grace period cost no registration.
+func TestWaitsThatEndAreNotRegistered(t *testing.T) {
+	collect(t)
+	var pr PrimRef
+	p := pr.Get(waitgraph.Cond, 0)
+	g := Self(Goid())
+	ch := make(chan uint8, 1)
+	for range 1000 {
+		w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
+		if registered(g) {
+			t.Fatal("a wait registered as it began")
+		}
+		w.End()
+	}
+}
