@@ -60,7 +60,11 @@ func (o *Once) lock(gid uint64, pc uintptr) *engine.Lock {
 	}
 	if m.state.CompareAndSwap(0, mutexLocked) {
 		if engine.Enabled() {
-			return engine.AcquiredOnce(gid, &o.ref, pc)
+			l := engine.AcquiredOnce(gid, &o.ref, pc)
+			if sched.On() {
+				m.l = l // for the schedule's name of the lock (HeldMutexName)
+			}
+			return l
 		}
 		return nil
 	}
@@ -69,7 +73,9 @@ func (o *Once) lock(gid uint64, pc uintptr) *engine.Lock {
 	}
 	m.lockContendedRef(gid, pc, waitgraph.Once, nil, "", &o.ref)
 	l := m.l
-	m.l = nil
+	if !sched.On() {
+		m.l = nil
+	}
 	return l
 }
 
@@ -77,6 +83,7 @@ func (o *Once) lock(gid uint64, pc uintptr) *engine.Lock {
 // a spare record.
 func (o *Once) unlock(l *engine.Lock) {
 	if l != nil {
+		o.m.l = nil // set for a schedule only: unlock's release is ReleaseOnce's
 		engine.ReleaseOnce(l)
 	}
 	o.m.Unlock()
