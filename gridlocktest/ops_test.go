@@ -105,3 +105,35 @@ func TestExploreNonBlockingAndContexts(t *testing.T) {
 		}
 	}
 }
+
+// TestExploreTryLockBackOffIsSilent: pairs of goroutines take two locks in
+// opposite orders, the second with TryLock, backing off when it is busy
+// (the kernel correct/trylock). Under PCT's fixed priorities both sides'
+// polls kept failing for good; past a bound of polls a schedule goes on
+// in a random order, and every schedule ends.
+func TestExploreTryLockBackOffIsSilent(t *testing.T) {
+	both := func(first, second *gsync.Mutex) {
+		for {
+			first.Lock()
+			if second.TryLock() {
+				second.Unlock()
+				first.Unlock()
+				return
+			}
+			first.Unlock()
+		}
+	}
+	r := explore(t, sched.Config{Strategy: sched.PCT, Schedules: 50, Seed: 5}, func() {
+		var a, b gsync.Mutex
+		var wg gsync.WaitGroup
+		for range 50 {
+			wg.Add(2)
+			gridlock.Go("ab", func() { defer wg.Done(); both(&a, &b) })
+			gridlock.Go("ba", func() { defer wg.Done(); both(&b, &a) })
+		}
+		wg.Wait()
+	})
+	if r.Failed || r.Schedules != 50 {
+		t.Fatalf("want 50 silent schedules, got %+v", r)
+	}
+}

@@ -576,6 +576,7 @@ const pollWait = 10 * time.Millisecond
 // and Poll returns once the runtime shows it there, with Go: the caller
 // calls After when the select is done. Otherwise it returns Free.
 func (s *Sched) Poll(gid uint64, pc uintptr, ops []Op) Mode {
+	s.polls.Add(1)
 	g := s.enterAs(gid, true)
 	if g == nil {
 		return Free
@@ -692,6 +693,7 @@ func (s *Sched) ctxOut(g *G, key unsafe.Pointer, kind Kind, done <-chan struct{}
 // TryAcquire) of goroutine gid: the strategy may run others first, and
 // under PCT the goroutine gives way as after a sleep (see enterAs).
 func (s *Sched) Try(gid uint64) {
+	s.polls.Add(1)
 	if g := s.enterAs(gid, true); g != nil {
 		s.mu.Unlock()
 	}

@@ -173,6 +173,11 @@ type Sched struct {
 	done     chan struct{} // closed when the schedule is over
 	// fairAfter is the number of steps after which choices are random.
 	fairAfter int
+	// polls counts non-blocking attempts (TryLock, a select with a
+	// default): past fairPolls, goroutines spin waiting for one another
+	// (a TryLock back-off loop on both sides of a pair of locks keeps
+	// failing under fixed priorities), and choices are random too.
+	polls atomic.Int64
 	fair      *rand.Rand
 	leakCheck bool // a check of goroutines out of control is pending
 	// unabortable is called, from a goroutine of its own, with a finding
@@ -202,6 +207,10 @@ type choice struct {
 }
 
 // New returns a schedule for token t; Start runs it.
+// fairPolls is the number of polls of a schedule after which its choices
+// are random (see Sched.polls).
+const fairPolls = 2000
+
 func New(t Token) *Sched {
 	s := &Sched{tok: t, byID: make(map[uint64]*G), known: make(map[unsafe.Pointer]bool),
 		users: make(map[unsafe.Pointer][]*G), locks: make(map[unsafe.Pointer]*lockRec),
@@ -507,14 +516,18 @@ func (s *Sched) dispatch(g *G) *G {
 		if s.tok.Strategy == DFS {
 			s.trace = append(s.trace, choice{pick: 0, n: 1})
 		}
-	} else if s.steps > s.fairAfter {
+	} else if s.steps > s.fairAfter || s.polls.Load() > fairPolls {
 		// A goroutine that spins (polls a flag between scheduling
 		// points) would keep the processor for good under PCT's fixed
 		// priorities or DFS's default of no preemption: past a bound,
 		// the schedule goes on in a seeded random order.
 		if s.fair == nil {
 			s.fair = rand.New(rand.NewPCG(s.tok.Seed, uint64(s.steps)))
-			s.depend(fmt.Sprintf("the schedule passed %d steps (a goroutine spinning?): the rest ran in a random order", s.fairAfter))
+			if s.steps > s.fairAfter {
+				s.depend(fmt.Sprintf("the schedule passed %d steps (a goroutine spinning?): the rest ran in a random order", s.fairAfter))
+			} else {
+				s.depend(fmt.Sprintf("the schedule made %d non-blocking attempts (goroutines spinning on TryLock or a select's default?): the rest ran in a random order", fairPolls))
+			}
 		}
 		next = rs[s.fair.IntN(len(rs))]
 	} else {
