@@ -177,7 +177,7 @@ type Sched struct {
 	// default): past fairPolls, goroutines spin waiting for one another
 	// (a TryLock back-off loop on both sides of a pair of locks keeps
 	// failing under fixed priorities), and choices are random too.
-	polls atomic.Int64
+	polls     atomic.Int64
 	fair      *rand.Rand
 	leakCheck bool // a check of goroutines out of control is pending
 	// unabortable is called, from a goroutine of its own, with a finding
