@@ -91,13 +91,7 @@ func (s *Sched) Lock(gid uint64, key unsafe.Pointer, kind Kind, free func() bool
 	for {
 		l := s.lockRec(key, kind)
 		if free() && (kind != RLock || !s.writerBlocked(key)) {
-			g.queued = 0
-			if kind == RLock {
-				l.readers = append(l.readers, g)
-			} else {
-				l.writer = g
-			}
-			g.holds = append(g.holds, l)
+			s.take(g, l, kind)
 			s.mu.Unlock()
 			return
 		}
@@ -128,7 +122,13 @@ func (s *Sched) Tried(gid uint64, key unsafe.Pointer, kind Kind) {
 	if g == nil || s.over {
 		return
 	}
-	l := s.lockRec(key, kind)
+	s.take(g, s.lockRec(key, kind), kind)
+}
+
+// take records that g holds the lock whose record is l, in mode kind.
+// Called with s.mu held.
+func (s *Sched) take(g *G, l *lockRec, kind Kind) {
+	g.queued = 0
 	if kind == RLock {
 		l.readers = append(l.readers, g)
 	} else {
@@ -642,13 +642,7 @@ func (s *Sched) LockCtx(gid uint64, key unsafe.Pointer, kind Kind, free func() b
 		return Free
 	}
 	if free() && (kind != RLock || !s.writerBlocked(key)) {
-		l := s.lockRec(key, kind)
-		if kind == RLock {
-			l.readers = append(l.readers, g)
-		} else {
-			l.writer = g
-		}
-		g.holds = append(g.holds, l)
+		s.take(g, s.lockRec(key, kind), kind)
 		s.mu.Unlock()
 		return Free
 	}

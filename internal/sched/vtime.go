@@ -134,17 +134,26 @@ func (s *Sched) disarm(t *vtimer) bool {
 	return true
 }
 
+// lockedTimer returns the schedule's timer with handle h and its
+// schedule, locked; nil if h is not one of a schedule's timers.
+func lockedTimer(h unsafe.Pointer) (*vtimer, *Sched) {
+	v, found := registry.Load(h)
+	if !found {
+		return nil, nil
+	}
+	t := v.(*vtimer)
+	t.s.mu.Lock()
+	return t, t.s
+}
+
 // StopTimer stops the timer or ticker made by Timer with handle h, as
 // time.Timer.Stop does, and reports whether it was pending; ok is false if
 // h is not one of a schedule's timers (the caller stops it as usual).
 func StopTimer(h unsafe.Pointer) (pending, ok bool) {
-	v, found := registry.Load(h)
-	if !found {
+	t, s := lockedTimer(h)
+	if t == nil {
 		return false, false
 	}
-	t := v.(*vtimer)
-	s := t.s
-	s.mu.Lock()
 	defer s.mu.Unlock()
 	pending = t.cancel()
 	drain(t.ch)
@@ -158,13 +167,10 @@ func StopTimer(h unsafe.Pointer) (pending, ok bool) {
 // (a ticker: every d), as Reset does, and reports whether it was pending;
 // ok is false if h is not one of a schedule's timers.
 func ResetTimer(h unsafe.Pointer, d time.Duration) (pending, ok bool) {
-	v, found := registry.Load(h)
-	if !found {
+	t, s := lockedTimer(h)
+	if t == nil {
 		return false, false
 	}
-	t := v.(*vtimer)
-	s := t.s
-	s.mu.Lock()
 	defer s.mu.Unlock()
 	pending = t.cancel()
 	drain(t.ch)
