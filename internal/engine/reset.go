@@ -14,6 +14,7 @@ import "runtime"
 func Reset() {
 	Enabled()
 	runtime.GC()
+	nextEpoch() // records made from now on are of the epoch that began
 	if AfterGC != nil {
 		AfterGC()
 	}
