@@ -177,9 +177,18 @@ func TestTopUnderPTY(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("q did not quit")
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if out := c.out.String(); !strings.HasSuffix(strings.TrimRight(out, "\r\n"), "\x1b[?1049l") {
-		t.Errorf("the alternate screen was not left: output ends %q", out[max(0, len(out)-40):])
+	// The process has exited; what it wrote last may still be on its way
+	// through the pty to the reader.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		c.mu.Lock()
+		out := c.out.String()
+		c.mu.Unlock()
+		if strings.HasSuffix(strings.TrimRight(out, "\r\n"), "\x1b[?1049l") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the alternate screen was not left: output ends %q", out[max(0, len(out)-40):])
+			break
+		}
 	}
 }
