@@ -99,7 +99,9 @@ func (m *Mutex) acquiredSlow(gid uint64, pc uintptr, slot *atomic.Pointer[engine
 	engine.Acquired(gid, &h.ref, waitgraph.Mutex, engine.Write, pc, nil)
 	l := h.ref.Peek()
 	m.l = l
-	slot.Store(l)
+	if slot.Load() != l { // a lock whose chain always takes this path
+		slot.Store(l)
+	}
 }
 
 // LockContext locks m, or gives up when ctx is done. It returns nil if it
