@@ -121,8 +121,8 @@ func TestExploreBadFlags(t *testing.T) {
 var subReplayRE = regexp.MustCompile(`gridlock explore -replay (\S+) (\S+) -- -run '(\S+)'`)
 
 // TestExploreSubtests: a bug in a parallel subtest is found, the failure
-// names the subtest, and the replay command runs that subtest alone and
-// gives the same finding 3 times out of 3.
+// names the subtest, and the replay command (the subtest alone, or the
+// whole test when that replays it) gives the same finding 3 times out of 3.
 func TestExploreSubtests(t *testing.T) {
 	dir := exploreModule(t)
 	js := filepath.Join(t.TempDir(), "out.json")
@@ -135,9 +135,12 @@ func TestExploreSubtests(t *testing.T) {
 	if recs[0].Test != "TestTable/torn" || recs[0].Kind != "deadlock" {
 		t.Fatalf("record %+v", recs[0])
 	}
+	// The replay command runs the subtest alone when explore checked that
+	// this gives the same finding, else the whole test (the subtest's
+	// schedule may then differ: docs/explore.md); either must replay it.
 	m := subReplayRE.FindStringSubmatch(r.stderr)
-	if m == nil || m[1] != recs[0].Replay || m[3] != "^TestTable$/^torn$" {
-		t.Fatalf("want a replay of the subtest alone in\n%s", r.stderr)
+	if m == nil || m[1] != recs[0].Replay || (m[3] != "^TestTable$/^torn$" && m[3] != "^TestTable$") {
+		t.Fatalf("want a replay command for the subtest in\n%s", r.stderr)
 	}
 	for i := range 3 {
 		js := filepath.Join(t.TempDir(), "replay.json")
