@@ -189,8 +189,15 @@ func runAll[M any, RW any, PM mutex[M], PRW rwmutex[RW]](b *testing.B, bench str
 		}
 		po.Unlock()
 	case "RLock8":
-		var rw RW
-		p := PRW(&rw)
+		// The lock alone on its cache lines: a neighbour written by the
+		// goroutines (a testing.PB's counter) would make its cost depend
+		// on where the allocator put it.
+		padded := new(struct {
+			_  [64]byte
+			rw RW
+			_  [64]byte
+		})
+		p := PRW(&padded.rw)
 		b.ReportAllocs()
 		b.SetParallelism(4) // 8 goroutines on 2 processors
 		b.RunParallel(func(pb *testing.PB) {
@@ -200,8 +207,12 @@ func runAll[M any, RW any, PM mutex[M], PRW rwmutex[RW]](b *testing.B, bench str
 			}
 		})
 	case "Contended8":
-		var m M
-		p := PM(&m)
+		padded := new(struct { // see RLock8
+			_ [64]byte
+			m M
+			_ [64]byte
+		})
+		p := PM(&padded.m)
 		b.ReportAllocs()
 		b.SetParallelism(4)
 		b.RunParallel(func(pb *testing.PB) {
