@@ -349,7 +349,7 @@ func maintainGTable(t *gtable) *gtable {
 }
 
 //go:norace
-func markDead(g *G) { g.dead, g.idLive = true, 0 }
+func markDead(g *G) { g.idLive = 0 }
 
 // idle reports whether g's state can be dropped: it has not taken a lock
 // since the last maintenance round and holds nothing, or holds only locks that

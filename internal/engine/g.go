@@ -64,7 +64,6 @@ type G struct {
 	held   [inlineHeld]held
 	more   []held // held locks beyond inlineHeld
 	epoch  uint32 // engine epoch at the last outermost acquisition
-	dead   bool   // dropped from the goroutine table
 	// bubbled is set for a goroutine of a testing/synctest bubble. Its
 	// waits are not registered: registration and re-checks run from
 	// timers, which in a bubble would fire in the bubble's fake time, keep
@@ -142,7 +141,7 @@ func (g *G) ID() uint64 { return g.id }
 // isDead reports whether g was dropped from the goroutine table.
 //
 //go:norace
-func (g *G) isDead() bool { return g.dead }
+func (g *G) isDead() bool { return g.idLive == 0 }
 
 // ownID reads g.id from any goroutine: ids never change once set.
 //

@@ -155,7 +155,7 @@ func (l *Lock) setLast(g *G) { l.last = g }
 // whose state was dropped.
 //
 //go:norace
-func (l *Lock) noLast() bool { return l.last == nil || l.last.dead }
+func (l *Lock) noLast() bool { return l.last == nil || l.last.idLive == 0 }
 
 // Ref is the field the mirror embeds in its lock types: a pointer to the
 // Lock record, created on first use.
