@@ -5,6 +5,7 @@ import (
 	"runtime/metrics"
 	stdsync "sync"
 	"testing"
+	"time"
 
 	gsync "github.com/gridlock-go/gridlock/sync"
 )
@@ -165,10 +166,13 @@ func inUseMB() float64 {
 	return readMB("/memory/classes/heap/objects:bytes", "/memory/classes/heap/stacks:bytes")
 }
 
-// liveMB returns the live heap in MB after two GCs (the second lets
-// cleanups queued by the first free what they hold).
+// liveMB returns the live heap in MB once the program has settled: a GC,
+// a pause in which the work a collection queues runs (cleanups; gridlock
+// sweeps the records of exited goroutines and dropped locks after each
+// collection), and a GC that frees what that work let go.
 func liveMB() float64 {
 	runtime.GC()
+	time.Sleep(200 * time.Millisecond)
 	runtime.GC()
 	return readMB("/gc/heap/live:bytes")
 }
