@@ -34,3 +34,14 @@ func readAt(addr uintptr) uint64
 
 // readAt32 returns the 32-bit word at address addr, which must be readable.
 func readAt32(addr uintptr) uint32
+
+// walkFrames stores in pcs the return addresses of the frame-pointer chain
+// from its caller's frame outward, staying within the goroutine's stack,
+// and returns how many it stored. Valid only when StackOK reports true.
+//
+//go:noescape
+func walkFrames(pcs []uintptr) int
+
+// countFrames returns how many frames walkFrames would store from its
+// caller's frame, given room for all.
+func countFrames() int

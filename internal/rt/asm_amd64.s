@@ -62,3 +62,61 @@ TEXT ·readAt32(SB),NOSPLIT,$0-12
 	MOVL (AX), AX
 	MOVL AX, ret+8(FP)
 	RET
+
+// func walkFrames(pcs []uintptr) int
+// Follows the frame-pointer chain from our caller's frame (a frameless
+// leaf leaves BP as it found it): each frame holds the caller's frame
+// pointer at 0(BP) and a return address at 8(BP). The walk stays within
+// the goroutine's stack (the runtime's g starts with its bounds, lo then
+// hi) and stops at a frame pointer that does not grow toward hi.
+TEXT ·walkFrames(SB),NOSPLIT,$0-32
+	MOVQ (TLS), R8
+	MOVQ 0(R8), R9
+	MOVQ 8(R8), R10
+	MOVQ pcs_base+0(FP), DI
+	MOVQ pcs_len+8(FP), CX
+	XORQ AX, AX
+	MOVQ BP, DX
+walk:
+	CMPQ AX, CX
+	JGE done
+	CMPQ DX, R9
+	JB done
+	LEAQ 16(DX), R11
+	CMPQ R11, R10
+	JA done
+	MOVQ 8(DX), R11
+	MOVQ R11, (DI)(AX*8)
+	INCQ AX
+	MOVQ 0(DX), R11
+	CMPQ R11, DX
+	JBE done
+	MOVQ R11, DX
+	JMP walk
+done:
+	MOVQ AX, ret+24(FP)
+	RET
+
+// func countFrames() int
+// Counts the frames walkFrames would store, without a limit.
+TEXT ·countFrames(SB),NOSPLIT,$0-8
+	MOVQ (TLS), R8
+	MOVQ 0(R8), R9
+	MOVQ 8(R8), R10
+	XORQ AX, AX
+	MOVQ BP, DX
+count:
+	CMPQ DX, R9
+	JB counted
+	LEAQ 16(DX), R11
+	CMPQ R11, R10
+	JA counted
+	INCQ AX
+	MOVQ 0(DX), R11
+	CMPQ R11, DX
+	JBE counted
+	MOVQ R11, DX
+	JMP count
+counted:
+	MOVQ AX, ret+0(FP)
+	RET

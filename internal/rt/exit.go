@@ -96,3 +96,10 @@ func discoverStatus() {
 
 	}
 }
+
+// ExitsObservable reports whether Exited can tell that a goroutine has
+// exited on this platform.
+func ExitsObservable() bool {
+	exitOnce.Do(discoverStatus)
+	return exitOK
+}

@@ -4,7 +4,9 @@ package rt
 
 const hasAsm = false
 
-func goidAsm() uint64      { return SlowGoid() }
+// Goid returns the id of the calling goroutine, from its stack trace.
+func Goid() uint64 { return SlowGoid() }
+
 func readg(uintptr) uint64 { return 0 }
 
 // Enter returns the id of the calling goroutine; the call site is not
@@ -18,3 +20,7 @@ func GoidStack() (goid uint64, lo, hi uintptr) { return SlowGoid(), 0, 0 }
 func self() uintptr           { return 0 }
 func readAt(uintptr) uint64   { return 0 }
 func readAt32(uintptr) uint32 { return 0 }
+
+func walkFrames([]uintptr) int { return 0 }
+
+func countFrames() int { return 0 }
