@@ -176,9 +176,8 @@ func TestGraphIsBounded(t *testing.T) {
 	og := newOrderGraph(4, 3)
 	before := e.stats.DroppedEdges.Load() + e.stats.DroppedNodes.Load()
 	info := func(id uint64) nodeInfo { return nodeInfo{id: id, writer: mutexWriter} }
-	none := func(*gedge) {}
 	for i := uint64(1); i < 10; i++ {
-		og.add(info(i), info(i+1), gedge{}, none)
+		og.add(info(i), info(i+1), nil, nil)
 	}
 	if len(og.nodes) > 4 || og.edges > 3 {
 		t.Errorf("graph grew to %d nodes, %d edges; caps are 4 and 3", len(og.nodes), og.edges)

@@ -1,8 +1,8 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"sync/atomic"
 
@@ -20,7 +20,9 @@ const (
 // edge A→B says B was taken while A was held. Guarded by Engine.mu.
 type orderGraph struct {
 	nodes    map[uint64]*gnode
+	index    map[edgeIDs]*gedge // every edge, by its ends
 	edges    int
+	search   uint32 // the last path search (see gnode.seen)
 	maxNodes int
 	maxEdges int
 }
@@ -71,94 +73,151 @@ func (n nodeInfo) label() string {
 
 type gnode struct {
 	info nodeInfo
-	out  map[uint64]*gedge
-	in   map[uint64]bool
+	// seen and via are path's marks: the search that last reached the
+	// node, and the edge it came by.
+	seen uint32
+	via  *gedge
+	out  []*gedge // edges from the node, each at its index oi
+	in   []*gedge // edges into it, each at its index ii
 }
 
 type gedge struct {
 	from, to *gnode
+	oi, ii   int32     // indices in from.out and to.in
 	g        uint64    // goroutine that first showed the order
 	fromPC   uintptr   // where from was taken
 	stack    []uintptr // where to was taken while from was held
-	// fromLock and toLock name the lock instances that first showed the
-	// order.
-	fromLock, toLock string
+	// fromInst and toInst are the lock instances that first showed the
+	// order, named from their nodes' classes when a finding needs it.
+	fromInst, toInst instRef
 	fromMode         Mode
 	toMode           Mode
 }
 
-func newOrderGraph(maxN, maxE int) *orderGraph {
-	return &orderGraph{nodes: make(map[uint64]*gnode), maxNodes: maxN, maxEdges: maxE}
+// An instRef is what a lock instance's label adds to its class's: see
+// nodeInfo.instLabel.
+type instRef struct {
+	id   uint64
+	addr uintptr
 }
 
-func (og *orderGraph) node(info nodeInfo) *gnode {
-	if n := og.nodes[info.id]; n != nil {
+func (l *Lock) ref() instRef { return instRef{l.id, l.addr} }
+
+// instLabel returns the label of the instance r of the node's class, as
+// Lock.label makes it.
+func (n nodeInfo) instLabel(r instRef) string {
+	o := n.of
+	o.lock, o.id, o.addr = true, r.id, r.addr
+	return nodeInfo{of: o}.label()
+}
+
+// edgeIDs identifies an edge by the ids of its ends.
+type edgeIDs struct{ from, to uint64 }
+
+// A noder is what a node stands for, a class or a lock: its id, and its
+// info, asked for only when the node is made.
+type noder interface {
+	nodeID() uint64
+	fill(*nodeInfo) // sets what it stands for, as info returns it
+}
+
+func (c *Class) nodeID() uint64      { return c.id }
+func (l *Lock) nodeID() uint64       { return l.id }
+func (n nodeInfo) nodeID() uint64    { return n.id }
+func (n nodeInfo) fill(to *nodeInfo) { *to = n }
+func (c *Class) fill(to *nodeInfo)   { *to = c.info() }
+func (l *Lock) fill(to *nodeInfo)    { *to = l.info() }
+
+func newOrderGraph(maxN, maxE int) *orderGraph {
+	return &orderGraph{nodes: make(map[uint64]*gnode), index: make(map[edgeIDs]*gedge), maxNodes: maxN, maxEdges: maxE}
+}
+
+func (og *orderGraph) node(src noder) *gnode {
+	if n := og.nodes[src.nodeID()]; n != nil {
 		return n
 	}
+	return og.newNode(src)
+}
+
+//go:noinline
+func (og *orderGraph) newNode(src noder) *gnode {
 	if len(og.nodes) >= og.maxNodes {
 		e.stats.DroppedNodes.Add(1)
 		return nil
 	}
-	n := &gnode{info: info, out: make(map[uint64]*gedge), in: make(map[uint64]bool)}
-	og.nodes[info.id] = n
+	n := new(gnode)
+	src.fill(&n.info)
+	og.nodes[n.info.id] = n
 	return n
 }
 
 func (og *orderGraph) has(from, to uint64) bool {
-	n := og.nodes[from]
-	return n != nil && n.out[to] != nil
+	return og.index[edgeIDs{from, to}] != nil
 }
 
-// add adds the edge from→to unless present, and returns the cycle the new
-// edge closes, as its edges in order starting with the new one, or nil.
-// fill, called only if the edge is new, completes it with its stack and
-// lock names.
-func (og *orderGraph) add(from, to nodeInfo, ed gedge, fill func(*gedge)) (cycle []*gedge, added bool) {
-	if og.has(from.id, to.id) {
-		return nil, false
+// add adds the edge from→to unless present: c's goroutine took c.l while
+// it held h (their classes, in the class graph). It returns the
+// new edge, to be completed with its stack, and the cycle it closes, as
+// its edges in order starting with the new one, or nil.
+func (og *orderGraph) add(from, to noder, c *chainCheck, h *held) (added *gedge, cycle []*gedge) {
+	if og.has(from.nodeID(), to.nodeID()) {
+		return nil, nil
 	}
 	if og.edges >= og.maxEdges {
 		e.stats.DroppedEdges.Add(1)
-		return nil, false
+		return nil, nil
 	}
 	a, b := og.node(from), og.node(to)
 	if a == nil || b == nil {
-		return nil, false
+		return nil, nil
 	}
-	path := og.path(b, a)
-	ed.from, ed.to = a, b
-	fill(&ed)
-	ne := &ed
-	a.out[b.info.id] = ne
-	b.in[a.info.id] = true
+	var path []*gedge
+	if len(b.out) > 0 && len(a.in) > 0 {
+		path = og.path(b, a)
+	}
+	ne := &gedge{from: a, to: b, oi: int32(len(a.out)), ii: int32(len(b.in))}
+	if c != nil {
+		ne.g, ne.toMode, ne.toInst = c.g.id, c.m, c.l.ref()
+	}
+	if h != nil {
+		ne.fromPC, ne.fromMode, ne.fromInst = h.pc, h.mode, h.lock.ref()
+	}
+	a.out = append(a.out, ne)
+	b.in = append(b.in, ne)
+	og.index[edgeIDs{a.info.id, b.info.id}] = ne
 	og.edges++
 	if path == nil {
-		return nil, true
+		return ne, nil
 	}
-	return append([]*gedge{ne}, path...), true
+	return ne, append([]*gedge{ne}, path...)
 }
 
 // path returns the edges of a shortest path from a to b, or nil.
+//
+//go:noinline
 func (og *orderGraph) path(a, b *gnode) []*gedge {
 	if a == b {
 		return nil
 	}
-	via := map[*gnode]*gedge{a: nil}
+	og.search++
+	a.seen, a.via = og.search, nil
 	queue := []*gnode{a}
+	var next []*gedge
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
 		// Visit successors in id order so that reports are deterministic.
-		for _, id := range slices.Sorted(maps.Keys(n.out)) {
-			ed := n.out[id]
-			if _, ok := via[ed.to]; ok {
+		next = append(next[:0], n.out...)
+		slices.SortFunc(next, func(x, y *gedge) int { return cmp.Compare(x.to.info.id, y.to.info.id) })
+		for _, ed := range next {
+			if ed.to.seen == og.search {
 				continue
 			}
-			via[ed.to] = ed
+			ed.to.seen, ed.to.via = og.search, ed
 			if ed.to == b {
 				var p []*gedge
-				for m := b; m != a; m = via[m].from {
-					p = append(p, via[m])
+				for m := b; m != a; m = m.via.from {
+					p = append(p, m.via)
 				}
 				slices.Reverse(p)
 				return p
@@ -175,17 +234,26 @@ func (og *orderGraph) remove(id uint64) {
 	if n == nil {
 		return
 	}
-	for to := range n.out {
-		if m := og.nodes[to]; m != nil {
-			delete(m.in, id)
-		}
-		og.edges--
+	for len(n.out) > 0 {
+		og.unlink(n.out[len(n.out)-1])
 	}
-	for from := range n.in {
-		if m := og.nodes[from]; m != nil {
-			delete(m.out, id)
-			og.edges--
-		}
+	for len(n.in) > 0 {
+		og.unlink(n.in[len(n.in)-1])
 	}
 	delete(og.nodes, id)
+}
+
+// unlink drops edge ed from its ends' lists and the index.
+func (og *orderGraph) unlink(ed *gedge) {
+	a, b := ed.from, ed.to
+	last := a.out[len(a.out)-1]
+	a.out[ed.oi], last.oi = last, ed.oi
+	a.out[len(a.out)-1] = nil
+	a.out = a.out[:len(a.out)-1]
+	last = b.in[len(b.in)-1]
+	b.in[ed.ii], last.ii = last, ed.ii
+	b.in[len(b.in)-1] = nil
+	b.in = b.in[:len(b.in)-1]
+	delete(og.index, edgeIDs{a.info.id, b.info.id})
+	og.edges--
 }

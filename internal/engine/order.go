@@ -24,79 +24,157 @@ func (l *Lock) info() nodeInfo {
 // validate checks a chain of classes seen for the first time: an order edge
 // from every held class to the new one, each checked for a cycle, and the
 // hierarchy levels. It records the chain in the cache and returns its flags.
+//
+// validate and what it calls keep small frames: it runs on the stack of
+// the goroutine that takes the lock, which is 2 KB for a goroutine that has
+// done little else, and a deeper path would make every such goroutine's
+// stack grow (a copy, and twice the memory) the first time it nests locks.
+// Whatever builds a finding is called outside the path to the graph's
+// insertions.
 func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
 	// The graph may keep what it learns: no held record is a spare now.
 	g.pinHeld()
-	// A new chain is where a record of a lock that is garbage, found by a
-	// new lock at its address, would add orders between classes that are
-	// not this lock's: forget it, and learn nothing from this chain.
-	if dropStale(l) {
+	if staleChain(g, l) {
 		return 0
+	}
+	c := chainCheck{g: g, l: l, m: m}
+	flags = validateGuarded(&c, key)
+	if c.fs != nil {
+		deliver(c.fs)
+	}
+	return flags
+}
+
+// A chainCheck is validate's work on one acquisition: goroutine g takes l
+// in mode m. It collects the findings, and the acquisition's stack when
+// one of them or a new edge needs it.
+type chainCheck struct {
+	g     *G
+	l     *Lock
+	m     Mode
+	fs    []*report.Finding
+	stack []uintptr
+}
+
+// staleChain reports whether a lock of g's chain to l is a record of a lock
+// that is garbage, found by a new lock at its address: it would add orders
+// between classes that are not this lock's. The record is forgotten, and
+// nothing is learnt from this chain.
+//
+//go:noinline
+func staleChain(g *G, l *Lock) bool {
+	if dropStale(l) {
+		return true
 	}
 	for i := range g.n {
 		if h := g.at(i); h.lock != nil && dropStale(h.lock) {
-			return 0
+			return true
 		}
 	}
-	var fs []*report.Finding
-	func() {
-		defer guard()
-		var stack []uintptr
-		capture := func() []uintptr {
-			if stack == nil {
-				stack = callers(4)
-			}
-			return stack
+	return false
+}
+
+func validateGuarded(c *chainCheck, key uint64) uint32 {
+	e.mu.Lock()
+	defer unlockGuard()
+	return validateLocked(c, key)
+}
+
+// unlockGuard unlocks e.mu and recovers an internal error as guard does.
+func unlockGuard() {
+	e.mu.Unlock()
+	if r := recover(); r != nil {
+		disable("%v at %s", r, panicSite())
+	}
+}
+
+// validateLocked is validate's work under e.mu. It returns the chain's
+// flags.
+func validateLocked(c *chainCheck, key uint64) (flags uint32) {
+	g, nc := c.g, c.l.class
+	nc.chained = true
+	for i := range g.n {
+		h := g.at(i)
+		if h.lock == c.l || h.lock == nil || h.lent() {
+			continue // recursion is reported by Before; see G.lend
 		}
-		var h *held
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		nc := l.class
-		nc.chained = true
-		fill := func(ed *gedge) {
-			ed.stack = capture()
-			ed.fromLock, ed.toLock = h.lock.label(), l.label()
+		hc := h.lock.class
+		hc.chained = true
+		switch {
+		case hc == nc:
+			flags |= sameClass
+			nc.instances.Store(true)
+			if hc.level != 0 && !hc.nestable {
+				c.levelFinding(h)
+			}
+		case hc.level != 0 && nc.level != 0 && nc.level <= hc.level:
+			c.levelFinding(h)
+		default:
+			c.orderEdge(h)
 		}
-		for i := range g.n {
-			h = g.at(i)
-			if h.lock == l || h.lock == nil || h.lent() {
-				continue // recursion is reported by Before; see G.lend
-			}
-			hc := h.lock.class
-			hc.chained = true
-			if hc == nc {
-				flags |= sameClass
-				nc.instances.Store(true)
-				if hc.level != 0 && !hc.nestable {
-					fs = appendNew(fs, hierarchyFinding(g, h, l, m, capture()))
-				}
-				continue
-			}
-			if hc.level != 0 && nc.level != 0 && nc.level <= hc.level {
-				fs = appendNew(fs, hierarchyFinding(g, h, l, m, capture()))
-				continue
-			}
-			ed := gedge{g: g.id, fromPC: h.pc, fromMode: h.mode, toMode: m}
-			cycle, added := e.classGraph.add(hc.info(), nc.info(), ed, fill)
-			if added {
-				watchClass(hc, h.lock)
-				watchClass(nc, l)
-			} else if len(e.soloEdges) > 0 && e.soloEdges[edgeKey{hc.id, nc.id, false}] > 0 {
-				fs = append(fs, e.contributed(g, h, l, m, edgeKey{hc.id, nc.id, false}, capture)...)
-			}
-			if cycle != nil {
-				fs = appendNew(fs, cycleFinding(g, cycle, false))
-			}
-		}
-		if watchedChain(g, l) {
-			flags |= watched
-		}
-		if !e.chains.put(key, flags) {
-			e.stats.DroppedChains.Add(1)
-		}
-	}()
-	deliver(fs)
+	}
+	return finishChain(c, key, flags)
+}
+
+// finishChain records the chain key in the cache with its flags, and
+// returns them.
+//
+//go:noinline
+func finishChain(c *chainCheck, key uint64, flags uint32) uint32 {
+	if watchedChain(c.g, c.l) {
+		flags |= watched
+	}
+	if !e.chains.put(key, flags) {
+		e.stats.DroppedChains.Add(1)
+	}
 	return flags
+}
+
+// orderEdge adds the edge from h's class to c.l's. Called with e.mu held.
+//
+//go:noinline
+func (c *chainCheck) orderEdge(h *held) {
+	hc, nc := h.lock.class, c.l.class
+	added, cycle := e.classGraph.add(hc, nc, c, h)
+	if added != nil {
+		added.stack = c.stackOnce()
+		watchClass(hc, h.lock)
+		watchClass(nc, c.l)
+	} else if len(e.soloEdges) > 0 {
+		c.contributed(h)
+	}
+	if cycle != nil {
+		c.cycleFound(cycle)
+	}
+}
+
+//go:noinline
+func (c *chainCheck) cycleFound(cycle []*gedge) {
+	c.fs = appendNew(c.fs, cycleFinding(c.g, cycle, false))
+}
+
+//go:noinline
+func (c *chainCheck) contributed(h *held) {
+	k := edgeKey{h.lock.class.id, c.l.class.id, false}
+	if e.soloEdges[k] > 0 {
+		c.fs = append(c.fs, e.contributed(c.g, h, c.l, c.m, k, c.stackOnce)...)
+	}
+}
+
+// levelFinding reports c.l taken under h against their declared levels.
+//
+//go:noinline
+func (c *chainCheck) levelFinding(h *held) {
+	c.fs = appendNew(c.fs, hierarchyFinding(c.g, h, c.l, c.m, c.stackOnce()))
+}
+
+// stackOnce returns the stack of the acquisition, capturing it the first
+// time: the edges and findings it makes share it.
+func (c *chainCheck) stackOnce() []uintptr {
+	if c.stack == nil {
+		c.stack = callers(4)
+	}
+	return c.stack
 }
 
 // checkInstances orders l after every held instance of its own class: the
@@ -124,12 +202,9 @@ func checkInstances(g *G, l *Lock, m Mode, pc uintptr) {
 			defer guard()
 			e.mu.Lock()
 			defer e.mu.Unlock()
-			ed := gedge{g: g.id, fromPC: h.pc, fromMode: h.mode, toMode: m}
-			cycle, added := e.instGraph.add(h.lock.info(), l.info(), ed, func(ed *gedge) {
-				ed.stack = callers(6)
-				ed.fromLock, ed.toLock = h.lock.label(), l.label()
-			})
-			if added {
+			added, cycle := e.instGraph.add(h.lock, l, &chainCheck{g: g, l: l, m: m}, h)
+			if added != nil {
+				added.stack = callers(6)
 				watchLock(h.lock)
 				watchLock(l)
 			}
@@ -313,7 +388,7 @@ func cycleFinding(g *G, cycle []*gedge, instances bool) *report.Finding {
 			Stack:     symbolize(ed.stack),
 		}
 		if !instances {
-			o.FromLock, o.ToLock = ed.fromLock, ed.toLock
+			o.FromLock, o.ToLock = ed.from.info.instLabel(ed.fromInst), ed.to.info.instLabel(ed.toInst)
 		}
 		f.Orders = append(f.Orders, o)
 		f.Positions = append(f.Positions, o.Stack.Top().Pos())

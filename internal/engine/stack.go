@@ -12,11 +12,17 @@ import (
 const maxStack = 32
 
 // callers captures the calling goroutine's stack, skipping skip frames
-// above the caller of callers.
+// above the caller of callers. The frames skipped are gridlock's own, which
+// symbolize leaves out: they are captured (rt.Stack counts frames as the
+// machine sees them, with inlined calls inside their callers' frames, so
+// it could skip a user's frame) and only make room for as many more.
 func callers(skip int) []uintptr {
-	var pcs [maxStack]uintptr
-	n := runtime.Callers(skip+2, pcs[:])
-	return append([]uintptr(nil), pcs[:n]...)
+	want := maxStack + 2 + skip
+	if d := rt.Depth(); d > 0 {
+		want = min(want, d) // no array of maxStack words on this stack
+	}
+	pcs := make([]uintptr, want)
+	return pcs[:rt.Stack(pcs)]
 }
 
 // moduleDir is the directory of gridlock's source, derived from this
@@ -76,7 +82,7 @@ func symbolize(pcs []uintptr) waitgraph.Stack {
 	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
-		if f.Function != "" && !internalFrame(f.Function, f.File) {
+		if f.Function != "" && !internalFrame(f.Function, f.File) && !rt.Elided(f.Function, f.File) {
 			s = append(s, waitgraph.Frame{Func: f.Function, File: f.File, Line: f.Line})
 		}
 		if !more {
