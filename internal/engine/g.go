@@ -50,7 +50,7 @@ func (h *held) lent() bool { return h.flags&heldLent != 0 }
 
 // inlineHeld is how many held locks a G keeps without allocating; lockdep
 // allows 48, real Go code rarely nests more than a handful.
-const inlineHeld = 16
+const inlineHeld = 8
 
 // G is the engine's state for one goroutine. The owning goroutine reads and
 // writes its fields without synchronization; other goroutines read them only
@@ -114,7 +114,7 @@ type G struct {
 	spare   *lockOwn                   // a record for a Once's first Do (see AcquiredOnce)
 	ids     struct{ next, end uint64 } // ids taken for spare records (newID)
 	wait    *waitRec                   // guarded by Engine.wmu
-	w       Wait                       // the goroutine's wait handle, reused
+	w       *Wait                      // the goroutine's wait handle, reused (see handle)
 	async   *AsyncWait                 // an ended AsyncWait of the goroutine's, to reuse
 	live    *AsyncWait                 // the goroutine's AsyncWait not yet ended
 	waitSeq uint64                     // counts the goroutine's waits
@@ -485,4 +485,13 @@ func (t *gtable) insert(g *G) {
 		}
 		i = (i + 1) & t.mask
 	}
+}
+
+// handle returns g's wait handle, made at its first wait: most goroutines
+// never wait for a lock.
+func (g *G) handle() *Wait {
+	if g.w == nil {
+		g.w = new(Wait)
+	}
+	return g.w
 }

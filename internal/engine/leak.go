@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"github.com/gridlock-go/gridlock/internal/rt"
 	"io"
 	"math"
 	"runtime/pprof"
@@ -98,6 +99,14 @@ func hasExited(o *G, r *waitRec) bool {
 	}
 	if o.tracked || time.Since(r.since) < untrackedAfter {
 		return false // a tracked goroutine's exit is known at once
+	}
+	if o.rg != 0 && rt.ExitsObservable() {
+		// The runtime's g tells, without a dump of every goroutine.
+		if !rt.Exited(o.rg, id) {
+			return false
+		}
+		e.exited.add(id)
+		return true
 	}
 	e.wmu.Lock()
 	waiting := o.wait != nil

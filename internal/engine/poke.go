@@ -82,7 +82,7 @@ func (g *G) BeginWait(pc uintptr, on WaitOn, ch chan<- uint8) *Wait {
 		return w
 	}
 	g.waitSeq++
-	w := &g.w
+	w := g.handle()
 	*w = Wait{g: g, on: w.on[:0], pc: pc, seq: g.waitSeq, poked: true}
 	w.on = append(w.on, waitOn{res: on.Prim, mode: on.Mode, count: on.Count})
 	p := g.pk

@@ -171,7 +171,7 @@ func BeginWaitOn(gid uint64, pc uintptr, cancelable bool, on ...WaitOn) *Wait {
 // goroutine waits for one thing at a time.
 func prepare(g *G, pc uintptr, cancelable bool) *Wait {
 	g.waitSeq++
-	w := &g.w
+	w := g.handle()
 	*w = Wait{g: g, on: w.on[:0], pc: pc, cancelable: cancelable, seq: g.waitSeq}
 	if cancelable {
 		// Its error tells how long it waited, even if less than grace.
