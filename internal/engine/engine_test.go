@@ -339,3 +339,60 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestGraphIndexSharedKeys adds edges whose index keys are the same (ids
+// past 32 bits) and checks each is found, and found gone once removed.
+func TestGraphIndexSharedKeys(t *testing.T) {
+	og := newOrderGraph(16, 16)
+	info := func(id uint64) nodeInfo { return nodeInfo{id: id, writer: mutexWriter} }
+	// The first three share a key; the last has one of its own.
+	edges := [][2]uint64{{1, 0}, {0, 1 << 32}, {2, 1<<33 ^ 1<<32}, {3, 1<<33 | 1<<32}}
+	for i, ed := range edges {
+		if shared := edgeIndexKey(ed[0], ed[1]) == edgeIndexKey(1, 0); shared != (i < 3) {
+			t.Fatalf("edge %v shares the key of {1, 0}: %v", ed, shared)
+		}
+		if added, _ := og.add(info(ed[0]), info(ed[1]), nil, nil); added == nil {
+			t.Fatalf("edge %v not added", ed)
+		}
+	}
+	for _, ed := range edges {
+		if !og.has(ed[0], ed[1]) {
+			t.Errorf("edge %v not found", ed)
+		}
+		if added, _ := og.add(info(ed[0]), info(ed[1]), nil, nil); added != nil {
+			t.Errorf("edge %v added twice", ed)
+		}
+	}
+	og.remove(0)
+	for i, ed := range edges {
+		if got, want := og.has(ed[0], ed[1]), ed[0] != 0 && ed[1] != 0; got != want {
+			t.Errorf("after removing node 0: edge %d %v found = %v, want %v", i, ed, got, want)
+		}
+	}
+	if og.edges != 2 || len(og.index) != 2 {
+		t.Errorf("after removing node 0: %d edges, %d index keys; want 2 and 2", og.edges, len(og.index))
+	}
+}
+
+// TestNodeFillIsInfo checks that a node made by fill is the one info
+// describes, for classes and locks.
+func TestNodeFillIsInfo(t *testing.T) {
+	d := &decl{label: "Conn.mu"}
+	for _, c := range []*Class{
+		{id: 7, kind: waitgraph.Mutex, site: 42, writer: mutexWriter},
+		{id: 8, kind: waitgraph.RWMutex, name: "server", level: 3, writer: new(atomic.Bool)},
+		{id: 9, kind: waitgraph.Mutex, decl: d, writer: mutexWriter},
+	} {
+		var got nodeInfo
+		c.fill(&got)
+		if want := c.info(); got != want {
+			t.Errorf("class %d: fill gave %+v, info %+v", c.id, got, want)
+		}
+		l := &Lock{id: 100 + c.id, kind: c.kind, class: c, addr: 0xc000, site: 43}
+		got = nodeInfo{}
+		l.fill(&got)
+		if want := l.info(); got != want {
+			t.Errorf("lock of class %d: fill gave %+v, info %+v", c.id, got, want)
+		}
+	}
+}

@@ -20,7 +20,7 @@ const (
 // edge A→B says B was taken while A was held. Guarded by Engine.mu.
 type orderGraph struct {
 	nodes    map[uint64]*gnode
-	index    map[edgeIDs]*gedge // every edge, by its ends
+	index    map[uint64]*gedge // every edge, by edgeIndexKey of its ends (chained by next)
 	edges    int
 	search   uint32 // the last path search (see gnode.seen)
 	maxNodes int
@@ -84,6 +84,7 @@ type gnode struct {
 type gedge struct {
 	from, to *gnode
 	oi, ii   int32     // indices in from.out and to.in
+	next     *gedge    // the next edge of the index with the same edgeIndexKey
 	g        uint64    // goroutine that first showed the order
 	fromPC   uintptr   // where from was taken
 	stack    []uintptr // where to was taken while from was held
@@ -111,8 +112,9 @@ func (n nodeInfo) instLabel(r instRef) string {
 	return nodeInfo{of: o}.label()
 }
 
-// edgeIDs identifies an edge by the ids of its ends.
-type edgeIDs struct{ from, to uint64 }
+// edgeIndexKey is the index's key for the edge from→to: exact while ids fit in
+// 32 bits, and shared by edges whose ids differ above (gedge.next).
+func edgeIndexKey(from, to uint64) uint64 { return from<<32 ^ to }
 
 // A noder is what a node stands for, a class or a lock: its id, and its
 // info, asked for only when the node is made.
@@ -125,11 +127,31 @@ func (c *Class) nodeID() uint64      { return c.id }
 func (l *Lock) nodeID() uint64       { return l.id }
 func (n nodeInfo) nodeID() uint64    { return n.id }
 func (n nodeInfo) fill(to *nodeInfo) { *to = n }
-func (c *Class) fill(to *nodeInfo)   { *to = c.info() }
-func (l *Lock) fill(to *nodeInfo)    { *to = l.info() }
+
+func (c *Class) fill(to *nodeInfo) {
+	c.fillClass(to)
+	to.id, to.kind, to.site = c.id, c.kind, c.site
+	to.of.kind, to.of.id = c.kind, c.id
+}
+
+func (l *Lock) fill(to *nodeInfo) {
+	l.class.fillClass(to)
+	to.id, to.kind, to.site = l.id, l.kind, l.site
+	to.of.kind, to.of.id, to.of.addr, to.of.lock = l.kind, l.id, l.addr, true
+}
+
+// fillClass sets what a node of c, or of one of its locks, takes from c.
+func (c *Class) fillClass(to *nodeInfo) {
+	to.name = c.name
+	if to.name == "" && c.decl != nil {
+		to.name = c.decl.label // see className
+	}
+	to.level, to.writer = c.level, c.writer
+	to.of.name, to.of.decl = c.name, c.decl
+}
 
 func newOrderGraph(maxN, maxE int) *orderGraph {
-	return &orderGraph{nodes: make(map[uint64]*gnode), index: make(map[edgeIDs]*gedge), maxNodes: maxN, maxEdges: maxE}
+	return &orderGraph{nodes: make(map[uint64]*gnode), index: make(map[uint64]*gedge), maxNodes: maxN, maxEdges: maxE}
 }
 
 func (og *orderGraph) node(src noder) *gnode {
@@ -152,7 +174,12 @@ func (og *orderGraph) newNode(src noder) *gnode {
 }
 
 func (og *orderGraph) has(from, to uint64) bool {
-	return og.index[edgeIDs{from, to}] != nil
+	for ed := og.index[edgeIndexKey(from, to)]; ed != nil; ed = ed.next {
+		if ed.from.info.id == from && ed.to.info.id == to {
+			return true
+		}
+	}
+	return false
 }
 
 // add adds the edge from→to unless present: c's goroutine took c.l while
@@ -184,7 +211,9 @@ func (og *orderGraph) add(from, to noder, c *chainCheck, h *held) (added *gedge,
 	}
 	a.out = append(a.out, ne)
 	b.in = append(b.in, ne)
-	og.index[edgeIDs{a.info.id, b.info.id}] = ne
+	k := edgeIndexKey(a.info.id, b.info.id)
+	ne.next = og.index[k]
+	og.index[k] = ne
 	og.edges++
 	if path == nil {
 		return ne, nil
@@ -254,6 +283,18 @@ func (og *orderGraph) unlink(ed *gedge) {
 	b.in[ed.ii], last.ii = last, ed.ii
 	b.in[len(b.in)-1] = nil
 	b.in = b.in[:len(b.in)-1]
-	delete(og.index, edgeIDs{a.info.id, b.info.id})
+	k := edgeIndexKey(a.info.id, b.info.id)
+	if p := og.index[k]; p == ed {
+		if ed.next == nil {
+			delete(og.index, k)
+		} else {
+			og.index[k] = ed.next
+		}
+	} else {
+		for p.next != ed {
+			p = p.next
+		}
+		p.next = ed.next
+	}
 	og.edges--
 }

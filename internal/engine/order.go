@@ -38,7 +38,7 @@ func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
 		return 0
 	}
 	c := chainCheck{g: g, l: l, m: m}
-	flags = validateGuarded(&c, key)
+	flags = c.run(key)
 	if c.fs != nil {
 		deliver(c.fs)
 	}
@@ -74,12 +74,6 @@ func staleChain(g *G, l *Lock) bool {
 	return false
 }
 
-func validateGuarded(c *chainCheck, key uint64) uint32 {
-	e.mu.Lock()
-	defer unlockGuard()
-	return validateLocked(c, key)
-}
-
 // unlockGuard unlocks e.mu and recovers an internal error as guard does.
 func unlockGuard() {
 	e.mu.Unlock()
@@ -88,9 +82,10 @@ func unlockGuard() {
 	}
 }
 
-// validateLocked is validate's work under e.mu. It returns the chain's
-// flags.
-func validateLocked(c *chainCheck, key uint64) (flags uint32) {
+// run is validate's work, under e.mu. It returns the chain's flags.
+func (c *chainCheck) run(key uint64) (flags uint32) {
+	e.mu.Lock()
+	defer unlockGuard()
 	g, nc := c.g, c.l.class
 	nc.chained = true
 	for i := range g.n {
@@ -110,7 +105,12 @@ func validateLocked(c *chainCheck, key uint64) (flags uint32) {
 		case hc.level != 0 && nc.level != 0 && nc.level <= hc.level:
 			c.levelFinding(h)
 		default:
-			c.orderEdge(h)
+			// The graph's insertion is called from here, not from a
+			// function of its own: one frame less on the deepest path.
+			added, cycle := e.classGraph.add(hc, nc, c, h)
+			if added != nil || cycle != nil || len(e.soloEdges) > 0 {
+				c.newEdge(h, added, cycle)
+			}
 		}
 	}
 	return finishChain(c, key, flags)
@@ -130,12 +130,13 @@ func finishChain(c *chainCheck, key uint64, flags uint32) uint32 {
 	return flags
 }
 
-// orderEdge adds the edge from h's class to c.l's. Called with e.mu held.
+// newEdge completes the edge added from h's class to c.l's, if any, and
+// reports the cycle it closes, or the watched order the acquisition
+// follows. Called with e.mu held.
 //
 //go:noinline
-func (c *chainCheck) orderEdge(h *held) {
+func (c *chainCheck) newEdge(h *held, added *gedge, cycle []*gedge) {
 	hc, nc := h.lock.class, c.l.class
-	added, cycle := e.classGraph.add(hc, nc, c, h)
 	if added != nil {
 		added.stack = c.stackOnce()
 		watchClass(hc, h.lock)
