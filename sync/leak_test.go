@@ -202,3 +202,36 @@ func TestLockLeakHandOverAfterExit(t *testing.T) {
 		t.Fatalf("lock handed over after its locker exited reported: %s", report.Line(fs[0]))
 	}
 }
+
+// TestLockLeakFoundByALongWait: a wait that outlasts the long-wait
+// threshold before its lock's holder, a goroutine gridlock did not start,
+// is known to have exited, is reported as a lock-leak once the goroutine
+// dump shows the holder gone: the lock's site comes first, as in the
+// lock-leak the engine finds itself.
+func TestLockLeakFoundByALongWait(t *testing.T) {
+	r := gridlocktest.Record(t, gridlocktest.LongWait(100*time.Millisecond))
+	var mu sync.Mutex
+	var at string
+	locked := make(chan bool)
+	go func() {
+		at = next()
+		mu.Lock()
+		close(locked)
+	}()
+	<-locked
+	waited := make(chan bool)
+	go func() {
+		mu.Lock()
+		mu.Unlock()
+		close(waited)
+	}()
+	f := r.Wait(report.LockLeak, 10*time.Second)
+	if f == nil {
+		t.Fatalf("no lock-leak; findings: %v", summaries(r.Findings()))
+	}
+	if len(f.Positions) == 0 || !strings.HasSuffix(f.Positions[0], "/"+at) {
+		t.Errorf("positions = %v, want %s first", f.Positions, at)
+	}
+	mu.Unlock()
+	<-waited
+}

@@ -875,7 +875,15 @@ func (l *Lock) release(b *builder, w *waitRec, on waitOn) ([]waitgraph.Releaser,
 	if o := l.ownerSeen(); o != nil {
 		og := b.visit(o)
 		if o.wait == nil && !holds(og, r.ID) {
-			og.Holds = append(og.Holds, waitgraph.Hold{Resource: r.ID, Mode: waitgraph.Lock})
+			// Where it took l, from its list as last seen: it may run (or
+			// have exited, a lock-leak, whose report starts there).
+			hold := waitgraph.Hold{Resource: r.ID, Mode: waitgraph.Lock}
+			for _, h := range o.heldSnapshot() {
+				if h.lock == l && h.mode == Write {
+					hold.Stack = b.site(h.pc)
+				}
+			}
+			og.Holds = append(og.Holds, hold)
 		}
 	}
 	if l.kind == waitgraph.RWMutex {
@@ -1154,17 +1162,34 @@ func longWaitFinding(r *waitRec) *report.Finding {
 	// lock; so does what it tells: a holder that has exited.
 	stacksLater(f, func(v jobView) {
 		var holders []string
+		var lockedAt string // where a holder that exited took the lock
 		for _, gr := range f.Goroutines {
-			if gr != w && lockWait && v.exited(gr.ID) {
+			exited := gr != w && lockWait && v.exited(gr.ID)
+			if exited {
 				gr.State = "exited"
 				f.Kind = report.LockLeak
 			}
-			if gr != w && holds(gr, res.ID) {
+			if gr == w {
+				continue
+			}
+			for _, h := range gr.Holds {
+				if h.Resource != res.ID {
+					continue
+				}
 				holders = append(holders, gr.Label())
+				if exited && lockedAt == "" && len(h.Stack) > 0 {
+					lockedAt = h.Stack.Top().Pos()
+				}
+				break
 			}
 		}
 		switch {
 		case f.Kind == report.LockLeak:
+			// As the engine's own lock-leak finding: where the lock was
+			// taken comes first, the wait after.
+			if lockedAt != "" {
+				f.Positions = append([]string{lockedAt}, f.Positions...)
+			}
 			f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s, which has exited without releasing it", w.Label(), waited, res.ID, strings.Join(holders, ", "))
 		case len(holders) > 0:
 			f.Summary = fmt.Sprintf("%s has waited %v for %s, held by %s", w.Label(), waited, res.ID, strings.Join(holders, ", "))
