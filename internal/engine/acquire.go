@@ -160,34 +160,40 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 // Fast returns the state of goroutine gid if it last took l and has no
 // pending remote releases: the caller may then try Push1 and PushNested.
 // This is the uncontended path of Lock, small enough to be inlined into
-// it; when it or they fail, the caller calls Acquired. While metrics are
-// collected it fails: Acquired counts.
+// it; when it or they fail, the caller calls Acquired. The caller has
+// checked Hot: goroutine ids are valid and no metrics are collected.
+//
+//go:norace
 func (l *Lock) Fast(gid uint64) *G {
-	g := l.lastFor(gid)
-	if g == nil || g.remote.Load() || slowAcquire.Load() {
-		return nil
+	if g := l.last; g != nil && g.idLive == gid && !g.remote.Load() {
+		return g
 	}
-	return g
+	return nil
 }
 
 // Push1 records that g took l for writing at call site pc, if g holds
-// nothing else (see Fast).
-func (g *G) Push1(l *Lock, pc uintptr) bool {
+// nothing else (see Fast), and stores l in *p (the mirror's Mutex.l). The
+// three pointer stores come together, for one write-barrier check.
+//
+//go:norace
+func (g *G) Push1(p **Lock, l *Lock, pc uintptr) bool {
 	if g.n != 0 {
 		return false
 	}
 	g.epoch = e.epoch.Load()
 	h := &g.held[0]
-	h.lock, h.pc, h.mode, h.flags, h.chain = l, pc, Write, 0, l.key0
+	h.pc, h.mode, h.flags, h.chain = pc, Write, 0, l.key0
+	h.lock, l.owner, *p = l, g, l
 	g.n = 1
-	l.setOwner(g)
 	return true
 }
 
 // PushNested records that g took l for writing at call site pc while it
 // holds other locks, if that chain of classes was validated before and
-// needs no check of instances (see Fast).
-func (g *G) PushNested(l *Lock, pc uintptr) bool {
+// needs no check of instances (see Fast), and stores l in *p.
+//
+//go:norace
+func (g *G) PushNested(p **Lock, l *Lock, pc uintptr) bool {
 	n := g.n
 	if n == 0 || n >= inlineHeld {
 		return false
@@ -197,9 +203,32 @@ func (g *G) PushNested(l *Lock, pc uintptr) bool {
 		return false
 	}
 	h := &g.held[n]
-	h.lock, h.pc, h.mode, h.flags, h.chain = l, pc, Write, 0, key
+	h.pc, h.mode, h.flags, h.chain = pc, Write, 0, key
+	h.lock, l.owner, *p = l, g, l
 	g.n = n + 1
-	l.setOwner(g)
+	return true
+}
+
+// ReleaseFast records that the calling goroutine, whose stack address sp
+// is, releases l, held for writing, and clears *p (the mirror's Mutex.l),
+// if the goroutine is l's owner as last seen by its stack bounds and l is
+// on top of its held list, or l has no owner. It reports false otherwise,
+// having changed nothing; the caller then calls ReleaseWriteOf. The caller
+// has checked Hot (no metrics are collected).
+//
+//go:norace
+func (l *Lock) ReleaseFast(p **Lock, sp uintptr) bool {
+	o := l.owner
+	if o == nil {
+		*p = nil
+		return true
+	}
+	n := uint(o.n - 1)
+	if sp < o.stackLo || sp >= o.stackHi || n >= inlineHeld || o.held[n].lock != l {
+		return false
+	}
+	*p, l.owner, o.held[n].lock = nil, nil, nil
+	o.n = int(n)
 	return true
 }
 
