@@ -103,8 +103,15 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	}
 	g := l.lastFor(gid)
 	if g == nil {
-		g = goroutine(gid)
-		g.noteTaken(l, pc)
+		// goroutine(gid), by hand.
+		if g = e.gtab.Load().lookup(gid); g == nil {
+			g = newG(gid)
+		}
+		// g.noteTaken(l, pc), by hand: one call less for a lock last
+		// taken by another goroutine (an RWMutex's readers but the first).
+		if s := g.taken.Load(); s == nil || s.find(l.id) < 0 {
+			g.addTaken(l.id, pc)
+		}
 		if m == Write || l.noLast() {
 			// Readers would take turns writing it, a shared cache line:
 			// a read lock caches the first reader only, which is enough
@@ -358,7 +365,12 @@ func ReleaseRead(r *Ref) {
 	if l == nil {
 		return
 	}
-	gid := Goid()
+	var gid uint64 // Goid, by hand: one call less
+	if e.fastIDs {
+		gid = rt.Goid()
+	} else {
+		gid = rt.SlowGoid()
+	}
 	g := l.lastFor(gid)
 	if g == nil {
 		g = e.gtab.Load().lookup(gid)
