@@ -217,14 +217,10 @@ func (rw *RWMutex) RUnlock() {
 		rw.runlockCold()
 		return
 	}
-	// runlockCold with the engine on and no hook, by hand.
-	a := uintptr(unsafe.Pointer(rw))
-	h := homeCache[homeIndex(a)].Load()
-	if h == nil || h.addr != a {
-		h = homeSlow(unsafe.Pointer(rw), false)
-	}
-	if h != nil {
-		engine.ReleaseRead(&h.ref)
+	// runlockCold with the engine on and no hook, by hand: the record of
+	// a read hold on top of the goroutine's list is found there.
+	if !engine.ReleaseReadTop(uintptr(unsafe.Pointer(rw))) {
+		rw.releaseReadOf()
 	}
 	if n := rw.state.Add(^uint64(0)); n&rwReaders == rwReaders || n&(rwReaders|rwWriter|rwPending) == rwPending {
 		rw.releasedRead(n) // releaseRead, by hand

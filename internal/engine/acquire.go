@@ -375,10 +375,42 @@ func ReleaseRead(r *Ref) {
 	if g == nil {
 		g = e.gtab.Load().lookup(gid)
 	}
-	if g != nil && g.remove(l, Read) {
-		return
+	if g != nil {
+		// g.remove(l, Read)'s commonest case, by hand: l is on top.
+		if n := uint(g.n - 1); n < inlineHeld && g.held[n].lock == l && g.held[n].mode == Read {
+			g.held[n].lock = nil
+			g.n = int(n)
+			return
+		}
+		if g.remove(l, Read) {
+			return
+		}
 	}
 	remoteReadRelease(l)
+}
+
+// ReleaseReadTop records that the calling goroutine releases its read
+// hold of the lock whose value is at address a, if that hold is on top of
+// its held list, and reports whether it did; if not, it changes nothing
+// and the caller calls ReleaseRead. It needs no Ref: the uncontended
+// RUnlock finds the record on the goroutine's list, not through the
+// lock's home. The caller has checked Hot.
+func ReleaseReadTop(a uintptr) bool {
+	g := e.gtab.Load().lookup(rt.Goid())
+	if g == nil {
+		return false
+	}
+	n := uint(g.n - 1)
+	if n >= inlineHeld {
+		return false
+	}
+	h := &g.held[n]
+	if l := h.lock; l == nil || l.addr != a || h.mode != Read {
+		return false
+	}
+	h.lock = nil
+	g.n = int(n)
+	return true
 }
 
 // remoteRelease records that a goroutine other than g released l, which g
