@@ -101,8 +101,9 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	if l == nil {
 		l = r.create(kind, pc, readers)
 	}
-	g := l.lastFor(gid)
-	if g == nil {
+	last, lastID := l.lastSeen()
+	g := last
+	if lastID != gid {
 		// goroutine(gid), by hand.
 		if g = e.gtab.Load().lookup(gid); g == nil {
 			g = newG(gid)
@@ -112,7 +113,7 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 		if s := g.taken.Load(); s == nil || s.find(l.id) < 0 {
 			g.addTaken(l.id, pc)
 		}
-		if m == Write || l.noLast() {
+		if m == Write || lastID == 0 { // l.noLast()
 			// Readers would take turns writing it, a shared cache line:
 			// a read lock caches the first reader only, which is enough
 			// for a lock read by one goroutine at a time.
@@ -162,6 +163,18 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	if metricsOn.Load() {
 		noteAcquired(l, m, -1)
 	}
+}
+
+// lastSeen returns the goroutine that last acquired l and its id while
+// in the goroutine table: 0 if there is none or its state was dropped
+// (see lastFor and noLast).
+//
+//go:norace
+func (l *Lock) lastSeen() (*G, uint64) {
+	if g := l.last; g != nil {
+		return g, g.idLive
+	}
+	return nil, 0
 }
 
 // Fast returns the state of goroutine gid if it last took l and has no
@@ -396,7 +409,8 @@ func ReleaseRead(r *Ref) {
 // RUnlock finds the record on the goroutine's list, not through the
 // lock's home. The caller has checked Hot.
 func ReleaseReadTop(a uintptr) bool {
-	g := e.gtab.Load().lookup(rt.Goid())
+	gid := rt.Goid() // before the table's load: nothing to keep across the call
+	g := e.gtab.Load().lookup(gid)
 	if g == nil {
 		return false
 	}
