@@ -193,7 +193,9 @@ func (l *Lock) Fast(gid uint64) *G {
 
 // Push1 records that g took l for writing at call site pc, if g holds
 // nothing else (see Fast), and stores l in *p (the mirror's Mutex.l). The
-// three pointer stores come together, for one write-barrier check.
+// three pointer stores come together, for one write-barrier check (*p
+// first: the compiler cannot tell it from the other two, and loads its
+// old value before them).
 //
 //go:norace
 func (g *G) Push1(p **Lock, l *Lock, pc uintptr) bool {
@@ -203,14 +205,14 @@ func (g *G) Push1(p **Lock, l *Lock, pc uintptr) bool {
 	g.epoch = e.epoch.Load()
 	h := &g.held[0]
 	h.pc, h.mode, h.flags, h.chain = pc, Write, 0, l.key0
-	h.lock, l.owner, *p = l, g, l
+	*p, h.lock, l.owner = l, l, g
 	g.n = 1
 	return true
 }
 
 // PushNested records that g took l for writing at call site pc while it
 // holds other locks, if that chain of classes was validated before and
-// needs no check of instances (see Fast), and stores l in *p.
+// needs no check of instances (see Fast), and stores l in *p (see Push1).
 //
 //go:norace
 func (g *G) PushNested(p **Lock, l *Lock, pc uintptr) bool {
@@ -224,7 +226,7 @@ func (g *G) PushNested(p **Lock, l *Lock, pc uintptr) bool {
 	}
 	h := &g.held[n]
 	h.pc, h.mode, h.flags, h.chain = pc, Write, 0, key
-	h.lock, l.owner, *p = l, g, l
+	*p, h.lock, l.owner = l, l, g
 	g.n = n + 1
 	return true
 }
