@@ -194,8 +194,7 @@ func (l *Lock) Fast(gid uint64) *G {
 // Push1 records that g took l for writing at call site pc, if g holds
 // nothing else (see Fast), and stores l in *p (the mirror's Mutex.l). The
 // three pointer stores come together, for one write-barrier check (*p
-// first: the compiler cannot tell it from the other two, and loads its
-// old value before them).
+// first: stored last, it took a check of its own in PushNested).
 //
 //go:norace
 func (g *G) Push1(p **Lock, l *Lock, pc uintptr) bool {
