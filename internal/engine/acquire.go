@@ -113,7 +113,7 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 		if s := g.taken.Load(); s == nil || s.find(l.id) < 0 {
 			g.addTaken(l.id, pc)
 		}
-		if m == Write || lastID == 0 { // l.noLast()
+		if m == Write || lastID == 0 { // none, or one whose state was dropped
 			// Readers would take turns writing it, a shared cache line:
 			// a read lock caches the first reader only, which is enough
 			// for a lock read by one goroutine at a time.
@@ -167,7 +167,7 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 
 // lastSeen returns the goroutine that last acquired l and its id while
 // in the goroutine table: 0 if there is none or its state was dropped
-// (see lastFor and noLast).
+// (see lastFor).
 //
 //go:norace
 func (l *Lock) lastSeen() (*G, uint64) {
