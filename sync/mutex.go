@@ -70,23 +70,22 @@ var multicore = runtime.NumCPU() > 1
 //go:noinline
 func (m *Mutex) Lock() {
 	gid, pc := rt.Enter()
-	if sched.On() {
-		m.schedLock(pc)
+	if !engine.Hot() {
+		m.lockAt(gid, pc, waitgraph.Mutex)
+		return
 	}
-	// lockAt, by hand, and engine.Acquired's outermost case inlined: the
-	// uncontended path makes no call but rt.Enter.
+	// lockAt with the engine on and no hook, by hand, and
+	// engine.Acquired's commonest cases inlined: the uncontended path
+	// makes no call but rt.Enter.
 	if m.state.CompareAndSwap(0, mutexLocked) {
-		if engine.Enabled() {
-			a := uintptr(unsafe.Pointer(m))
-			slot := &lockCache[homeIndex(a)]
-			if l := slot.Load(); l != nil && l.Addr() == a {
-				if g := l.Fast(gid); g != nil && (g.Push1(l, pc) || g.PushNested(l, pc)) {
-					m.l = l
-					return
-				}
+		a := uintptr(unsafe.Pointer(m))
+		slot := &lockCache[homeIndex(a)]
+		if l := slot.Load(); l != nil && l.Addr() == a {
+			if g := l.Fast(gid); g != nil && (g.Push1(&m.l, l, pc) || g.PushNested(&m.l, l, pc)) {
+				return
 			}
-			m.acquiredSlow(gid, pc, slot)
 		}
+		m.acquiredSlow(gid, pc, slot)
 		return
 	}
 	m.lockContended(gid, pc, waitgraph.Mutex, nil, "")
@@ -199,6 +198,23 @@ func (m *Mutex) TryLock() bool {
 // Unlock unlocks m. It is a run-time error if m is not locked on entry to
 // Unlock.
 func (m *Mutex) Unlock() {
+	if !engine.Hot() {
+		m.unlockCold()
+		return
+	}
+	// unlockCold with the engine on and no hook: the owner's Unlock of
+	// the lock it took last makes no call.
+	if l := m.l; l != nil && !l.ReleaseFast(&m.l, rt.SP()) {
+		m.l = nil
+		engine.ReleaseWriteOf(l)
+	}
+	if !m.state.CompareAndSwap(mutexLocked, 0) {
+		m.unlockSlow()
+	}
+}
+
+// unlockCold is Unlock when the engine may be off or hooks are on.
+func (m *Mutex) unlockCold() {
 	// engine.ReleaseWrite, by hand: one call less. The stack address
 	// tells the owner's Unlock from another goroutine's, without asking
 	// for the goroutine's id; when in doubt, ReleaseWriteSlow asks.

@@ -65,20 +65,20 @@ type rwq struct {
 //go:noinline
 func (rw *RWMutex) RLock() {
 	gid, pc := rt.Enter()
-	if sched.On() {
-		rw.schedRLock(pc)
+	if !engine.Hot() {
+		rw.rlock(gid, pc)
+		return
 	}
-	// rlock, by hand: one call less on the uncontended path.
+	// rlock with the engine on and no hook, by hand: one call less on the
+	// uncontended path.
 	if rw.fastRLock() {
-		if engine.Enabled() {
-			// homeOf, by hand.
-			a := uintptr(unsafe.Pointer(rw))
-			h := homeCache[homeIndex(a)].Load()
-			if h == nil || h.addr != a {
-				h = homeSlow(unsafe.Pointer(rw), true)
-			}
-			engine.Acquired(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+		// homeOf, by hand.
+		a := uintptr(unsafe.Pointer(rw))
+		h := homeCache[homeIndex(a)].Load()
+		if h == nil || h.addr != a {
+			h = homeSlow(unsafe.Pointer(rw), true)
 		}
+		engine.Acquired(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
 		return
 	}
 	rw.rlockContended(gid, pc, nil, "")
@@ -158,14 +158,22 @@ func (rw *RWMutex) fastRLock() bool {
 // releaseRead drops one reader; the last one out while a writer waits
 // hands the lock to it.
 func (rw *RWMutex) releaseRead() {
-	n := rw.state.Add(^uint64(0))
+	if n := rw.state.Add(^uint64(0)); n&rwReaders == rwReaders || n&(rwReaders|rwWriter|rwPending) == rwPending {
+		rw.releasedRead(n)
+	}
+}
+
+// releasedRead is releaseRead's uncommon cases, once the reader count
+// went to n: there was no reader, or the last one is out and a writer
+// waits.
+//
+//go:noinline
+func (rw *RWMutex) releasedRead(n uint64) {
 	if n&rwReaders == rwReaders {
 		rw.state.Add(1)
 		panic("sync: RUnlock of unlocked RWMutex")
 	}
-	if n&(rwReaders|rwWriter) == 0 && n&rwPending != 0 {
-		rw.handToWriter()
-	}
+	rw.handToWriter()
 }
 
 // tryRLock takes a read lock if no writer holds or waits for it, and
@@ -205,20 +213,42 @@ func (rw *RWMutex) TryRLock() bool {
 // RUnlock undoes a single RLock call. It is a run-time error if rw is not
 // locked for reading on entry to RUnlock.
 func (rw *RWMutex) RUnlock() {
+	if !engine.Hot() {
+		rw.runlockCold()
+		return
+	}
+	// runlockCold with the engine on and no hook, by hand: the record of
+	// a read hold on top of the goroutine's list is found there.
+	if !engine.ReleaseReadTop(uintptr(unsafe.Pointer(rw))) {
+		rw.releaseReadOf()
+	}
+	if n := rw.state.Add(^uint64(0)); n&rwReaders == rwReaders || n&(rwReaders|rwWriter|rwPending) == rwPending {
+		rw.releasedRead(n) // releaseRead, by hand
+	}
+}
+
+// runlockCold is RUnlock when the engine may be off or hooks are on.
+func (rw *RWMutex) runlockCold() {
 	if engine.Enabled() {
-		// peekHome, by hand.
-		a := uintptr(unsafe.Pointer(rw))
-		h := homeCache[homeIndex(a)].Load()
-		if h == nil || h.addr != a {
-			h = homeSlow(unsafe.Pointer(rw), false)
-		}
-		if h != nil {
-			engine.ReleaseRead(&h.ref)
-		}
+		rw.releaseReadOf()
 	}
 	rw.releaseRead()
 	if sched.On() {
 		schedUnlocked(unsafe.Pointer(rw), sched.RLock)
+	}
+}
+
+// releaseReadOf records that the calling goroutine releases its read
+// hold of rw.
+func (rw *RWMutex) releaseReadOf() {
+	// peekHome, by hand.
+	a := uintptr(unsafe.Pointer(rw))
+	h := homeCache[homeIndex(a)].Load()
+	if h == nil || h.addr != a {
+		h = homeSlow(unsafe.Pointer(rw), false)
+	}
+	if h != nil {
+		engine.ReleaseRead(&h.ref)
 	}
 }
 

@@ -1,3 +1,5 @@
+//lint:file-ignore SA2001 the benchmarks measure Lock and Unlock with nothing between them
+
 package locks
 
 import (
@@ -36,6 +38,35 @@ func rlock1[RW any, P rlocker[RW]](b *testing.B) {
 func BenchmarkRLock1(b *testing.B) {
 	b.Run("impl=sync", rlock1[stdsync.RWMutex])
 	b.Run("impl=gridlock", rlock1[gsync.RWMutex])
+}
+
+// rlockOther is rlock1 on a lock that another goroutine, still alive,
+// read-locked first: the path of all readers but one of a lock read by
+// many (RLock8's, mostly).
+func rlockOther[RW any, P rlocker[RW]](b *testing.B) {
+	var rw RW
+	p := P(&rw)
+	first, exit := make(chan bool), make(chan bool)
+	go func() {
+		p.RLock()
+		p.RUnlock()
+		first <- true
+		<-exit
+	}()
+	<-first
+	b.ReportAllocs()
+	for b.Loop() {
+		p.RLock()
+		p.RUnlock()
+	}
+	close(exit)
+}
+
+// BenchmarkRLockOther is RLock and RUnlock by one goroutine of a lock
+// another goroutine read first.
+func BenchmarkRLockOther(b *testing.B) {
+	b.Run("impl=sync", rlockOther[stdsync.RWMutex])
+	b.Run("impl=gridlock", rlockOther[gsync.RWMutex])
 }
 
 // BenchmarkCondPingPong is two goroutines taking turns through one Cond:

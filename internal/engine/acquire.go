@@ -101,11 +101,19 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	if l == nil {
 		l = r.create(kind, pc, readers)
 	}
-	g := l.lastFor(gid)
-	if g == nil {
-		g = goroutine(gid)
-		g.noteTaken(l, pc)
-		if m == Write || l.noLast() {
+	last, lastID := l.lastSeen()
+	g := last
+	if lastID != gid {
+		// goroutine(gid), by hand.
+		if g = e.gtab.Load().lookup(gid); g == nil {
+			g = newG(gid)
+		}
+		// g.noteTaken(l, pc), by hand: one call less for a lock last
+		// taken by another goroutine (an RWMutex's readers but the first).
+		if s := g.taken.Load(); s == nil || s.find(l.id) < 0 {
+			g.addTaken(l.id, pc)
+		}
+		if m == Write || lastID == 0 { // none, or one whose state was dropped
 			// Readers would take turns writing it, a shared cache line:
 			// a read lock caches the first reader only, which is enough
 			// for a lock read by one goroutine at a time.
@@ -157,37 +165,56 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	}
 }
 
+// lastSeen returns the goroutine that last acquired l and its id while
+// in the goroutine table: 0 if there is none or its state was dropped
+// (see lastFor).
+//
+//go:norace
+func (l *Lock) lastSeen() (*G, uint64) {
+	if g := l.last; g != nil {
+		return g, g.idLive
+	}
+	return nil, 0
+}
+
 // Fast returns the state of goroutine gid if it last took l and has no
 // pending remote releases: the caller may then try Push1 and PushNested.
 // This is the uncontended path of Lock, small enough to be inlined into
-// it; when it or they fail, the caller calls Acquired. While metrics are
-// collected it fails: Acquired counts.
+// it; when it or they fail, the caller calls Acquired. The caller has
+// checked Hot: goroutine ids are valid and no metrics are collected.
+//
+//go:norace
 func (l *Lock) Fast(gid uint64) *G {
-	g := l.lastFor(gid)
-	if g == nil || g.remote.Load() || slowAcquire.Load() {
-		return nil
+	if g := l.last; g != nil && g.idLive == gid && !g.remote.Load() {
+		return g
 	}
-	return g
+	return nil
 }
 
 // Push1 records that g took l for writing at call site pc, if g holds
-// nothing else (see Fast).
-func (g *G) Push1(l *Lock, pc uintptr) bool {
+// nothing else (see Fast), and stores l in *p (the mirror's Mutex.l). The
+// three pointer stores come together, for one write-barrier check (*p
+// first: stored last, it took a check of its own in PushNested).
+//
+//go:norace
+func (g *G) Push1(p **Lock, l *Lock, pc uintptr) bool {
 	if g.n != 0 {
 		return false
 	}
 	g.epoch = e.epoch.Load()
 	h := &g.held[0]
-	h.lock, h.pc, h.mode, h.flags, h.chain = l, pc, Write, 0, l.key0
+	h.pc, h.mode, h.flags, h.chain = pc, Write, 0, l.key0
+	*p, h.lock, l.owner = l, l, g
 	g.n = 1
-	l.setOwner(g)
 	return true
 }
 
 // PushNested records that g took l for writing at call site pc while it
 // holds other locks, if that chain of classes was validated before and
-// needs no check of instances (see Fast).
-func (g *G) PushNested(l *Lock, pc uintptr) bool {
+// needs no check of instances (see Fast), and stores l in *p (see Push1).
+//
+//go:norace
+func (g *G) PushNested(p **Lock, l *Lock, pc uintptr) bool {
 	n := g.n
 	if n == 0 || n >= inlineHeld {
 		return false
@@ -197,9 +224,32 @@ func (g *G) PushNested(l *Lock, pc uintptr) bool {
 		return false
 	}
 	h := &g.held[n]
-	h.lock, h.pc, h.mode, h.flags, h.chain = l, pc, Write, 0, key
+	h.pc, h.mode, h.flags, h.chain = pc, Write, 0, key
+	*p, h.lock, l.owner = l, l, g
 	g.n = n + 1
-	l.setOwner(g)
+	return true
+}
+
+// ReleaseFast records that the calling goroutine, whose stack address sp
+// is, releases l, held for writing, and clears *p (the mirror's Mutex.l),
+// if the goroutine is l's owner as last seen by its stack bounds and l is
+// on top of its held list, or l has no owner. It reports false otherwise,
+// having changed nothing; the caller then calls ReleaseWriteOf. The caller
+// has checked Hot (no metrics are collected).
+//
+//go:norace
+func (l *Lock) ReleaseFast(p **Lock, sp uintptr) bool {
+	o := l.owner
+	if o == nil {
+		*p = nil
+		return true
+	}
+	n := uint(o.n - 1)
+	if sp < o.stackLo || sp >= o.stackHi || n >= inlineHeld || o.held[n].lock != l {
+		return false
+	}
+	*p, l.owner, o.held[n].lock = nil, nil, nil
+	o.n = int(n)
 	return true
 }
 
@@ -329,15 +379,53 @@ func ReleaseRead(r *Ref) {
 	if l == nil {
 		return
 	}
-	gid := Goid()
+	var gid uint64 // Goid, by hand: one call less
+	if e.fastIDs {
+		gid = rt.Goid()
+	} else {
+		gid = rt.SlowGoid()
+	}
 	g := l.lastFor(gid)
 	if g == nil {
 		g = e.gtab.Load().lookup(gid)
 	}
-	if g != nil && g.remove(l, Read) {
-		return
+	if g != nil {
+		// g.remove(l, Read)'s commonest case, by hand: l is on top.
+		if n := uint(g.n - 1); n < inlineHeld && g.held[n].lock == l && g.held[n].mode == Read {
+			g.held[n].lock = nil
+			g.n = int(n)
+			return
+		}
+		if g.remove(l, Read) {
+			return
+		}
 	}
 	remoteReadRelease(l)
+}
+
+// ReleaseReadTop records that the calling goroutine releases its read
+// hold of the lock whose value is at address a, if that hold is on top of
+// its held list, and reports whether it did; if not, it changes nothing
+// and the caller calls ReleaseRead. It needs no Ref: the uncontended
+// RUnlock finds the record on the goroutine's list, not through the
+// lock's home. The caller has checked Hot.
+func ReleaseReadTop(a uintptr) bool {
+	gid := rt.Goid() // before the table's load: nothing to keep across the call
+	g := e.gtab.Load().lookup(gid)
+	if g == nil {
+		return false
+	}
+	n := uint(g.n - 1)
+	if n >= inlineHeld {
+		return false
+	}
+	h := &g.held[n]
+	if l := h.lock; l == nil || l.addr != a || h.mode != Read {
+		return false
+	}
+	h.lock = nil
+	g.n = int(n)
+	return true
 }
 
 // remoteRelease records that a goroutine other than g released l, which g

@@ -150,7 +150,7 @@ func initSlow() bool {
 	rt.Init()
 	e.fastIDs = rt.Supported()
 	if !e.fastIDs {
-		slowAcquire.Store(true)
+		setSlowAcquire()
 	}
 	o := e.opts.Load()
 	if o == nil {
@@ -172,10 +172,10 @@ func initSlow() bool {
 	e.gtab.Store(newGTable(minGTable))
 	armSweep()
 	if o.Level == LevelOff {
-		e.state.Store(stateOff)
+		setState(stateOff)
 		return false
 	}
-	e.state.Store(stateOn)
+	setState(stateOn)
 	return true
 }
 
@@ -233,9 +233,9 @@ func Configure(o Options) {
 		return
 	}
 	if o.Level == LevelOff {
-		e.state.Store(stateOff)
+		setState(stateOff)
 	} else {
-		e.state.Store(stateOn)
+		setState(stateOn)
 	}
 }
 
@@ -248,7 +248,9 @@ func CurrentOptions() Options {
 
 // disable turns detection off after an internal error, with one message.
 func disable(format string, args ...any) {
-	if e.state.Swap(stateOff) == stateOn {
+	old := e.state.Swap(stateOff)
+	mirror(hotOn, stateIsOn)
+	if old == stateOn {
 		fmt.Fprintf(os.Stderr, "gridlock: internal error: %s; deadlock detection is off for the rest of this run\n", fmt.Sprintf(format, args...))
 	}
 }

@@ -151,12 +151,6 @@ func (l *Lock) lastFor(gid uint64) *G {
 //go:norace
 func (l *Lock) setLast(g *G) { l.last = g }
 
-// noLast reports whether l has no goroutine that last acquired it, or one
-// whose state was dropped.
-//
-//go:norace
-func (l *Lock) noLast() bool { return l.last == nil || l.last.idLive == 0 }
-
 // Ref is the field the mirror embeds in its lock types: a pointer to the
 // Lock record, created on first use.
 type Ref struct {

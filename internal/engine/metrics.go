@@ -27,7 +27,7 @@ var metricsOn atomic.Bool
 // EnableMetrics starts collecting per-class metrics. It cannot be undone.
 func EnableMetrics() {
 	metricsOn.Store(true)
-	slowAcquire.Store(true)
+	setSlowAcquire()
 }
 
 // slowAcquire is set when the uncontended path must go through Acquired:

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/gridlock-go/gridlock/internal/engine"
 )
 
 // JitterEnv turns on jitter in a process (gridlock test -jitter): its
@@ -45,6 +47,7 @@ func init() {
 	}
 	s := &Sched{over: true, jit: &jitter{seed: seed}, done: make(chan struct{})}
 	active.Store(s)
+	engine.SetScheduled(On)
 }
 
 // JitterSeed returns the seed of the process's jitter and whether jitter

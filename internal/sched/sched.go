@@ -43,7 +43,9 @@ import (
 var active atomic.Pointer[Sched]
 
 // On reports whether a schedule runs. It is the one check on the hot path
-// of every hook.
+// of every hook but the uncontended Lock and Unlock of a Mutex, which read
+// engine.Hot: each change of the active schedule is mirrored there
+// (engine.SetScheduled).
 func On() bool { return active.Load() != nil }
 
 // Active returns the running schedule, or nil.
@@ -232,6 +234,7 @@ func (s *Sched) Start() bool {
 	if !active.CompareAndSwap(nil, s) {
 		return false
 	}
+	engine.SetScheduled(On)
 	s.mu.Lock()
 	g := s.newG("")
 	g.id = engine.Goid()
@@ -386,6 +389,7 @@ func (s *Sched) end() {
 	}
 	s.over = true
 	active.CompareAndSwap(s, nil)
+	engine.SetScheduled(On)
 	if s.watch != nil {
 		s.watch.Stop()
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gridlock-go/gridlock/internal/engine"
 	"github.com/gridlock-go/gridlock/report"
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -455,6 +456,7 @@ func isLock(k Kind) bool { return k == Mutex || k == RLock || k == WLock }
 func (s *Sched) abort() {
 	s.over = true
 	active.CompareAndSwap(s, nil)
+	engine.SetScheduled(On)
 	if s.watch != nil {
 		s.watch.Stop()
 	}
