@@ -48,8 +48,11 @@ func (m *Mutex) home() *home { return homeOf(unsafe.Pointer(m)) }
 // acquired records an acquisition that did not wait.
 func (m *Mutex) acquired(gid uint64, pc uintptr, kind waitgraph.ResourceKind) {
 	h := m.home()
-	engine.Acquired(gid, &h.ref, kind, engine.Write, pc, nil)
+	g := engine.Note(gid, &h.ref, kind, engine.Write, pc, nil)
 	m.l = h.ref.Peek()
+	if g != nil {
+		g.ValidateTop()
+	}
 }
 
 // Mutex state bits.
@@ -85,22 +88,27 @@ func (m *Mutex) Lock() {
 				return
 			}
 		}
-		m.acquiredSlow(gid, pc, slot)
+		if g := m.acquiredSlow(gid, pc, slot); g != nil {
+			// From here, not from acquiredSlow: one frame less under
+			// the validation (see engine.Note).
+			g.ValidateTop()
+		}
 		return
 	}
 	m.lockContended(gid, pc, waitgraph.Mutex, nil, "")
 }
 
 // acquiredSlow is acquired for Lock, when its cached record did not do:
-// it caches the record in slot.
-func (m *Mutex) acquiredSlow(gid uint64, pc uintptr, slot *atomic.Pointer[engine.Lock]) {
+// it caches the record in slot. It returns what engine.Note returns.
+func (m *Mutex) acquiredSlow(gid uint64, pc uintptr, slot *atomic.Pointer[engine.Lock]) *engine.G {
 	h := m.home()
-	engine.Acquired(gid, &h.ref, waitgraph.Mutex, engine.Write, pc, nil)
+	g := engine.Note(gid, &h.ref, waitgraph.Mutex, engine.Write, pc, nil)
 	l := h.ref.Peek()
 	m.l = l
 	if slot.Load() != l { // a lock whose chain always takes this path
 		slot.Store(l)
 	}
+	return g
 }
 
 // LockContext locks m, or gives up when ctx is done. It returns nil if it

@@ -40,8 +40,11 @@ func (rw *RWMutex) home() *home { return homeOf(unsafe.Pointer(rw)) }
 // acquired records a write acquisition that did not wait.
 func (rw *RWMutex) acquired(gid uint64, pc uintptr) {
 	h := rw.home()
-	engine.Acquired(gid, &h.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
+	g := engine.Note(gid, &h.ref, waitgraph.RWMutex, engine.Write, pc, &rw.state)
 	rw.l = h.ref.Peek()
+	if g != nil {
+		g.ValidateTop()
+	}
 }
 
 // RWMutex state: the reader count in the low bits, then flags.
@@ -78,7 +81,9 @@ func (rw *RWMutex) RLock() {
 		if h == nil || h.addr != a {
 			h = homeSlow(unsafe.Pointer(rw), true)
 		}
-		engine.Acquired(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+		if g := engine.Note(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state); g != nil {
+			g.ValidateTop()
+		}
 		return
 	}
 	rw.rlockContended(gid, pc, nil, "")
@@ -96,7 +101,9 @@ func (rw *RWMutex) rlock(gid uint64, pc uintptr) {
 			if h == nil || h.addr != a {
 				h = homeSlow(unsafe.Pointer(rw), true)
 			}
-			engine.Acquired(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+			if g := engine.Note(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state); g != nil {
+				g.ValidateTop()
+			}
 		}
 		return
 	}
@@ -122,7 +129,9 @@ func (rw *RWMutex) RLockContext(ctx context.Context) error {
 			if h == nil || h.addr != a {
 				h = homeSlow(unsafe.Pointer(rw), true)
 			}
-			engine.Acquired(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state)
+			if g := engine.Note(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state); g != nil {
+				g.ValidateTop()
+			}
 		}
 		return nil
 	}

@@ -93,6 +93,18 @@ func After(g *G, l *Lock, m Mode, pc uintptr) {
 // on its held list and, when other locks are held, one chain-cache lookup.
 // The caller has checked Enabled.
 func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, readers *atomic.Uint64) {
+	if g := Note(gid, r, kind, m, pc, readers); g != nil {
+		g.ValidateTop()
+	}
+}
+
+// Note is Acquired but for the validation of a chain of classes seen for
+// the first time, which it leaves to its caller: it returns nil, or, for
+// such a chain, the goroutine's state, whose ValidateTop the caller must
+// call once it is done with the acquisition. The mirror's locks call it
+// so that the validation runs with Note's frame off the stack (see
+// validate).
+func Note(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, readers *atomic.Uint64) (validate *G) {
 	if !e.fastIDs {
 		gid = rt.SlowGoid()
 	}
@@ -134,15 +146,15 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 				recursive(g, l, m, pc, h.mode)
 			}
 		}
-		f, ok := e.chains.get(key)
-		if !ok {
-			f = validate(g, l, m, pc, key)
-		}
-		if f&sameClass != 0 {
-			checkInstances(g, l, m, pc)
-		}
-		if f&watched != 0 {
-			checkWatchedChain(g, l, m)
+		if f, ok := e.chains.get(key); !ok {
+			validate = g
+		} else {
+			if f&sameClass != 0 {
+				checkInstances(g, l, m, pc)
+			}
+			if f&watched != 0 {
+				checkWatchedChain(g, l, m)
+			}
 		}
 	} else {
 		g.epoch = e.epoch.Load()
@@ -162,6 +174,32 @@ func Acquired(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintpt
 	}
 	if metricsOn.Load() {
 		noteAcquired(l, m, -1)
+	}
+	return validate
+}
+
+// ValidateTop validates the chain of classes g holds, which ends with the
+// acquisition for which Acquired returned g, and makes the checks that
+// the chain's flags call for. g's latest acquisition is in its held list,
+// which the checks skip.
+func (g *G) ValidateTop() {
+	h := g.at(g.n - 1)
+	l, m, pc := h.lock, h.mode, h.pc
+	// validate, inlined: one frame less.
+	var f uint32
+	g.pinHeld()
+	if !staleChain(g, l) {
+		c := chainCheck{g: g, l: l, m: m}
+		f = c.run(h.chain)
+		if c.fs != nil {
+			deliver(c.fs)
+		}
+	}
+	if f&sameClass != 0 {
+		checkInstances(g, l, m, pc)
+	}
+	if f&watched != 0 {
+		checkWatchedChain(g, l, m)
 	}
 }
 
