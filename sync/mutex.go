@@ -317,7 +317,7 @@ func (m *Mutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx context.Co
 			q.mu.Unlock()
 		}
 		if wt == nil && l != nil {
-			wt = engine.BeginWait(g, l, engine.Write, pc, done != nil)
+			wt = engine.BeginLockWait(g, l, engine.Write, pc, done != nil, w.ch)
 		}
 		msg, ok := park(w, wt, done)
 		if !ok {

@@ -190,6 +190,18 @@ func (q *waitq) pop() *waiter {
 // if it lasts; once registered, wt.C is nil and the waiter is parked on its
 // wake-up alone. It returns false if done was closed first.
 func park(w *waiter, wt *engine.Wait, done <-chan struct{}) (uint8, bool) {
+	if done == nil && wt.C() == nil {
+		// A poked wait, or none: w.ch alone, which receives Poke when
+		// the wait is to register. A receive, not a select: a select's
+		// frames would make a small goroutine stack grow.
+		for {
+			msg := <-w.ch
+			if msg != engine.Poke {
+				return msg, true
+			}
+			wt.Tick()
+		}
+	}
 	for {
 		select {
 		case msg := <-w.ch:

@@ -412,7 +412,7 @@ func (rw *RWMutex) rlockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx contex
 	defer putWaiter(w)
 	q.readers.push(w, false)
 	q.readers.mu.Unlock()
-	wt := engine.BeginWait(g, l, engine.Read, pc, done != nil)
+	wt := engine.BeginLockWait(g, l, engine.Read, pc, done != nil, w.ch)
 	defer wt.End()
 	if _, ok := park(w, wt, done); ok {
 		return nil // admitted: the reader count includes us
@@ -458,7 +458,7 @@ func (rw *RWMutex) lockSlow(g *engine.G, l *engine.Lock, pc uintptr, ctx context
 	w.write = true
 	q.writers.push(w, false)
 	q.readers.mu.Unlock()
-	wt := engine.BeginWait(g, l, engine.Write, pc, done != nil)
+	wt := engine.BeginLockWait(g, l, engine.Write, pc, done != nil, w.ch)
 	defer wt.End()
 	if _, ok := park(w, wt, done); ok {
 		return nil // handed the lock

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -63,7 +64,8 @@ func TestNoPokeAfterEnd(t *testing.T) {
 	// The firings that would have poked the wait, had it lasted.
 	g.pk.seen.Store(w.seq)
 	g.pk.fire()
-	g.pk.fire()
+	firePokers()
+	firePokers()
 	select {
 	case <-ch:
 		t.Error("the poker sent on the channel of an ended wait")
@@ -85,5 +87,48 @@ func TestWaitsThatEndAreNotRegistered(t *testing.T) {
 			t.Fatal("a wait registered as it began")
 		}
 		w.End()
+	}
+}
+
+// TestPokersOfManyGoroutines checks that the one timer pokes the lasting
+// waits of many goroutines, each on its own channel, and goes idle once
+// none waits.
+func TestPokersOfManyGoroutines(t *testing.T) {
+	collect(t)
+	var pr PrimRef
+	p := pr.Get(waitgraph.Cond, 0)
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make(chan string, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g := Self(Goid())
+			ch := make(chan uint8, 1)
+			w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
+			select {
+			case msg := <-ch:
+				if msg != Poke {
+					errs <- "a channel received something else than Poke"
+				}
+				w.Tick()
+			case <-time.After(5 * time.Second):
+				errs <- "a lasting poked wait was not poked"
+			}
+			w.End()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for pokers.armed.Load() || pokers.head.Load() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the poking timer is still armed with no wait left")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
