@@ -72,7 +72,11 @@ func forget(a uintptr, h *home) {
 type homeShard struct {
 	mu sync.Mutex
 	m  map[uintptr]*home
-	_  [48]byte // a cache line each
+	// peak is the most homes m has held: a Go map keeps the room of its
+	// deleted entries, so the sweep rebuilds one that has fallen to a
+	// quarter of it (see sweepShard).
+	peak int
+	_    [40]byte // a cache line each
 }
 
 func homeSlot(a uintptr) *atomic.Pointer[home] {
@@ -129,6 +133,9 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 			s.m = make(map[uintptr]*home)
 		}
 		s.m[a] = h
+		if len(s.m) > s.peak {
+			s.peak = len(s.m)
+		}
 		s.mu.Unlock()
 	} else {
 		s.mu.Unlock()
@@ -160,8 +167,20 @@ func sweepShard(s *homeShard, graphed []*engine.Lock) []*engine.Lock {
 			n = 0
 		}
 	}
-	return sweepBatch(s, batch[:n], graphed)
+	graphed = sweepBatch(s, batch[:n], graphed)
+	if s.peak >= minShrink && len(s.m) <= s.peak/4 {
+		m := make(map[uintptr]*home, len(s.m))
+		for a, h := range s.m {
+			m[a] = h
+		}
+		s.m, s.peak = m, len(s.m)
+	}
+	return graphed
 }
+
+// minShrink is the most homes a shard may have held and keep their room
+// when they are gone.
+const minShrink = 1 << 10
 
 // touched is written by sweepBatch so that its loads are not optimized
 // away.
@@ -179,8 +198,13 @@ func sweepBatch(s *homeShard, batch []*home, graphed []*engine.Lock) []*engine.L
 		if h.gone() {
 			delete(s.m, h.addr)
 			forget(h.addr, h)
-			if l := h.ref.Peek(); l != nil && l.Graphed() {
-				graphed = append(graphed, l)
+			if l := h.ref.Peek(); l != nil {
+				if l.OwnChains() {
+					swept++
+				}
+				if l.Graphed() {
+					graphed = append(graphed, l)
+				}
 			}
 		}
 	}
@@ -195,7 +219,12 @@ func (h *home) gone() bool {
 	return h.ref.Gone()
 }
 
-var sweepMu sync.Mutex
+var (
+	sweepMu sync.Mutex
+	// swept counts the records of the homes a sweep forgot whose
+	// chains may be their own (engine.Forgotten); sweepMu guards it.
+	swept int
+)
 
 // sweepHomes sweeps every shard; the engine runs it after each
 // collection (engine.AfterGC): the homes of values that became garbage are
@@ -205,6 +234,7 @@ func sweepHomes() {
 	sweepMu.Lock() // one sweep at a time: the engine's, or Reset's
 	defer sweepMu.Unlock()
 	var graphed []*engine.Lock
+	swept = 0
 	for i := range homeMaps {
 		s := &homeMaps[i]
 		s.mu.Lock()
@@ -213,6 +243,9 @@ func sweepHomes() {
 	}
 	if len(graphed) > 0 {
 		engine.Forget(graphed)
+	}
+	if swept > 0 {
+		engine.Forgotten(swept)
 	}
 }
 

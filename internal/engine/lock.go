@@ -303,6 +303,12 @@ func (l *Lock) livenessOf(cheap bool) int {
 
 // homed reports whether l is kept outside its lock (see SetHome): it
 // leaves the order graphs with its home (Forget).
+// OwnChains reports whether the chains cached with l's class may be l's
+// alone: its record has a weak pointer, as those of locks of their own
+// classes do, not only an epoch, as those of a declaration class's locks,
+// whose chains the class's other locks share (see Forgotten).
+func (l *Lock) OwnChains() bool { return l.epoch == nil }
+
 func (l *Lock) homed() bool { return l.epoch != nil || !l.value.isZero() }
 
 // anchor gives l, a record made with no weak pointer (see Epoch), one to

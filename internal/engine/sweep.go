@@ -41,6 +41,7 @@ func armSweep() {
 		if AfterGC != nil {
 			AfterGC()
 		}
+		sweepTables()
 		armSweep()
 	}, struct{}{})
 }

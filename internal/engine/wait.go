@@ -240,6 +240,9 @@ func (w *Wait) register() (fs []*report.Finding) {
 		for _, h := range rec.holds {
 			e.heldBy[h.lock] = append(e.heldBy[h.lock], g)
 		}
+		e.waitPeak.note(len(e.waiters))
+		e.byResPeak.note(len(e.byRes))
+		e.heldByPeak.note(len(e.heldBy))
 		// A wait closes a circular wait only if someone may be waiting for
 		// this goroutine: it holds something, or it is a writer that
 		// blocks new readers. Other waits are checked at their first

@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"reflect"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/gridlock-go/gridlock/waitgraph"
+)
+
+// mapID returns the identity of a map's storage.
+func mapID[K comparable, V any](m map[K]V) uintptr {
+	return uintptr(reflect.ValueOf(m).UnsafePointer())
+}
+
+// TestWaitRegistryShrinks checks that the registry of waits gives back the
+// room of a burst of waits once they have ended: many goroutines, each
+// holding a lock of its own, wait at once, each for a lock of the test's;
+// then the locks are released, the goroutines exit, and after a
+// collection the registry's maps are rebuilt for what they hold.
+func TestWaitRegistryShrinks(t *testing.T) {
+	collect(t)
+	const n = 4 * minShrink
+	ls := make([]Ref, n)
+	for i := range ls {
+		Acquired(Goid(), &ls[i], waitgraph.Mutex, Write, 0, nil)
+	}
+	var registered, ended sync.WaitGroup
+	release := make(chan struct{})
+	for i := range n {
+		l := &ls[i]
+		registered.Add(1)
+		ended.Add(1)
+		go func() {
+			defer ended.Done()
+			gid := Goid()
+			var own Ref
+			Acquired(gid, &own, waitgraph.Mutex, Write, 0, nil)
+			w := BeginWait(Self(gid), l.Peek(), Write, 0, false)
+			w.register()
+			registered.Done()
+			<-release
+			w.End()
+			ReleaseWrite(&own)
+		}()
+	}
+	registered.Wait()
+	e.wmu.Lock()
+	big := len(e.waiters)
+	ids := []uintptr{mapID(e.waiters), mapID(e.byRes), mapID(e.heldBy)}
+	e.wmu.Unlock()
+	if big < n {
+		t.Fatalf("%d waits registered, want %d", big, n)
+	}
+	close(release)
+	ended.Wait()
+	for i := range ls {
+		ReleaseWrite(&ls[i])
+	}
+	runtime.GC()
+	sweepTables()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
+	for i, m := range []uintptr{mapID(e.waiters), mapID(e.byRes), mapID(e.heldBy)} {
+		if m == ids[i] {
+			t.Errorf("map %d of the wait registry kept the room of %d waits, holding %d", i, n, []int{len(e.waiters), len(e.byRes), len(e.heldBy)}[i])
+		}
+	}
+}
+
+// TestChainCacheShrinks checks that the chain cache, grown to hold the
+// chains of many locks of their own classes, is rebuilt at its initial
+// size once the mirror has forgotten most of their records.
+func TestChainCacheShrinks(t *testing.T) {
+	collect(t)
+	gid := Goid()
+	var outer Ref
+	Acquired(gid, &outer, waitgraph.Mutex, Write, 0, nil)
+	const n = 1 << 13 // twice the cache's initial size
+	for range n {
+		var r Ref // a lock of its own class, under outer
+		Acquired(gid, &r, waitgraph.Mutex, Write, 0, nil)
+		ReleaseWrite(&r)
+	}
+	ReleaseWrite(&outer)
+	e.mu.Lock()
+	grown := len(e.chains.t.Load().keys)
+	e.mu.Unlock()
+	if grown <= e.chains.min {
+		t.Fatalf("chain cache of %d slots after %d new chains: it did not grow", grown, n)
+	}
+	Forgotten(n) // as the mirror's sweep reports forgetting their records
+	sweepTables()
+	if got := len(e.chains.t.Load().keys); got != e.chains.min {
+		t.Errorf("chain cache of %d slots after its chains' records were forgotten, want %d", got, e.chains.min)
+	}
+	// A chain cached again is found again.
+	Acquired(gid, &outer, waitgraph.Mutex, Write, 0, nil)
+	var r Ref
+	Acquired(gid, &r, waitgraph.Mutex, Write, 0, nil)
+	ReleaseWrite(&r)
+	ReleaseWrite(&outer)
+	if e.chains.t.Load().n == 0 {
+		t.Error("no chain cached after the rebuild")
+	}
+}
+
+// TestLivenessDroppedAfterExits checks that the dump of the goroutines
+// made while many ran is dropped once most have exited.
+func TestLivenessDroppedAfterExits(t *testing.T) {
+	const n = 4 * minShrink
+	var started, exited sync.WaitGroup
+	release := make(chan struct{})
+	for range n {
+		started.Add(1)
+		exited.Add(1)
+		go func() {
+			defer exited.Done()
+			started.Done()
+			<-release
+		}()
+	}
+	started.Wait()
+	liveness.mu.Lock()
+	dumpLiveness()
+	big := len(liveness.ids)
+	liveness.mu.Unlock()
+	if big < n {
+		t.Fatalf("the dump lists %d goroutines, want at least %d", big, n)
+	}
+	close(release)
+	exited.Wait()
+	sweepTables()
+	liveness.mu.Lock()
+	defer liveness.mu.Unlock()
+	if len(liveness.ids) >= n {
+		t.Errorf("the dump of %d goroutines is kept after they exited", len(liveness.ids))
+	}
+}
