@@ -62,9 +62,16 @@ var (
 // forget empties the caches' slots of address a if they hold h or its
 // record.
 func forget(a uintptr, h *home) {
-	homeSlot(a).CompareAndSwap(h, nil)
+	// A load first: a sweep forgets many homes that the caches no longer
+	// hold, and a failed compare-and-swap still takes the cache line
+	// from the processors that read it.
+	if p := homeSlot(a); p.Load() == h {
+		p.CompareAndSwap(h, nil)
+	}
 	if l := h.ref.Peek(); l != nil {
-		lockCache[homeIndex(a)].CompareAndSwap(l, nil)
+		if p := &lockCache[homeIndex(a)]; p.Load() == l {
+			p.CompareAndSwap(l, nil)
+		}
 	}
 }
 
@@ -163,18 +170,35 @@ func sweepShard(s *homeShard, graphed []*engine.Lock) []*engine.Lock {
 	for _, h := range s.m {
 		batch[n] = h
 		if n++; n == len(batch) {
-			graphed = sweepBatch(s, batch[:n], graphed)
+			graphed = sweepBatch(batch[:n], graphed)
 			n = 0
 		}
 	}
-	graphed = sweepBatch(s, batch[:n], graphed)
-	if s.peak >= minShrink && len(s.m) <= s.peak/4 {
-		m := make(map[uintptr]*home, len(s.m))
-		for a, h := range s.m {
-			m[a] = h
+	graphed = sweepBatch(batch[:n], graphed)
+	switch {
+	case len(sweepDead) == 0:
+	case len(sweepKept) <= len(s.m)/4:
+		// Most are gone, as when locks are made and dropped one after
+		// another: the survivors are put back in an emptied map, for
+		// less than deleting the others one by one. A Go map keeps the
+		// room of its deleted entries, so a map that has fallen to a
+		// quarter of its high-water mark is made anew for its size.
+		if s.peak >= minShrink && len(sweepKept) <= s.peak/4 {
+			s.m, s.peak = make(map[uintptr]*home, len(sweepKept)), len(sweepKept)
+		} else {
+			clear(s.m)
 		}
-		s.m, s.peak = m, len(s.m)
+		for _, h := range sweepKept {
+			s.m[h.addr] = h
+		}
+	default:
+		for _, h := range sweepDead {
+			delete(s.m, h.addr)
+		}
 	}
+	clear(sweepKept)
+	clear(sweepDead)
+	sweepKept, sweepDead = sweepKept[:0], sweepDead[:0]
 	return graphed
 }
 
@@ -182,29 +206,35 @@ func sweepShard(s *homeShard, graphed []*engine.Lock) []*engine.Lock {
 // when they are gone.
 const minShrink = 1 << 10
 
+// sweepKept and sweepDead are the homes of the shard being swept that stay
+// and that go; sweepMu guards them.
+var sweepKept, sweepDead []*home
+
 // touched is written by sweepBatch so that its loads are not optimized
 // away.
 //
 //lint:ignore U1000 written, never read: see above.
 var touched atomic.Uintptr
 
-func sweepBatch(s *homeShard, batch []*home, graphed []*engine.Lock) []*engine.Lock {
+func sweepBatch(batch []*home, graphed []*engine.Lock) []*engine.Lock {
 	var x uintptr
 	for _, h := range batch {
 		x += h.addr + h.rec.Touch()
 	}
 	touched.Store(x)
 	for _, h := range batch {
-		if h.gone() {
-			delete(s.m, h.addr)
-			forget(h.addr, h)
-			if l := h.ref.Peek(); l != nil {
-				if l.OwnChains() {
-					swept++
-				}
-				if l.Graphed() {
-					graphed = append(graphed, l)
-				}
+		if !h.gone() {
+			sweepKept = append(sweepKept, h)
+			continue
+		}
+		sweepDead = append(sweepDead, h)
+		forget(h.addr, h)
+		if l := h.ref.Peek(); l != nil {
+			if l.OwnChains() {
+				swept++
+			}
+			if l.Graphed() {
+				graphed = append(graphed, l)
 			}
 		}
 	}

@@ -138,3 +138,32 @@ func TestLivenessDroppedAfterExits(t *testing.T) {
 		t.Errorf("the dump of %d goroutines is kept after they exited", len(liveness.ids))
 	}
 }
+
+// TestTakenSet checks that a goroutine's set of taken locks remembers
+// each lock and the site it was first taken at, from its first small set
+// through its growth to the bound, and costs one allocation at first.
+func TestTakenSet(t *testing.T) {
+	g := new(G)
+	if n := testing.AllocsPerRun(10, func() {
+		g.taken.Store(nil)
+		g.addTaken(1, 100)
+	}); n != 1 {
+		t.Errorf("a first taken lock costs %v allocations, want 1", n)
+	}
+	g.taken.Store(nil)
+	for _, n := range []uint64{1, smallTaken, 3 * smallTaken, maxTaken} {
+		for id := uint64(1); id <= n; id++ {
+			if _, ok := g.took(&Lock{id: id}); !ok {
+				g.addTaken(id, uintptr(1000+id))
+			}
+		}
+		for id := uint64(1); id <= n; id++ {
+			if pc, ok := g.took(&Lock{id: id}); !ok || pc != uintptr(1000+id) {
+				t.Fatalf("after %d locks: took(%d) = %d, %v; want %d, true", n, id, pc, ok, 1000+id)
+			}
+		}
+		if _, ok := g.took(&Lock{id: n + 1}); ok {
+			t.Fatalf("after %d locks: a lock never taken is remembered", n)
+		}
+	}
+}
