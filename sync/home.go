@@ -47,7 +47,7 @@ type home struct {
 
 const (
 	homeCacheBits = 14
-	homeShards    = 64
+	homeShards    = 1 << homeShardBits
 )
 
 var (
@@ -78,13 +78,15 @@ func forget(a uintptr, h *home) {
 // A homeShard is one of the maps of homes, by address.
 type homeShard struct {
 	mu sync.Mutex
-	m  map[uintptr]*home
-	// peak is the most homes m has held: a Go map keeps the room of its
-	// deleted entries, so the sweep rebuilds one that has fallen to a
-	// quarter of it (see sweepShard).
-	peak int
-	_    [40]byte // a cache line each
+	t  homeTable
+	_  [8]byte // a cache line each
 }
+
+// homeShardBits is log2(homeShards).
+const homeShardBits = 6
+
+// shardOf returns the shard of address a.
+func shardOf(a uintptr) *homeShard { return &homeMaps[homeHash(a)>>(64-homeShardBits)] }
 
 func homeSlot(a uintptr) *atomic.Pointer[home] {
 	return &homeCache[homeIndex(a)]
@@ -113,36 +115,33 @@ func peekHome(p unsafe.Pointer) *home {
 //go:noinline
 func homeSlow(p unsafe.Pointer, create bool) *home {
 	a := uintptr(p)
-	s := &homeMaps[(uint64(a)*0x9E3779B97F4A7C15)>>(64-6)]
+	s := shardOf(a)
 	s.mu.Lock()
-	h := s.m[a]
+	h, i := s.t.get(a)
 	var old *engine.Lock
 	if h != nil && h.ref.Unknown() {
 		// Made in an epoch that has ended, and not held: the lock at a
 		// may be another (see engine.Epoch). It gets a home of its own.
 		old = h.ref.Peek()
-		delete(s.m, a)
 		forget(a, h)
-		h = nil
 		if old != nil && old.Graphed() {
 			defer engine.Forget([]*engine.Lock{old})
 		}
-	}
-	if h == nil {
+		if !create {
+			s.t.deleteAt(i)
+			s.mu.Unlock()
+			return nil
+		}
+		h = newHome(p, old)
+		s.t.slots[i].h = h // in the old one's slot
+		s.mu.Unlock()
+	} else if h == nil {
 		if !create {
 			s.mu.Unlock()
 			return nil
 		}
-		h = &home{addr: a}
-		h.ref.SetHome(p, &h.rec)
-		h.ref.Inherit(old)
-		if s.m == nil {
-			s.m = make(map[uintptr]*home)
-		}
-		s.m[a] = h
-		if len(s.m) > s.peak {
-			s.peak = len(s.m)
-		}
+		h = newHome(p, nil)
+		s.t.add(a, h)
 		s.mu.Unlock()
 	} else {
 		s.mu.Unlock()
@@ -151,6 +150,15 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 		h.ref.Anchor(p)
 	}
 	homeSlot(a).Store(h)
+	return h
+}
+
+// newHome returns a home for the value at p, whose record will take what
+// old, the record of the value last seen at p, knew (see engine.Ref.Inherit).
+func newHome(p unsafe.Pointer, old *engine.Lock) *home {
+	h := &home{addr: uintptr(p)}
+	h.ref.SetHome(p, &h.rec)
+	h.ref.Inherit(old)
 	return h
 }
 
@@ -167,44 +175,36 @@ func sweepShard(s *homeShard, graphed []*engine.Lock) []*engine.Lock {
 	// at once.
 	var batch [32]*home
 	n := 0
-	for _, h := range s.m {
-		batch[n] = h
+	for _, en := range s.t.slots {
+		if en.addr == 0 {
+			continue
+		}
+		batch[n] = en.h
 		if n++; n == len(batch) {
 			graphed = sweepBatch(batch[:n], graphed)
 			n = 0
 		}
 	}
 	graphed = sweepBatch(batch[:n], graphed)
-	switch {
-	case len(sweepDead) == 0:
-	case len(sweepKept) <= len(s.m)/4:
-		// Most are gone, as when locks are made and dropped one after
-		// another: the survivors are put back in an emptied map, for
-		// less than deleting the others one by one. A Go map keeps the
-		// room of its deleted entries, so a map that has fallen to a
-		// quarter of its high-water mark is made anew for its size.
-		if s.peak >= minShrink && len(sweepKept) <= s.peak/4 {
-			s.m, s.peak = make(map[uintptr]*home, len(sweepKept)), len(sweepKept)
-		} else {
-			clear(s.m)
-		}
-		for _, h := range sweepKept {
-			s.m[h.addr] = h
-		}
-	default:
+	if len(sweepDead) > 0 && len(sweepDead) >= len(sweepKept)/8 || s.t.oversized(len(sweepKept)) {
+		// Many are gone, as when locks are made and dropped one after
+		// another, or the table is much larger than it needs to be:
+		// those that stay are put back in a cleared table, or a smaller
+		// one, for less than deleting the others one by one.
+		s.t.rebuild(sweepKept)
+	} else {
 		for _, h := range sweepDead {
-			delete(s.m, h.addr)
+			if _, i := s.t.get(h.addr); s.t.slots[i].h == h {
+				s.t.deleteAt(i)
+			}
 		}
+		s.t.added = 0
 	}
 	clear(sweepKept)
 	clear(sweepDead)
 	sweepKept, sweepDead = sweepKept[:0], sweepDead[:0]
 	return graphed
 }
-
-// minShrink is the most homes a shard may have held and keep their room
-// when they are gone.
-const minShrink = 1 << 10
 
 // sweepKept and sweepDead are the homes of the shard being swept that stay
 // and that go; sweepMu guards them.
@@ -355,11 +355,11 @@ func init() {
 		lockCache[homeIndex(addr)].CompareAndSwap(l, nil)
 	}
 	engine.DropStale = func(addr uintptr, l *engine.Lock) {
-		s := &homeMaps[(uint64(addr)*0x9E3779B97F4A7C15)>>(64-6)]
+		s := shardOf(addr)
 		s.mu.Lock()
-		h := s.m[addr]
+		h, i := s.t.get(addr)
 		if h != nil && h.ref.Peek() == l {
-			delete(s.m, addr)
+			s.t.deleteAt(i)
 		} else {
 			h = nil
 		}

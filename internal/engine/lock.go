@@ -183,7 +183,11 @@ type Space struct {
 //
 //go:norace
 func (sp *Space) Touch() uintptr {
-	return uintptr(unsafe.Pointer(sp.l.epoch)) + uintptr(unsafe.Pointer(sp.l.owner))
+	x := uintptr(unsafe.Pointer(sp.l.epoch)) + uintptr(unsafe.Pointer(sp.l.owner))
+	if sp.l.graphed.Load() { // on the record's next cache line, at times
+		x++
+	}
+	return x
 }
 
 // SetHome records that r is the Ref of the lock value at p, kept outside
