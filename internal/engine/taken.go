@@ -20,7 +20,8 @@ import "sync/atomic"
 const maxTaken = 1 << 10
 
 // takenSet is an open-addressed set of lock ids with the call site of the
-// first acquisition seen, filled to three quarters at most. A goroutine's
+// first acquisition seen, filled to half at most (a lock never taken,
+// looked up on each wait, is found absent after few probes). A goroutine's
 // first set is one allocation, its slots inside it: a program of 100,000
 // goroutines that each take a few locks pays 192 bytes a goroutine.
 type takenSet struct {
@@ -58,7 +59,7 @@ func (g *G) noteTaken(l *Lock, pc uintptr) {
 //go:noinline
 func (g *G) addTaken(id uint64, pc uintptr) {
 	s := g.taken.Load()
-	if s == nil || (s.n+1)*4 > len(s.ids)*3 {
+	if s == nil || (s.n+1)*2 > len(s.ids) {
 		size := smallTaken
 		if s != nil {
 			size = 2 * len(s.ids)
