@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gridlock-go/gridlock/waitgraph"
 )
@@ -165,5 +166,29 @@ func TestTakenSet(t *testing.T) {
 		if _, ok := g.took(&Lock{id: n + 1}); ok {
 			t.Fatalf("after %d locks: a lock never taken is remembered", n)
 		}
+	}
+}
+
+// TestPutOffChecksSpread checks that waits whose re-checks were put off
+// together are re-checked at different times, not all at once (each
+// timer firing starts a goroutine).
+func TestPutOffChecksSpread(t *testing.T) {
+	until := time.Now().Add(20 * time.Millisecond).UnixNano()
+	seen := map[time.Duration]bool{}
+	lo, hi := time.Duration(1<<62), time.Duration(0)
+	for range 1000 {
+		r := &waitRec{putOff: until, next: firstCheck, longDone: true}
+		d := nextCheck(r)
+		seen[d.Round(time.Millisecond)] = true
+		lo, hi = min(lo, d), max(hi, d)
+		if r.putOff != 0 {
+			t.Fatal("the put-off time was not consumed")
+		}
+	}
+	if lo < time.Millisecond || hi > 45*time.Millisecond {
+		t.Errorf("put-off re-checks in [%v, %v], want within [1ms, 42ms]", lo, hi)
+	}
+	if len(seen) < 10 {
+		t.Errorf("1000 put-off re-checks fall in %d distinct milliseconds, want them spread", len(seen))
 	}
 }

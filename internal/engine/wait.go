@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -341,10 +342,14 @@ func (w *Wait) arm() { w.reset(nextCheck(w.rec)) }
 // and doubles its interval up to maxCheck.
 func nextCheck(r *waitRec) time.Duration {
 	if r.putOff != 0 {
-		// Put off: as soon as checks may run again, at the same pace.
-		d := time.Duration(r.putOff-time.Now().UnixNano()) + time.Millisecond
+		// Put off: once checks may run again, at the same pace, spread
+		// over as long again. Thousands of waits put off together would
+		// otherwise fire together, each timer starting a goroutine at
+		// once: the runtime allocates those it has no free one for, and
+		// keeps them for ever.
+		d := max(time.Duration(r.putOff-time.Now().UnixNano()), 0) + time.Millisecond
 		r.putOff = 0
-		return max(d, time.Millisecond)
+		return d + time.Duration(rand.Int64N(int64(d)))
 	}
 	d := r.next
 	if !r.longDone {
