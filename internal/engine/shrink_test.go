@@ -192,3 +192,55 @@ func TestPutOffChecksSpread(t *testing.T) {
 		t.Errorf("1000 put-off re-checks fall in %d distinct milliseconds, want them spread", len(seen))
 	}
 }
+
+// TestDetachedChecksQueue checks that the re-checks of many detached waits
+// are queued for one goroutine, not a timer each (whose firings each start
+// a goroutine), and that a wait that ends leaves the queue with its
+// record.
+func TestDetachedChecksQueue(t *testing.T) {
+	collect(t)
+	const n = 500
+	ls := make([]Ref, n)
+	for i := range ls {
+		Acquired(Goid(), &ls[i], waitgraph.Mutex, Write, 0, nil)
+	}
+	var detached, ended sync.WaitGroup
+	release := make(chan struct{})
+	before := runtime.NumGoroutine()
+	for i := range n {
+		l := &ls[i]
+		detached.Add(1)
+		ended.Add(1)
+		go func() {
+			defer ended.Done()
+			w := BeginWait(Self(Goid()), l.Peek(), Write, 0, false)
+			w.register()
+			w.detach()
+			detached.Done()
+			<-release
+			w.End()
+		}()
+	}
+	detached.Wait()
+	checks.mu.Lock()
+	queued := len(checks.h)
+	checks.mu.Unlock()
+	if queued < n {
+		t.Errorf("%d re-checks queued for %d detached waits", queued, n)
+	}
+	if extra := runtime.NumGoroutine() - before - n; extra > 1 {
+		t.Errorf("%d goroutines besides the waiters run their re-checks, want at most 1", extra)
+	}
+	close(release)
+	ended.Wait()
+	for i := range ls {
+		ReleaseWrite(&ls[i])
+	}
+	checks.mu.Lock()
+	defer checks.mu.Unlock()
+	for _, c := range checks.h {
+		if c.rec.g.wait != c.rec {
+			t.Fatal("a wait that ended is still queued for re-checks")
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -465,19 +464,18 @@ func (w *Wait) Tick() {
 	w.arm()
 }
 
-// detach hands a registered wait's re-checks to a timer of their own and
-// stops the waiter's: C is nil from now on, and the waiter stays parked on
-// what it waits for alone. A goroutine parked on a timer's channel is
-// never proven blocked for good by the runtime's goroutine leak detector,
-// and neither is any goroutine blocked on what its stack references.
+// detach hands a registered wait's re-checks to the engine's queue of
+// re-checks (checks) and stops the waiter's timer: C is nil from now on,
+// and the waiter stays parked on what it waits for alone. A goroutine
+// parked on a timer's channel is never proven blocked for good by the
+// runtime's goroutine leak detector, and neither is any goroutine blocked
+// on what its stack references.
 func (w *Wait) detach() {
 	if w.timed {
 		w.g.timer.Stop()
 	}
-	c := &checker{rec: w.rec}
-	c.mu.Lock()
-	c.t = time.AfterFunc(nextCheck(w.rec), c.tick)
-	c.mu.Unlock()
+	c := &checker{rec: w.rec, index: -1}
+	checks.schedule(c, nextCheck(w.rec))
 	w.checker = c
 }
 
@@ -485,11 +483,14 @@ func (w *Wait) detach() {
 // is nil.
 func (w *Wait) Detached() bool { return w != nil && w.checker != nil }
 
-// checker re-checks a registered wait from its own timer.
+// checker re-checks a registered wait from the queue of re-checks.
 type checker struct {
-	mu      sync.Mutex // guards t's resets and stopped
-	rec     *waitRec   // rec.next is the checker's alone
-	t       *time.Timer
+	rec *waitRec // rec.next is the checker's alone
+	// at is when the next re-check is due, index the checker's place in
+	// checks' heap (-1 if not in it), and stopped set once its wait has
+	// ended; checks.mu guards them.
+	at      time.Time
+	index   int
 	stopped bool
 }
 
@@ -501,19 +502,10 @@ func (c *checker) tick() {
 		}
 		d = nextCheck(c.rec)
 	}
-	c.mu.Lock()
-	if !c.stopped {
-		c.t.Reset(d)
-	}
-	c.mu.Unlock()
+	checks.schedule(c, d)
 }
 
-func (c *checker) stop() {
-	c.mu.Lock()
-	c.stopped = true
-	c.t.Stop()
-	c.mu.Unlock()
-}
+func (c *checker) stop() { checks.remove(c) }
 
 // End ends the wait.
 func (w *Wait) End() {
