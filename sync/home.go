@@ -20,16 +20,17 @@ import (
 //   - its home: the engine's record of it (its identity in the lock-order
 //     graph and in findings), for as long as the value lives. The record is
 //     found on every operation with the engine on, through a direct-mapped
-//     cache of homes in front of a sharded map, and made inside the home
-//     (one allocation). A new value at the address of a freed one must
-//     never take its record: the record tells them apart by a weak pointer
-//     to the value's object, or, for a Mutex of a declaration class whose
-//     instances are not ordered, by the collector's epoch it was made in
+//     cache of homes in front of a sharded table (homeTable), and made
+//     inside the home (one allocation). A new value at the address of a
+//     freed one must never take its record: the record tells them apart
+//     by a weak pointer to the value's object, or, for a Mutex of a
+//     declaration class whose instances are not ordered, by the
+//     collector's epoch it was made in
 //     (see engine.Epoch), which spares a weak pointer per lock created (a
 //     lock per connection): the runtime keeps weak pointers, as cleanups,
 //     in a list per span that each new one walks. Homes whose values are
 //     garbage, or whose records' epochs ended with no goroutine holding
-//     them, are swept from the map after each collection, and their
+//     them, are swept from the table after each collection, and their
 //     records leave the order graphs with them.
 //   - its queue of parked waiters hangs from the value only while some
 //     goroutine is in a slow path (see lockq).
