@@ -6,27 +6,27 @@ import (
 	"time"
 )
 
-// The re-checks of detached waits (see Wait.detach) run on one goroutine,
+// The re-checks of detached waits (see Wait.detach) run one after another
 // from a queue ordered by when each is due, and not each from a timer of
 // its own: a timer's function runs on a goroutine started when it fires,
 // and thousands of waits that began together (goroutines started
 // together, contending) fire together, faster than a loaded processor runs
 // them; the runtime allocates a goroutine for each it has no free one
-// for, and keeps them for ever. The goroutine of the queue exits when the
-// queue is empty. A wait that ends leaves the queue at once, with its
-// record.
+// for, and keeps them for ever. The queue has one timer, for its first
+// re-check, whose goroutine runs the re-checks due and exits: no goroutine
+// of the engine stays parked, which would keep a frozen program from
+// being seen frozen (internal/stuck). A wait that ends leaves the queue
+// at once, with its record.
 
 // checkQueue is the queue of re-checks.
 type checkQueue struct {
-	mu sync.Mutex
-	h  checkHeap
-	// wake tells the running goroutine that a re-check due before those
-	// it sleeps for was queued.
-	wake    chan struct{}
-	running bool // a goroutine runs the queue
+	mu      sync.Mutex
+	h       checkHeap
+	t       *time.Timer // runs the queue when its first re-check is due
+	running bool        // a goroutine runs the queue
 }
 
-var checks = checkQueue{wake: make(chan struct{}, 1)}
+var checks checkQueue
 
 // schedule queues c's next re-check d from now, unless its wait has ended.
 func (q *checkQueue) schedule(c *checker, d time.Duration) {
@@ -41,15 +41,17 @@ func (q *checkQueue) schedule(c *checker, d time.Duration) {
 	} else {
 		heap.Push(&q.h, c)
 	}
-	switch {
-	case !q.running:
-		q.running = true
-		go q.run()
-	case q.h[0] == c:
-		select {
-		case q.wake <- struct{}{}:
-		default:
-		}
+	if !q.running && q.h[0] == c {
+		q.arm(d)
+	}
+}
+
+// arm sets the queue's timer to d from now. Called with q.mu held.
+func (q *checkQueue) arm(d time.Duration) {
+	if q.t == nil {
+		q.t = time.AfterFunc(d, q.run)
+	} else {
+		q.t.Reset(d)
 	}
 }
 
@@ -63,32 +65,31 @@ func (q *checkQueue) remove(c *checker) {
 	}
 }
 
-// run runs the re-checks as they fall due, until none is queued.
+// run runs the re-checks due, then arms the timer for the next.
 func (q *checkQueue) run() {
-	t := time.NewTimer(maxCheck)
-	defer t.Stop()
+	q.mu.Lock()
+	if q.running {
+		q.mu.Unlock()
+		return
+	}
+	q.running = true
 	for {
-		q.mu.Lock()
 		if len(q.h) == 0 {
 			q.h = nil // the room of a burst of waits
-			q.running = false
-			q.mu.Unlock()
-			return
+			break
 		}
 		c := q.h[0]
 		if d := time.Until(c.at); d > 0 {
-			q.mu.Unlock()
-			t.Reset(d)
-			select {
-			case <-t.C:
-			case <-q.wake:
-			}
-			continue
+			q.arm(d)
+			break
 		}
 		heap.Pop(&q.h)
 		q.mu.Unlock()
 		c.tick()
+		q.mu.Lock()
 	}
+	q.running = false
+	q.mu.Unlock()
 }
 
 // checkHeap is a heap of checkers by when they are due.
