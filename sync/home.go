@@ -195,7 +195,7 @@ func sweepShard(s *homeShard, graphed []*engine.Lock) []*engine.Lock {
 		s.t.rebuild(sweepKept)
 	} else {
 		for _, h := range sweepDead {
-			if _, i := s.t.get(h.addr); s.t.slots[i].h == h {
+			if got, i := s.t.get(h.addr); got == h {
 				s.t.deleteAt(i)
 			}
 		}
