@@ -20,16 +20,17 @@ import (
 //   - its home: the engine's record of it (its identity in the lock-order
 //     graph and in findings), for as long as the value lives. The record is
 //     found on every operation with the engine on, through a direct-mapped
-//     cache of homes in front of a sharded map, and made inside the home
-//     (one allocation). A new value at the address of a freed one must
-//     never take its record: the record tells them apart by a weak pointer
-//     to the value's object, or, for a Mutex of a declaration class whose
-//     instances are not ordered, by the collector's epoch it was made in
+//     cache of homes in front of a sharded table (homeTable), and made
+//     inside the home (one allocation). A new value at the address of a
+//     freed one must never take its record: the record tells them apart
+//     by a weak pointer to the value's object, or, for a Mutex of a
+//     declaration class whose instances are not ordered, by the
+//     collector's epoch it was made in
 //     (see engine.Epoch), which spares a weak pointer per lock created (a
 //     lock per connection): the runtime keeps weak pointers, as cleanups,
 //     in a list per span that each new one walks. Homes whose values are
 //     garbage, or whose records' epochs ended with no goroutine holding
-//     them, are swept from the map after each collection, and their
+//     them, are swept from the table after each collection, and their
 //     records leave the order graphs with them.
 //   - its queue of parked waiters hangs from the value only while some
 //     goroutine is in a slow path (see lockq).
@@ -47,7 +48,7 @@ type home struct {
 
 const (
 	homeCacheBits = 14
-	homeShards    = 64
+	homeShards    = 1 << homeShardBits
 )
 
 var (
@@ -62,18 +63,31 @@ var (
 // forget empties the caches' slots of address a if they hold h or its
 // record.
 func forget(a uintptr, h *home) {
-	homeSlot(a).CompareAndSwap(h, nil)
+	// A load first: a sweep forgets many homes that the caches no longer
+	// hold, and a failed compare-and-swap still takes the cache line
+	// from the processors that read it.
+	if p := homeSlot(a); p.Load() == h {
+		p.CompareAndSwap(h, nil)
+	}
 	if l := h.ref.Peek(); l != nil {
-		lockCache[homeIndex(a)].CompareAndSwap(l, nil)
+		if p := &lockCache[homeIndex(a)]; p.Load() == l {
+			p.CompareAndSwap(l, nil)
+		}
 	}
 }
 
 // A homeShard is one of the maps of homes, by address.
 type homeShard struct {
 	mu sync.Mutex
-	m  map[uintptr]*home
-	_  [48]byte // a cache line each
+	t  homeTable
+	_  [8]byte // a cache line each
 }
+
+// homeShardBits is log2(homeShards).
+const homeShardBits = 6
+
+// shardOf returns the shard of address a.
+func shardOf(a uintptr) *homeShard { return &homeMaps[homeHash(a)>>(64-homeShardBits)] }
 
 func homeSlot(a uintptr) *atomic.Pointer[home] {
 	return &homeCache[homeIndex(a)]
@@ -102,33 +116,33 @@ func peekHome(p unsafe.Pointer) *home {
 //go:noinline
 func homeSlow(p unsafe.Pointer, create bool) *home {
 	a := uintptr(p)
-	s := &homeMaps[(uint64(a)*0x9E3779B97F4A7C15)>>(64-6)]
+	s := shardOf(a)
 	s.mu.Lock()
-	h := s.m[a]
+	h, i := s.t.get(a)
 	var old *engine.Lock
 	if h != nil && h.ref.Unknown() {
 		// Made in an epoch that has ended, and not held: the lock at a
 		// may be another (see engine.Epoch). It gets a home of its own.
 		old = h.ref.Peek()
-		delete(s.m, a)
 		forget(a, h)
-		h = nil
 		if old != nil && old.Graphed() {
 			defer engine.Forget([]*engine.Lock{old})
 		}
-	}
-	if h == nil {
+		if !create {
+			s.t.deleteAt(i)
+			s.mu.Unlock()
+			return nil
+		}
+		h = newHome(p, old)
+		s.t.slots[i].h = h // in the old one's slot
+		s.mu.Unlock()
+	} else if h == nil {
 		if !create {
 			s.mu.Unlock()
 			return nil
 		}
-		h = &home{addr: a}
-		h.ref.SetHome(p, &h.rec)
-		h.ref.Inherit(old)
-		if s.m == nil {
-			s.m = make(map[uintptr]*home)
-		}
-		s.m[a] = h
+		h = newHome(p, nil)
+		s.t.add(a, h)
 		s.mu.Unlock()
 	} else {
 		s.mu.Unlock()
@@ -137,6 +151,15 @@ func homeSlow(p unsafe.Pointer, create bool) *home {
 		h.ref.Anchor(p)
 	}
 	homeSlot(a).Store(h)
+	return h
+}
+
+// newHome returns a home for the value at p, whose record will take what
+// old, the record of the value last seen at p, knew (see engine.Ref.Inherit).
+func newHome(p unsafe.Pointer, old *engine.Lock) *home {
+	h := &home{addr: uintptr(p)}
+	h.ref.SetHome(p, &h.rec)
+	h.ref.Inherit(old)
 	return h
 }
 
@@ -153,15 +176,40 @@ func sweepShard(s *homeShard, graphed []*engine.Lock) []*engine.Lock {
 	// at once.
 	var batch [32]*home
 	n := 0
-	for _, h := range s.m {
-		batch[n] = h
+	for _, en := range s.t.slots {
+		if en.addr == 0 {
+			continue
+		}
+		batch[n] = en.h
 		if n++; n == len(batch) {
-			graphed = sweepBatch(s, batch[:n], graphed)
+			graphed = sweepBatch(batch[:n], graphed)
 			n = 0
 		}
 	}
-	return sweepBatch(s, batch[:n], graphed)
+	graphed = sweepBatch(batch[:n], graphed)
+	if len(sweepDead) > 0 && len(sweepDead) >= len(sweepKept)/8 || s.t.oversized(len(sweepKept)) {
+		// Many are gone, as when locks are made and dropped one after
+		// another, or the table is much larger than it needs to be:
+		// those that stay are put back in a cleared table, or a smaller
+		// one, for less than deleting the others one by one.
+		s.t.rebuild(sweepKept)
+	} else {
+		for _, h := range sweepDead {
+			if got, i := s.t.get(h.addr); got == h {
+				s.t.deleteAt(i)
+			}
+		}
+		s.t.added = 0
+	}
+	clear(sweepKept)
+	clear(sweepDead)
+	sweepKept, sweepDead = sweepKept[:0], sweepDead[:0]
+	return graphed
 }
+
+// sweepKept and sweepDead are the homes of the shard being swept that stay
+// and that go; sweepMu guards them.
+var sweepKept, sweepDead []*home
 
 // touched is written by sweepBatch so that its loads are not optimized
 // away.
@@ -169,17 +217,24 @@ func sweepShard(s *homeShard, graphed []*engine.Lock) []*engine.Lock {
 //lint:ignore U1000 written, never read: see above.
 var touched atomic.Uintptr
 
-func sweepBatch(s *homeShard, batch []*home, graphed []*engine.Lock) []*engine.Lock {
+func sweepBatch(batch []*home, graphed []*engine.Lock) []*engine.Lock {
 	var x uintptr
 	for _, h := range batch {
 		x += h.addr + h.rec.Touch()
 	}
 	touched.Store(x)
 	for _, h := range batch {
-		if h.gone() {
-			delete(s.m, h.addr)
-			forget(h.addr, h)
-			if l := h.ref.Peek(); l != nil && l.Graphed() {
+		if !h.gone() {
+			sweepKept = append(sweepKept, h)
+			continue
+		}
+		sweepDead = append(sweepDead, h)
+		forget(h.addr, h)
+		if l := h.ref.Peek(); l != nil {
+			if l.OwnChains() {
+				swept++
+			}
+			if l.Graphed() {
 				graphed = append(graphed, l)
 			}
 		}
@@ -195,7 +250,12 @@ func (h *home) gone() bool {
 	return h.ref.Gone()
 }
 
-var sweepMu sync.Mutex
+var (
+	sweepMu sync.Mutex
+	// swept counts the records of the homes a sweep forgot whose
+	// chains may be their own (engine.Forgotten); sweepMu guards it.
+	swept int
+)
 
 // sweepHomes sweeps every shard; the engine runs it after each
 // collection (engine.AfterGC): the homes of values that became garbage are
@@ -205,6 +265,7 @@ func sweepHomes() {
 	sweepMu.Lock() // one sweep at a time: the engine's, or Reset's
 	defer sweepMu.Unlock()
 	var graphed []*engine.Lock
+	swept = 0
 	for i := range homeMaps {
 		s := &homeMaps[i]
 		s.mu.Lock()
@@ -213,6 +274,9 @@ func sweepHomes() {
 	}
 	if len(graphed) > 0 {
 		engine.Forget(graphed)
+	}
+	if swept > 0 {
+		engine.Forgotten(swept)
 	}
 }
 
@@ -292,11 +356,11 @@ func init() {
 		lockCache[homeIndex(addr)].CompareAndSwap(l, nil)
 	}
 	engine.DropStale = func(addr uintptr, l *engine.Lock) {
-		s := &homeMaps[(uint64(addr)*0x9E3779B97F4A7C15)>>(64-6)]
+		s := shardOf(addr)
 		s.mu.Lock()
-		h := s.m[addr]
+		h, i := s.t.get(addr)
 		if h != nil && h.ref.Peek() == l {
-			delete(s.m, addr)
+			s.t.deleteAt(i)
 		} else {
 			h = nil
 		}

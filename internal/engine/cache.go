@@ -9,8 +9,8 @@ import (
 // inserts under Engine.mu. It is lockdep's chain-hash cache: a (held classes
 // → new class) chain validated once is then one lookup.
 type cache struct {
-	t   atomic.Pointer[cacheTable]
-	max int // slots
+	t        atomic.Pointer[cacheTable]
+	min, max int // slots
 }
 
 type cacheTable struct {
@@ -21,7 +21,7 @@ type cacheTable struct {
 }
 
 func (c *cache) init(size, max int) {
-	c.max = max
+	c.min, c.max = size, max
 	c.t.Store(&cacheTable{keys: make([]atomic.Uint64, size), vals: make([]atomic.Uint32, size), mask: uint64(size - 1)})
 }
 
@@ -79,6 +79,12 @@ func (t *cacheTable) insert(k uint64, v uint32) {
 func (c *cache) reset() {
 	t := c.t.Load()
 	c.t.Store(&cacheTable{keys: make([]atomic.Uint64, len(t.keys)), vals: make([]atomic.Uint32, len(t.keys)), mask: t.mask})
+}
+
+// shrink empties the cache and gives it its initial size; the caller
+// holds Engine.mu.
+func (c *cache) shrink() {
+	c.t.Store(&cacheTable{keys: make([]atomic.Uint64, c.min), vals: make([]atomic.Uint32, c.min), mask: uint64(c.min - 1)})
 }
 
 // chainKey extends the chain key prev with a class id. It is never 0.

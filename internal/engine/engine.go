@@ -99,6 +99,8 @@ type Engine struct {
 	waiters map[*G]*waitRec
 	byRes   map[waitable][]*G // waiters of each resource
 	heldBy  map[*Lock][]*G    // waiters holding each lock
+	// The three maps' high-water marks (see sweepTables).
+	waitPeak, byResPeak, heldByPeak mapPeak
 
 	exited exitedSet // recently exited tracked goroutines
 

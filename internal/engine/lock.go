@@ -177,7 +177,11 @@ type Space struct {
 //
 //go:norace
 func (sp *Space) Touch() uintptr {
-	return uintptr(unsafe.Pointer(sp.l.epoch)) + uintptr(unsafe.Pointer(sp.l.owner))
+	x := uintptr(unsafe.Pointer(sp.l.epoch)) + uintptr(unsafe.Pointer(sp.l.owner))
+	if sp.l.graphed.Load() { // on the record's next cache line, at times
+		x++
+	}
+	return x
 }
 
 // SetHome records that r is the Ref of the lock value at p, kept outside
@@ -297,6 +301,12 @@ func (l *Lock) livenessOf(cheap bool) int {
 
 // homed reports whether l is kept outside its lock (see SetHome): it
 // leaves the order graphs with its home (Forget).
+// OwnChains reports whether the chains cached with l's class may be l's
+// alone: its record has a weak pointer, as those of locks of their own
+// classes do, not only an epoch, as those of a declaration class's locks,
+// whose chains the class's other locks share (see Forgotten).
+func (l *Lock) OwnChains() bool { return l.epoch == nil }
+
 func (l *Lock) homed() bool { return l.epoch != nil || !l.value.isZero() }
 
 // anchor gives l, a record made with no weak pointer (see Epoch), one to

@@ -33,15 +33,19 @@ type sweepToken struct{ _ [32]byte }
 var AfterGC func()
 
 // armSweep makes the next garbage collection sweep the goroutine table and
-// run AfterGC.
+// run AfterGC. A sweep arms the next one before it begins: a collection
+// that completes while it runs (a sweep of 100,000 goroutines and their
+// locks takes a while on a loaded machine) is followed by another sweep,
+// instead of going unseen until the one after it.
 func armSweep() {
 	runtime.AddCleanup(new(sweepToken), func(struct{}) {
+		armSweep()
 		sweepExited()
 		nextEpoch()
 		if AfterGC != nil {
 			AfterGC()
 		}
-		armSweep()
+		sweepTables()
 	}, struct{}{})
 }
 

@@ -2,9 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -240,6 +240,9 @@ func (w *Wait) register() (fs []*report.Finding) {
 		for _, h := range rec.holds {
 			e.heldBy[h.lock] = append(e.heldBy[h.lock], g)
 		}
+		e.waitPeak.note(len(e.waiters))
+		e.byResPeak.note(len(e.byRes))
+		e.heldByPeak.note(len(e.heldBy))
 		// A wait closes a circular wait only if someone may be waiting for
 		// this goroutine: it holds something, or it is a writer that
 		// blocks new readers. Other waits are checked at their first
@@ -338,10 +341,14 @@ func (w *Wait) arm() { w.reset(nextCheck(w.rec)) }
 // and doubles its interval up to maxCheck.
 func nextCheck(r *waitRec) time.Duration {
 	if r.putOff != 0 {
-		// Put off: as soon as checks may run again, at the same pace.
-		d := time.Duration(r.putOff-time.Now().UnixNano()) + time.Millisecond
+		// Put off: once checks may run again, at the same pace, spread
+		// over as long again. Thousands of waits put off together would
+		// otherwise fire together, each timer starting a goroutine at
+		// once: the runtime allocates those it has no free one for, and
+		// keeps them for ever.
+		d := max(time.Duration(r.putOff-time.Now().UnixNano()), 0) + time.Millisecond
 		r.putOff = 0
-		return max(d, time.Millisecond)
+		return d + time.Duration(rand.Int64N(int64(d)))
 	}
 	d := r.next
 	if !r.longDone {
@@ -457,19 +464,18 @@ func (w *Wait) Tick() {
 	w.arm()
 }
 
-// detach hands a registered wait's re-checks to a timer of their own and
-// stops the waiter's: C is nil from now on, and the waiter stays parked on
-// what it waits for alone. A goroutine parked on a timer's channel is
-// never proven blocked for good by the runtime's goroutine leak detector,
-// and neither is any goroutine blocked on what its stack references.
+// detach hands a registered wait's re-checks to the engine's queue of
+// re-checks (checks) and stops the waiter's timer: C is nil from now on,
+// and the waiter stays parked on what it waits for alone. A goroutine
+// parked on a timer's channel is never proven blocked for good by the
+// runtime's goroutine leak detector, and neither is any goroutine blocked
+// on what its stack references.
 func (w *Wait) detach() {
 	if w.timed {
 		w.g.timer.Stop()
 	}
-	c := &checker{rec: w.rec}
-	c.mu.Lock()
-	c.t = time.AfterFunc(nextCheck(w.rec), c.tick)
-	c.mu.Unlock()
+	c := &checker{rec: w.rec, index: -1}
+	checks.schedule(c, nextCheck(w.rec))
 	w.checker = c
 }
 
@@ -477,11 +483,14 @@ func (w *Wait) detach() {
 // is nil.
 func (w *Wait) Detached() bool { return w != nil && w.checker != nil }
 
-// checker re-checks a registered wait from its own timer.
+// checker re-checks a registered wait from the queue of re-checks.
 type checker struct {
-	mu      sync.Mutex // guards t's resets and stopped
-	rec     *waitRec   // rec.next is the checker's alone
-	t       *time.Timer
+	rec *waitRec // rec.next is the checker's alone
+	// at is when the next re-check is due, index the checker's place in
+	// checks' heap (-1 if not in it), and stopped set once its wait has
+	// ended; checks.mu guards them.
+	at      time.Time
+	index   int
 	stopped bool
 }
 
@@ -493,19 +502,10 @@ func (c *checker) tick() {
 		}
 		d = nextCheck(c.rec)
 	}
-	c.mu.Lock()
-	if !c.stopped {
-		c.t.Reset(d)
-	}
-	c.mu.Unlock()
+	checks.schedule(c, d)
 }
 
-func (c *checker) stop() {
-	c.mu.Lock()
-	c.stopped = true
-	c.t.Stop()
-	c.mu.Unlock()
-}
+func (c *checker) stop() { checks.remove(c) }
 
 // End ends the wait.
 func (w *Wait) End() {
