@@ -50,7 +50,7 @@ func (h *held) lent() bool { return h.flags&heldLent != 0 }
 
 // inlineHeld is how many held locks a G keeps without allocating; lockdep
 // allows 48, real Go code rarely nests more than a handful.
-const inlineHeld = 8
+const inlineHeld = 4
 
 // G is the engine's state for one goroutine. The owning goroutine reads and
 // writes its fields without synchronization; other goroutines read them only
