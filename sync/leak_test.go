@@ -119,6 +119,15 @@ func TestLockLeakTestGoroutine(t *testing.T) {
 		at = next()
 		mu.Lock()
 	})
+	waitForLeak(t, r, &mu, at)
+	wantKind(t, r, report.LockLeak, 1)
+}
+
+// waitForLeak waits for mu, which an exited goroutine locked at at, until
+// r records a lock-leak, checks that the finding points at at first, then
+// unlocks mu and waits for the waiter to get it.
+func waitForLeak(t *testing.T, r *gridlocktest.Recorder, mu *sync.Mutex, at string) {
+	t.Helper()
 	waited := make(chan bool)
 	go func() {
 		mu.Lock()
@@ -134,7 +143,6 @@ func TestLockLeakTestGoroutine(t *testing.T) {
 	}
 	mu.Unlock()
 	<-waited
-	wantKind(t, r, report.LockLeak, 1)
 }
 
 // TestLockLeakSilent: a lock kept on purpose by an exited goroutine that
@@ -219,19 +227,5 @@ func TestLockLeakFoundByALongWait(t *testing.T) {
 		close(locked)
 	}()
 	<-locked
-	waited := make(chan bool)
-	go func() {
-		mu.Lock()
-		mu.Unlock()
-		close(waited)
-	}()
-	f := r.Wait(report.LockLeak, 10*time.Second)
-	if f == nil {
-		t.Fatalf("no lock-leak; findings: %v", summaries(r.Findings()))
-	}
-	if len(f.Positions) == 0 || !strings.HasSuffix(f.Positions[0], "/"+at) {
-		t.Errorf("positions = %v, want %s first", f.Positions, at)
-	}
-	mu.Unlock()
-	<-waited
+	waitForLeak(t, r, &mu, at)
 }

@@ -89,21 +89,22 @@ func (rw *RWMutex) RLock() {
 	rw.rlockContended(gid, pc, nil, "")
 }
 
+// readAcquired records a read acquisition that did not wait (RLock's
+// uncontended path does the same by hand).
+func (rw *RWMutex) readAcquired(gid uint64, pc uintptr) {
+	h := rw.home()
+	if g := engine.Note(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state); g != nil {
+		g.ValidateTop()
+	}
+}
+
 func (rw *RWMutex) rlock(gid uint64, pc uintptr) {
 	if sched.On() {
 		rw.schedRLock(pc)
 	}
 	if rw.fastRLock() {
 		if engine.Enabled() {
-			// homeOf, by hand.
-			a := uintptr(unsafe.Pointer(rw))
-			h := homeCache[homeIndex(a)].Load()
-			if h == nil || h.addr != a {
-				h = homeSlow(unsafe.Pointer(rw), true)
-			}
-			if g := engine.Note(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state); g != nil {
-				g.ValidateTop()
-			}
+			rw.readAcquired(gid, pc)
 		}
 		return
 	}
@@ -123,15 +124,7 @@ func (rw *RWMutex) RLockContext(ctx context.Context) error {
 	}
 	if rw.fastRLock() {
 		if engine.Enabled() {
-			// homeOf, by hand.
-			a := uintptr(unsafe.Pointer(rw))
-			h := homeCache[homeIndex(a)].Load()
-			if h == nil || h.addr != a {
-				h = homeSlow(unsafe.Pointer(rw), true)
-			}
-			if g := engine.Note(gid, &h.ref, waitgraph.RWMutex, engine.Read, pc, &rw.state); g != nil {
-				g.ValidateTop()
-			}
+			rw.readAcquired(gid, pc)
 		}
 		return nil
 	}
