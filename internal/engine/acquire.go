@@ -470,10 +470,11 @@ func ReleaseReadTop(a uintptr) bool {
 // acquired. g applies it at its next lock operation.
 func remoteRelease(g *G, l *Lock, m Mode) {
 	l.remote.Store(true)
-	g.remoteMu.Lock()
-	g.remoteLocks = append(g.remoteLocks, released{l, m})
+	rs := g.remoteOf()
+	rs.mu.Lock()
+	rs.locks = append(rs.locks, released{l, m})
 	g.remote.Store(true)
-	g.remoteMu.Unlock()
+	rs.mu.Unlock()
 }
 
 // remoteReadRelease finds the goroutine whose read hold of l was released

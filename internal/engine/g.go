@@ -80,14 +80,10 @@ type G struct {
 	rg uintptr
 
 	// remote is set when another goroutine released a lock this goroutine
-	// holds; the owner applies remoteLocks (read locks) and drops entries
+	// holds; the owner applies the releases in rem (read locks) and drops entries
 	// of write locks it no longer owns at its next lock operation.
-	remote      atomic.Bool
-	remoteMu    sync.Mutex
-	remoteLocks []released
-	// borrowers are the goroutines started while the goroutine held lent
-	// locks (see lend), the last maxBorrowers of them; guarded by remoteMu.
-	borrowers []*G
+	remote atomic.Bool
+	rem    atomic.Pointer[remoteState] // made when first needed (see remoteOf)
 
 	// recursiveOn is the lock whose recursive acquisition was just
 	// reported, so that the wait that follows is not reported again as a
@@ -128,6 +124,26 @@ type G struct {
 	// created is the go statement that started the goroutine (Spawn), if
 	// known; guarded by Engine.wmu.
 	created uintptr
+}
+
+// remoteState is what other goroutines tell a G: the releases they made
+// of its locks, and the goroutines it started while it lent its locks.
+// Few goroutines have any, so it is kept out of G.
+type remoteState struct {
+	mu    sync.Mutex
+	locks []released
+	// borrowers are the goroutines started while the goroutine held lent
+	// locks (see lend), the last maxBorrowers of them.
+	borrowers []*G
+}
+
+// remoteOf returns g's remoteState, making it if g has none.
+func (g *G) remoteOf() *remoteState {
+	if r := g.rem.Load(); r != nil {
+		return r
+	}
+	g.rem.CompareAndSwap(nil, new(remoteState))
+	return g.rem.Load()
 }
 
 type released struct {
@@ -259,9 +275,10 @@ func (g *G) stillHolds(h *held) bool {
 	if h.mode != Read || !g.remote.Load() {
 		return true
 	}
-	g.remoteMu.Lock()
-	defer g.remoteMu.Unlock()
-	for _, r := range g.remoteLocks {
+	rs := g.remoteOf()
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	for _, r := range rs.locks {
 		if r.lock == h.lock && r.mode == Read {
 			return false
 		}
@@ -271,11 +288,12 @@ func (g *G) stillHolds(h *held) bool {
 
 // applyRemote applies releases made by other goroutines.
 func (g *G) applyRemote() {
-	g.remoteMu.Lock()
-	rs := g.remoteLocks
-	g.remoteLocks = nil
+	st := g.remoteOf()
+	st.mu.Lock()
+	rs := st.locks
+	st.locks = nil
 	g.remote.Store(false)
-	g.remoteMu.Unlock()
+	st.mu.Unlock()
 	for _, r := range rs {
 		if r.mode == Read {
 			g.remove(r.lock, r.mode)
@@ -310,10 +328,10 @@ func (g *G) lend() {
 		h.flags |= heldLent
 	}
 	g.rechain(0)
-	if fresh {
-		g.remoteMu.Lock()
-		g.borrowers = g.borrowers[:0]
-		g.remoteMu.Unlock()
+	if rs := g.rem.Load(); fresh && rs != nil {
+		rs.mu.Lock()
+		rs.borrowers = rs.borrowers[:0]
+		rs.mu.Unlock()
 	}
 }
 
@@ -323,12 +341,13 @@ const maxBorrowers = 8
 // borrowed records, in the goroutine that lent its locks, that c was
 // started while it held them. Called by c.
 func (g *G) borrowed(c *G) {
-	g.remoteMu.Lock()
-	if len(g.borrowers) == maxBorrowers {
-		g.borrowers = append(g.borrowers[:0], g.borrowers[1:]...)
+	rs := g.remoteOf()
+	rs.mu.Lock()
+	if len(rs.borrowers) == maxBorrowers {
+		rs.borrowers = append(rs.borrowers[:0], rs.borrowers[1:]...)
 	}
-	g.borrowers = append(g.borrowers, c)
-	g.remoteMu.Unlock()
+	rs.borrowers = append(rs.borrowers, c)
+	rs.mu.Unlock()
 }
 
 // mayRelease reports whether a goroutine g started while it held l lent
@@ -341,9 +360,13 @@ func (g *G) mayRelease(l *Lock) bool {
 	if !g.lentHold(l) {
 		return false
 	}
-	g.remoteMu.Lock()
-	defer g.remoteMu.Unlock()
-	for _, c := range g.borrowers {
+	rs := g.rem.Load()
+	if rs == nil {
+		return false
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	for _, c := range rs.borrowers {
 		if c.wait == nil && !e.exited.has(c.ownID()) {
 			return true
 		}
@@ -394,9 +417,10 @@ func (g *G) heldSnapshot() []held {
 	}
 	var gone []released // read locks released by other goroutines
 	if g.remote.Load() {
-		g.remoteMu.Lock()
-		gone = append(gone, g.remoteLocks...)
-		g.remoteMu.Unlock()
+		rs := g.remoteOf()
+		rs.mu.Lock()
+		gone = append(gone, rs.locks...)
+		rs.mu.Unlock()
 	}
 	out := make([]held, 0, n)
 	for i := n - 1; i >= 0; i-- {
