@@ -189,7 +189,10 @@ func (g *G) ValidateTop() {
 	var f uint32
 	g.pinHeld()
 	if !staleChain(g, l) {
-		c := chainCheck{g: g, l: l, m: m}
+		// The stack, captured before e.mu is taken: an allocation under
+		// it may park the goroutine (to assist the collector) while every
+		// other new chain waits.
+		c := chainCheck{g: g, l: l, m: m, stack: callers(3)}
 		f = c.run(h.chain)
 		if c.fs != nil {
 			deliver(c.fs)

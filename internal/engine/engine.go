@@ -291,27 +291,42 @@ func goroutine(id uint64) *G {
 }
 
 func newG(id uint64) *G {
-	e.gmu.Lock()
-	defer e.gmu.Unlock()
-	t := e.gtab.Load()
-	if g := t.lookup(id); g != nil {
-		return g
+	g, sweep := newGLocked(id)
+	if sweep {
+		// Made many states since the last sweep: drop those of goroutines
+		// that exited, outside the table's lock (see sweepExited).
+		sweepExited()
 	}
-	if t.created >= max(sweepEvery, t.live) {
-		t = sweepLocked(t)
-	}
-	if t.used+1 > len(t.slots)/2 {
-		t = maintainGTable(t)
-	}
+	return g
+}
+
+// newGLocked makes and inserts the state of goroutine id, unless another
+// call did, and reports whether a sweep is due. The state is made before
+// the table's lock is taken: the lock is held for the insertion alone.
+func newGLocked(id uint64) (*G, bool) {
 	// The goroutine's own state is created by the goroutine itself: its
 	// clock says whether it runs in a bubble.
 	g := &G{id: id, idLive: id, epoch: e.epoch.Load(), bubbled: InBubble(time.Now())}
 	if e.fastIDs && rt.Goid() == id {
 		g.rg = rt.Self()
 	}
+	e.gmu.Lock()
+	defer e.gmu.Unlock()
+	t := e.gtab.Load()
+	if old := t.lookup(id); old != nil {
+		return old, false
+	}
+	sweep := false
+	if t.created >= max(sweepEvery, t.live) {
+		t.created = 0 // one sweep for this many
+		sweep = true
+	}
+	if t.used+1 > len(t.slots)/2 {
+		t = maintainGTable(t)
+	}
 	t.insert(g)
 	e.stats.Goroutines.Add(1)
-	return g
+	return g, sweep
 }
 
 // maintainGTable makes room: it first drops the states of goroutines that

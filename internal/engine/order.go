@@ -37,7 +37,10 @@ func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
 	if staleChain(g, l) {
 		return 0
 	}
-	c := chainCheck{g: g, l: l, m: m}
+	// The stack, captured before e.mu is taken: an allocation under it
+	// may park the goroutine (to assist the collector) while every other
+	// new chain waits.
+	c := chainCheck{g: g, l: l, m: m, stack: callers(3)}
 	flags = c.run(key)
 	if c.fs != nil {
 		deliver(c.fs)

@@ -49,37 +49,65 @@ func armSweep() {
 	}, struct{}{})
 }
 
-// sweepExited drops the states of goroutines that have exited.
+// sweepExited drops the states of goroutines that have exited. It looks
+// for them without the goroutine table's lock, and takes the lock only to
+// drop what it found: goroutines that create their states meanwhile (each
+// holding the lock it has just taken, see Note) do not wait for a scan of
+// the whole table.
 func sweepExited() {
 	if e.state.Load() != stateOn {
 		return
 	}
+	cands := exitedSlots(e.gtab.Load())
 	e.gmu.Lock()
 	defer e.gmu.Unlock()
-	sweepLocked(e.gtab.Load())
+	t := e.gtab.Load()
+	t.created = 0
+	if len(cands) > 0 {
+		dropExited(t, cands)
+	}
 }
 
-// sweepLocked drops the states of exited goroutines from t, and replaces
-// the table with a smaller one if it is mostly empty. Called with e.gmu
-// held; it returns the table in use.
-func sweepLocked(t *gtable) *gtable {
-	t.created = 0
-	if t.live == 0 {
-		return t
-	}
-	dropped := 0
-	e.wmu.Lock()
+// An exitedSlot is a slot of the goroutine table whose goroutine was seen
+// exited and freeable, by exitedSlots.
+type exitedSlot struct {
+	i int
+	g *G
+}
+
+// exitedSlots returns the slots of t whose goroutines have exited and
+// hold nothing, from atomic loads of the slots (and the norace reads of
+// freeable): dropExited checks them again.
+func exitedSlots(t *gtable) []exitedSlot {
+	var out []exitedSlot
 	for i := range t.slots {
 		s := &t.slots[i]
 		k := s.key.Load()
 		if k == 0 || k == tombstone {
 			continue
 		}
-		g := s.g.Load()
-		if g == nil || g.wait != nil || !rt.Exited(g.rg, k) || !freeable(g) {
+		if g := s.g.Load(); g != nil && rt.Exited(g.rg, k) && freeable(g) {
+			out = append(out, exitedSlot{i, g})
+		}
+	}
+	return out
+}
+
+// dropExited drops from t the goroutines of cands still in their slots and
+// still freeable, and replaces the table with a smaller one if it is
+// mostly empty. Called with e.gmu held; it returns the table in use.
+func dropExited(t *gtable, cands []exitedSlot) *gtable {
+	dropped := 0
+	e.wmu.Lock()
+	for _, c := range cands {
+		if c.i >= len(t.slots) {
+			continue // the table was replaced: its slots moved
+		}
+		s := &t.slots[c.i]
+		if s.g.Load() != c.g || c.g.wait != nil || !freeable(c.g) {
 			continue
 		}
-		t.drop(s, g)
+		t.drop(s, c.g)
 		dropped++
 	}
 	e.wmu.Unlock()
