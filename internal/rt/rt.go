@@ -51,7 +51,14 @@ func Supported() bool {
 // Init performs the start-up discovery. It runs at package initialization,
 // so that ids from Enter are valid in any code that can import this
 // package; calling it again does nothing.
-func Init() { discoverOnce.Do(discover) }
+func Init() {
+	discoverOnce.Do(discover)
+	// Exit observation too, now, while the program has few goroutines:
+	// discovery waits for a goroutine of its own to park and exit, which
+	// takes long among thousands of runnable ones, and the first Self
+	// after them would wait for it.
+	exitOnce.Do(discoverStatus)
+}
 
 func init() { Init() }
 
