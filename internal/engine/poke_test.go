@@ -132,3 +132,30 @@ func TestPokersOfManyGoroutines(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestStalePokeAfterDetach checks that a Tick on a wait whose re-checks
+// were handed to the engine's queue, as a poke sent before the wait
+// registered makes its waiter call, leaves the re-checks to the queue: the
+// waiter arms no timer of its own.
+func TestStalePokeAfterDetach(t *testing.T) {
+	collect(t)
+	var pr PrimRef
+	p := pr.Get(waitgraph.Cond, 0)
+	g := Self(Goid())
+	ch := make(chan uint8, 1)
+	w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
+	select {
+	case <-ch:
+		w.Tick()
+	case <-time.After(5 * time.Second):
+		t.Fatal("a lasting poked wait was not poked")
+	}
+	if w.checker == nil {
+		t.Skip("the wait was not detached (strict mode?)")
+	}
+	w.Tick() // the stale poke
+	if w.timed || w.C() != nil {
+		t.Error("a Tick after detach armed the waiter's timer: the waiter and the queue would both re-check")
+	}
+	w.End()
+}

@@ -429,7 +429,9 @@ func longWait() time.Duration {
 // Tick registers the wait the first time, then re-checks it: a circular
 // wait that formed since, or a wait that has become long.
 func (w *Wait) Tick() {
-	if w == nil {
+	if w == nil || w.checker != nil {
+		// Detached: its re-checks are the queue's (see detach). A poke
+		// sent before the wait registered may still be read after.
 		return
 	}
 	if w.poked && w.rec == nil {
