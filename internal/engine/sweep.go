@@ -86,7 +86,9 @@ func exitedSlots(t *gtable) []exitedSlot {
 		if k == 0 || k == tombstone {
 			continue
 		}
-		if g := s.g.Load(); g != nil && rt.Exited(g.rg, k) && freeable(g) {
+		// The G's own id, not k: the slot may have changed between the
+		// two loads.
+		if g := s.g.Load(); g != nil && rt.Exited(g.rg, g.id) && freeable(g) {
 			out = append(out, exitedSlot{i, g})
 		}
 	}
@@ -104,7 +106,7 @@ func dropExited(t *gtable, cands []exitedSlot) *gtable {
 			continue // the table was replaced: its slots moved
 		}
 		s := &t.slots[c.i]
-		if s.g.Load() != c.g || c.g.wait != nil || !freeable(c.g) {
+		if s.key.Load() != c.g.id || s.g.Load() != c.g || c.g.wait != nil || !freeable(c.g) {
 			continue
 		}
 		t.drop(s, c.g)
