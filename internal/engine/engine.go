@@ -291,22 +291,26 @@ func goroutine(id uint64) *G {
 }
 
 func newG(id uint64) *G {
-	g, sweep := newGLocked(id)
-	if sweep {
+	for {
+		g, sweep := newGLocked(id)
+		if !sweep {
+			return g
+		}
 		// Made many states since the last sweep: drop those of goroutines
-		// that exited, outside the table's lock (see sweepExited).
+		// that exited, outside the table's lock (see sweepExited), before
+		// the table is found full and its idle states dropped.
 		sweepExited()
 	}
-	return g
 }
 
 // newGLocked makes and inserts the state of goroutine id, unless another
-// call did, and reports whether a sweep is due. The state is made before
-// the table's lock is taken: the lock is held for the insertion alone.
+// call did; or, when a sweep is due, inserts nothing and reports it. The
+// state is made before the table's lock is taken: the lock is held for
+// the insertion alone.
 func newGLocked(id uint64) (*G, bool) {
 	// The goroutine's own state is created by the goroutine itself: its
 	// clock says whether it runs in a bubble.
-	g := &G{id: id, idLive: id, epoch: e.epoch.Load(), bubbled: InBubble(time.Now())}
+	g := &G{id: id, idLive: id, bubbled: InBubble(time.Now())}
 	if e.fastIDs && rt.Goid() == id {
 		g.rg = rt.Self()
 	}
@@ -316,17 +320,17 @@ func newGLocked(id uint64) (*G, bool) {
 	if old := t.lookup(id); old != nil {
 		return old, false
 	}
-	sweep := false
 	if t.created >= max(sweepEvery, t.live) {
 		t.created = 0 // one sweep for this many
-		sweep = true
+		return nil, true
 	}
 	if t.used+1 > len(t.slots)/2 {
 		t = maintainGTable(t)
 	}
+	g.epoch = e.epoch.Load() // under e.gmu, as maintainGTable advances it
 	t.insert(g)
 	e.stats.Goroutines.Add(1)
-	return g, sweep
+	return g, false
 }
 
 // maintainGTable makes room: it first drops the states of goroutines that
@@ -373,7 +377,9 @@ func markDead(g *G) { g.idLive = 0 }
 // idle reports whether g's state can be dropped: it has not taken a lock
 // since the last maintenance round and holds nothing, or holds only locks that
 // other goroutines have released since (a goroutine that handed its locks
-// over and exited). It never modifies g, whose owner may still run.
+// over and exited), and has no semaphore permits and no wait group Adds
+// that still pay for goroutines it may start. It never modifies g, whose
+// owner may still run.
 //
 //go:norace
 func idle(g *G, epoch uint32) bool {
@@ -382,6 +388,13 @@ func idle(g *G, epoch uint32) bool {
 	}
 	for _, p := range g.semas {
 		if p.Holding(g.id) > 0 {
+			return false
+		}
+	}
+	for _, p := range g.adds {
+		if p.pending() {
+			// Its Adds pay for goroutines it may still start: they owe
+			// a Done (see Spawn).
 			return false
 		}
 	}

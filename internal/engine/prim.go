@@ -75,14 +75,18 @@ func (r *PrimRef) Get(kind waitgraph.ResourceKind, pc uintptr) *Prim {
 
 // GetCounter is Get for a wait group, whose record reads its counter.
 func (r *PrimRef) GetCounter(kind waitgraph.ResourceKind, pc uintptr, counter *atomic.Int64) *Prim {
-	if p := r.p.Load(); p != nil {
-		return p
+	old := r.p.Load()
+	if old != nil && (counter == nil || old.counter.isZero() || old.counter.Value() != nil) {
+		return old
 	}
+	// None yet, or the record of a wait group that is garbage, found by a
+	// new one made at its address before the sweep dropped its home: its
+	// Adds and owers are not the new one's.
 	p := &Prim{id: e.nextID.Add(1), kind: kind, site: pc}
 	if counter != nil {
 		p.counter = makeWeakIn(counter)
 	}
-	if r.p.CompareAndSwap(nil, p) {
+	if r.p.CompareAndSwap(old, p) {
 		return p
 	}
 	return r.p.Load()

@@ -3,6 +3,7 @@ package engine
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gridlock-go/gridlock/internal/rt"
@@ -80,4 +81,44 @@ func TestSweepFreesExitedGoroutines(t *testing.T) {
 	if e.gtab.Load().lookup(leak) == nil {
 		t.Error("the sweep dropped the state of a goroutine that exited holding a lock")
 	}
+}
+
+// TestMaintenanceKeepsPendingAdds checks that the state of a goroutine
+// whose WaitGroup Adds still pay for goroutines it may start survives the
+// maintenance rounds that drop idle states: the goroutines it starts owe
+// the Done (Spawn reads its Adds).
+func TestMaintenanceKeepsPendingAdds(t *testing.T) {
+	Enabled()
+	var counter atomic.Int64
+	var pr PrimRef
+	p := pr.GetCounter(waitgraph.WaitGroup, 0, &counter)
+	adder, idler := make(chan uint64), make(chan uint64)
+	release := make(chan struct{})
+	defer close(release)
+	go func() {
+		counter.Add(1)
+		p.NoteAdd(Goid(), 1)
+		adder <- Goid()
+		<-release
+	}()
+	go func() {
+		var r Ref
+		Acquired(Goid(), &r, waitgraph.Mutex, Write, 0, nil)
+		ReleaseWrite(&r)
+		idler <- Goid()
+		<-release
+	}()
+	a, i := <-adder, <-idler
+	for range 3 {
+		e.gmu.Lock()
+		maintainGTable(e.gtab.Load())
+		e.gmu.Unlock()
+	}
+	if e.gtab.Load().lookup(a) == nil {
+		t.Error("maintenance dropped the state of a goroutine whose Add still pays for a goroutine it may start")
+	}
+	if e.gtab.Load().lookup(i) != nil {
+		t.Error("maintenance kept the state of an idle goroutine")
+	}
+	runtime.KeepAlive(&counter)
 }
