@@ -38,6 +38,11 @@ func TestSweepFreesExitedGoroutines(t *testing.T) {
 	release := make(chan struct{})
 	liveID, leakID := make(chan uint64), make(chan uint64)
 	go func() {
+		// Started as gridlock.Go starts it: maintenance, which drops the
+		// states of goroutines that have taken no lock for a round, keeps
+		// those of started goroutines still running, so only a sweep could
+		// drop this one.
+		Started(Spawned{}, "live")
 		var r Ref
 		Acquired(Goid(), &r, waitgraph.Mutex, Write, 0, nil)
 		ReleaseWrite(&r)
