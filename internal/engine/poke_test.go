@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -20,22 +21,12 @@ func registered(g *G) bool {
 // its End unregisters it.
 func TestPokedWaitRegisters(t *testing.T) {
 	collect(t)
-	var pr PrimRef
-	p := pr.Get(waitgraph.Cond, 0)
-	g := Self(Goid())
-	ch := make(chan uint8, 1)
-	w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
+	g, w, ch := pokedWait(t)
 	if w == nil || !w.poked || w.C() != nil {
 		t.Fatal("no poked wait")
 	}
-	select {
-	case msg := <-ch:
-		if msg != Poke {
-			t.Fatalf("channel received %d, want Poke", msg)
-		}
-		w.Tick()
-	case <-time.After(5 * time.Second):
-		t.Fatal("a lasting poked wait was not poked")
+	if err := awaitPoke(w, ch); err != "" {
+		t.Fatal(err)
 	}
 	if !registered(g) {
 		t.Fatal("the poked wait did not register")
@@ -95,8 +86,6 @@ func TestWaitsThatEndAreNotRegistered(t *testing.T) {
 // none waits.
 func TestPokersOfManyGoroutines(t *testing.T) {
 	collect(t)
-	var pr PrimRef
-	p := pr.Get(waitgraph.Cond, 0)
 	const n = 20
 	var wg sync.WaitGroup
 	errs := make(chan string, n)
@@ -104,17 +93,9 @@ func TestPokersOfManyGoroutines(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g := Self(Goid())
-			ch := make(chan uint8, 1)
-			w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
-			select {
-			case msg := <-ch:
-				if msg != Poke {
-					errs <- "a channel received something else than Poke"
-				}
-				w.Tick()
-			case <-time.After(5 * time.Second):
-				errs <- "a lasting poked wait was not poked"
+			_, w, ch := pokedWait(t)
+			if err := awaitPoke(w, ch); err != "" {
+				errs <- err
 			}
 			w.End()
 		}()
@@ -139,16 +120,9 @@ func TestPokersOfManyGoroutines(t *testing.T) {
 // waiter arms no timer of its own.
 func TestStalePokeAfterDetach(t *testing.T) {
 	collect(t)
-	var pr PrimRef
-	p := pr.Get(waitgraph.Cond, 0)
-	g := Self(Goid())
-	ch := make(chan uint8, 1)
-	w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
-	select {
-	case <-ch:
-		w.Tick()
-	case <-time.After(5 * time.Second):
-		t.Fatal("a lasting poked wait was not poked")
+	_, w, ch := pokedWait(t)
+	if err := awaitPoke(w, ch); err != "" {
+		t.Fatal(err)
 	}
 	if w.checker == nil {
 		t.Skip("the wait was not detached (strict mode?)")
@@ -158,4 +132,30 @@ func TestStalePokeAfterDetach(t *testing.T) {
 		t.Error("a Tick after detach armed the waiter's timer: the waiter and the queue would both re-check")
 	}
 	w.End()
+}
+
+// pokedWait begins a poked wait of the calling goroutine on a new Cond's
+// record, parked on the channel it returns.
+func pokedWait(t *testing.T) (*G, *Wait, chan uint8) {
+	t.Helper()
+	var pr PrimRef
+	p := pr.Get(waitgraph.Cond, 0)
+	g := Self(Goid())
+	ch := make(chan uint8, 1)
+	return g, g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch), ch
+}
+
+// awaitPoke waits for the token on ch, as a waiter parked on it would, and
+// calls w's Tick; it reports what went wrong, or "".
+func awaitPoke(w *Wait, ch chan uint8) string {
+	select {
+	case msg := <-ch:
+		if msg != Poke {
+			return fmt.Sprintf("channel received %d, want Poke", msg)
+		}
+		w.Tick()
+		return ""
+	case <-time.After(5 * time.Second):
+		return "a lasting poked wait was not poked"
+	}
 }
