@@ -58,15 +58,10 @@ func Before(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr,
 	}
 	if g.n > 0 {
 		key := chainKey(g.chain(), l.class.id)
-		f, ok := e.chains.get(key)
-		if !ok {
-			f = validate(g, l, m, pc, key)
-		}
-		if f&sameClass != 0 {
-			checkInstances(g, l, m, pc)
-		}
-		if f&watched != 0 {
-			checkWatchedChain(g, l, m)
+		if f, ok := e.chains.get(key); !ok {
+			validate(g, l, m, pc, key)
+		} else if f != 0 {
+			checkFlags(g, l, m, pc, f)
 		}
 	}
 	if metricsOn.Load() {
@@ -148,13 +143,8 @@ func Note(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, r
 		}
 		if f, ok := e.chains.get(key); !ok {
 			validate = g
-		} else {
-			if f&sameClass != 0 {
-				checkInstances(g, l, m, pc)
-			}
-			if f&watched != 0 {
-				checkWatchedChain(g, l, m)
-			}
+		} else if f != 0 {
+			checkFlags(g, l, m, pc, f)
 		}
 	} else {
 		g.epoch = e.epoch.Load()
@@ -179,31 +169,14 @@ func Note(gid uint64, r *Ref, kind waitgraph.ResourceKind, m Mode, pc uintptr, r
 }
 
 // ValidateTop validates the chain of classes g holds, which ends with the
-// acquisition for which Acquired returned g, and makes the checks that
+// acquisition for which Note returned g, and makes the checks that
 // the chain's flags call for. g's latest acquisition is in its held list,
 // which the checks skip.
+//
+//go:noinline
 func (g *G) ValidateTop() {
 	h := g.at(g.n - 1)
-	l, m, pc := h.lock, h.mode, h.pc
-	// validate, inlined: one frame less.
-	var f uint32
-	g.pinHeld()
-	if !staleChain(g, l) {
-		// The stack, captured before e.mu is taken: an allocation under
-		// it may park the goroutine (to assist the collector) while every
-		// other new chain waits.
-		c := chainCheck{g: g, l: l, m: m, stack: callers(3)}
-		f = c.run(h.chain)
-		if c.fs != nil {
-			deliver(c.fs)
-		}
-	}
-	if f&sameClass != 0 {
-		checkInstances(g, l, m, pc)
-	}
-	if f&watched != 0 {
-		checkWatchedChain(g, l, m)
-	}
+	validate(g, h.lock, h.mode, h.pc, h.chain)
 }
 
 // lastSeen returns the goroutine that last acquired l and its id while

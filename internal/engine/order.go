@@ -23,7 +23,8 @@ func (l *Lock) info() nodeInfo {
 
 // validate checks a chain of classes seen for the first time: an order edge
 // from every held class to the new one, each checked for a cycle, and the
-// hierarchy levels. It records the chain in the cache and returns its flags.
+// hierarchy levels. It records the chain in the cache, then makes the
+// checks its flags call for (checkFlags).
 //
 // validate and what it calls keep small frames: it runs on the stack of
 // the goroutine that takes the lock, which is 2 KB for a goroutine that has
@@ -31,21 +32,32 @@ func (l *Lock) info() nodeInfo {
 // stack grow (a copy, and twice the memory) the first time it nests locks.
 // Whatever builds a finding is called outside the path to the graph's
 // insertions.
-func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) (flags uint32) {
+func validate(g *G, l *Lock, m Mode, pc uintptr, key uint64) {
 	// The graph may keep what it learns: no held record is a spare now.
 	g.pinHeld()
-	if staleChain(g, l) {
-		return 0
+	var flags uint32
+	if !staleChain(g, l) {
+		// The stack, captured before e.mu is taken: an allocation under
+		// it may park the goroutine (to assist the collector) while every
+		// other new chain waits.
+		c := chainCheck{g: g, l: l, m: m, stack: callers(3)}
+		flags = c.run(key)
+		if c.fs != nil {
+			deliver(c.fs)
+		}
 	}
-	// The stack, captured before e.mu is taken: an allocation under it
-	// may park the goroutine (to assist the collector) while every other
-	// new chain waits.
-	c := chainCheck{g: g, l: l, m: m, stack: callers(3)}
-	flags = c.run(key)
-	if c.fs != nil {
-		deliver(c.fs)
+	checkFlags(g, l, m, pc, flags)
+}
+
+// checkFlags makes the checks that the flags of the chain ending with l
+// call for.
+func checkFlags(g *G, l *Lock, m Mode, pc uintptr, flags uint32) {
+	if flags&sameClass != 0 {
+		checkInstances(g, l, m, pc)
 	}
-	return flags
+	if flags&watched != 0 {
+		checkWatchedChain(g, l, m)
+	}
 }
 
 // A chainCheck is validate's work on one acquisition: goroutine g takes l

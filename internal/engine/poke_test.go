@@ -46,11 +46,7 @@ func TestPokedWaitRegisters(t *testing.T) {
 // sends nothing more on its channel, which its owner may then reuse.
 func TestNoPokeAfterEnd(t *testing.T) {
 	collect(t)
-	var pr PrimRef
-	p := pr.Get(waitgraph.Cond, 0)
-	g := Self(Goid())
-	ch := make(chan uint8, 1)
-	w := g.BeginWait(0, WaitOn{Prim: p, Mode: waitgraph.Wait}, ch)
+	g, w, ch := pokedWait(t)
 	w.End()
 	// The firings that would have poked the wait, had it lasted.
 	g.pk.seen.Store(w.seq)
